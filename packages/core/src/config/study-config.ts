@@ -1,0 +1,132 @@
+// The study configuration file: parsed, validated against the JSON Schema shipped in schema/, with errors
+// that name the file and the field.
+import { Ajv, type ErrorObject } from 'ajv';
+import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { JudgekitError } from '../errors.js';
+
+export interface JudgeConfig {
+  name?: string;
+  mode: 'single' | 'batched' | 'reference';
+  judge?: string;
+  api?: 'chat' | 'responses';
+  temperature?: number;
+  seed?: number;
+  maxTokens?: number;
+  repeats?: number;
+  concurrency?: number;
+  retries?: number;
+  timeoutMs?: number;
+  aggregate?: 'drop-failed' | 'failed-as-zero';
+  wording?: 'book' | 'study';
+  emptyAsZero?: boolean;
+}
+
+export interface StudyConfig {
+  plugins?: string[];
+  runDir?: string;
+  cacheDir?: string;
+  seed?: number;
+  device?: 'auto' | 'cpu' | 'cuda' | 'webgpu';
+  models?: Array<{ name: string; checkpoint?: string; config?: string; answers?: string }>;
+  dataset?: {
+    location: string;
+    sha256?: string;
+    template?: string | { name?: string; prompt: string; input: string; response?: string };
+    split?: { train?: number; test?: number; shuffleSeed?: number };
+    limit?: number;
+  };
+  loss?: { data: string; contextLength?: number; batchSize?: number; batches?: number; startToken?: number; stride?: number };
+  finetune?: {
+    epochs?: number;
+    maxEpochs?: number;
+    learningRate?: number;
+    weightDecay?: number;
+    batchSize?: number;
+    gradientAccumulation?: number;
+    maskPrompt?: boolean;
+    maxLength?: number;
+    seed?: number;
+  };
+  generation?: { maxNewTokens?: number; temperature?: number; topK?: number; topP?: number; batchSize?: number; seed?: number };
+  judges?: JudgeConfig[];
+}
+
+export interface LoadedStudyConfig {
+  config: StudyConfig;
+  /** Directory relative paths in the config are resolved against. */
+  baseDir: string;
+  file: string;
+}
+
+/** Absolute path of the JSON Schema shipped with @judgekit/core. */
+export function studyConfigSchemaPath(): string {
+  return schemaPath();
+}
+
+let validator: ReturnType<Ajv['compile']> | undefined;
+
+function getValidator(): ReturnType<Ajv['compile']> {
+  if (!validator) {
+    const schema = JSON.parse(readFileSync(schemaPath(), 'utf8')) as Record<string, unknown>;
+    validator = new Ajv({ allErrors: true, strict: false }).compile(schema);
+  }
+  return validator;
+}
+
+function schemaPath(): string {
+  // Source layout: src/config/ -> ../../schema; built layout: dist/ -> ../schema.
+  const here = dirname(fileURLToPath(import.meta.url));
+  for (const candidate of [resolve(here, '../../schema/judgekit.schema.json'), resolve(here, '../schema/judgekit.schema.json')]) {
+    try {
+      readFileSync(candidate);
+      return candidate;
+    } catch {
+      // try the next layout
+    }
+  }
+  throw new JudgekitError('internal', 'judgekit.schema.json is missing from @judgekit/core; reinstall the package.');
+}
+
+function describe(error: ErrorObject): string {
+  const where = error.instancePath === '' ? '(top level)' : error.instancePath;
+  if (error.keyword === 'additionalProperties') {
+    return `${where}: unknown field "${(error.params as { additionalProperty: string }).additionalProperty}"`;
+  }
+  if (error.keyword === 'enum') {
+    return `${where}: must be one of ${(error.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(', ')}`;
+  }
+  return `${where}: ${error.message ?? error.keyword}`;
+}
+
+/** Validate an already-parsed config; `file` names it in errors. */
+export function validateStudyConfig(value: unknown, file = '<config>'): StudyConfig {
+  const validate = getValidator();
+  if (!validate(value)) {
+    const problems = (validate.errors ?? []).map(describe);
+    throw new JudgekitError('config', `Invalid config ${file}:\n  ${problems.join('\n  ')}`, {
+      file,
+      location: validate.errors?.[0]?.instancePath || '/',
+    });
+  }
+  return value as StudyConfig;
+}
+
+export async function loadStudyConfig(file: string): Promise<LoadedStudyConfig> {
+  const absolute = resolve(file);
+  let text: string;
+  try {
+    text = await readFile(absolute, 'utf8');
+  } catch (error) {
+    throw new JudgekitError('config', `Cannot read config ${absolute}: ${(error as Error).message}`, { file: absolute, cause: error });
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw new JudgekitError('config', `Config ${absolute} is not valid JSON: ${(error as Error).message}`, { file: absolute, cause: error });
+  }
+  return { config: validateStudyConfig(parsed, absolute), baseDir: dirname(absolute), file: absolute };
+}

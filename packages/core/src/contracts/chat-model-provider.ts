@@ -1,0 +1,65 @@
+// A chat model that a judge talks to. Failures come back as data, never as exceptions, so a judge can
+// record them per item and go on.
+
+export interface ChatMessage {
+  role: 'system' | 'user' | 'assistant';
+  content: string;
+}
+
+export interface ChatRequest {
+  model: string;
+  messages: ChatMessage[];
+  temperature?: number;
+  seed?: number;
+  maxTokens?: number;
+  /** Ask for structured output where the provider supports it (OpenAI json_schema). */
+  responseSchema?: { name: string; schema: Record<string, unknown> };
+  signal?: AbortSignal;
+}
+
+export interface TokenUsage {
+  prompt: number;
+  completion: number;
+}
+
+export type ChatErrorKind = 'rate-limit' | 'server' | 'timeout' | 'network' | 'auth' | 'bad-request' | 'bad-response' | 'aborted';
+
+export interface ChatError {
+  kind: ChatErrorKind;
+  message: string;
+  status?: number;
+  /** From a `Retry-After` header, when the server sent one. */
+  retryAfterMs?: number;
+}
+
+export interface ChatResponse {
+  output?: string;
+  error?: ChatError;
+  tokenUsage: TokenUsage;
+  latencyMs: number;
+  /** True when the reply came from the call cache instead of the network. */
+  cached?: boolean;
+}
+
+export const ChatModelProvider = Symbol.for('@judgekit/core/ChatModelProvider');
+export interface ChatModelProvider {
+  /** Provider id as written in `--judge <provider>:<model>`, e.g. `openai`. */
+  readonly id: string;
+  /** What identifies the endpoint in cache keys (base URL, API flavour); never a key. */
+  readonly cacheIdentity: Record<string, unknown>;
+  complete(request: ChatRequest): Promise<ChatResponse>;
+}
+
+export interface ChatModelProviderOptions {
+  baseURL?: string;
+  timeoutMs?: number;
+  /** Provider-specific options, e.g. `{ api: 'responses' }` for OpenAI. */
+  [option: string]: unknown;
+}
+
+/** Contribution point: one per provider id; creates configured providers. */
+export const ChatModelProviderFactory = Symbol.for('@judgekit/core/ChatModelProviderFactory');
+export interface ChatModelProviderFactory {
+  readonly id: string;
+  create(options?: ChatModelProviderOptions): ChatModelProvider;
+}

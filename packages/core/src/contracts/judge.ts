@@ -1,0 +1,49 @@
+// A judge scores the answers of one or more models to one test item. Single judges make one call per
+// model, batched judges one call for all models, reference judges none.
+import type { TokenUsage } from './chat-model-provider.js';
+import type { AlpacaRecord } from './records.js';
+
+export type JudgeMode = 'single' | 'batched' | 'reference' | (string & {});
+
+export interface JudgeItemInput {
+  /** Index of the item in the test split. */
+  index: number;
+  /** Which repeat this is (0-based); part of every cache key so repeats are real samples. */
+  repeat: number;
+  record: AlpacaRecord;
+  /** The full formatted Alpaca prompt the models answered. */
+  prompt: string;
+  answers: Array<{ model: string; response: string }>;
+  signal?: AbortSignal;
+}
+
+export interface ModelScore {
+  model: string;
+  /** Integer 0-100, or null when the judge gave no usable score. */
+  score: number | null;
+  comments?: string;
+  /** 1-based slot the model was shown in (batched judges). */
+  position?: number;
+  /** Why there is no score. */
+  failure?: string;
+}
+
+export interface JudgeItemResult {
+  index: number;
+  repeat: number;
+  scores: ModelScore[];
+  /** Calls that went to the network (cache hits are not counted). */
+  calls: number;
+  cachedCalls: number;
+  tokenUsage: TokenUsage;
+  /** Attempts including retries for invalid replies. */
+  attempts: number;
+}
+
+export const Judge = Symbol.for('@judgekit/core/Judge');
+export interface Judge {
+  readonly mode: JudgeMode;
+  /** Identifies the judge in results and cache keys: provider, model, parameters. */
+  readonly description: { mode: JudgeMode; provider: string; model: string; [key: string]: unknown };
+  scoreItem(input: JudgeItemInput): Promise<JudgeItemResult>;
+}

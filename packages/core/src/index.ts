@@ -19,3 +19,4 @@ export * from './analysis/bootstrap.js';
 export * from './pipeline/pipeline.js';
 export * from './config/plugin-loader.js';
 export * from './config/study-config.js';
+export * from './run/run-directory.js';

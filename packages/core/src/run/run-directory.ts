@@ -1,0 +1,71 @@
+// The layout of a run directory: what `judgekit judge`, `judgekit run` and the model stages write, and what
+// `judgekit report` and the analysis read. One place defines the names and shapes so writers and readers agree.
+import { join } from 'node:path';
+import type { JudgeMode, ModelScore } from '../contracts/judge.js';
+import type { TokenUsage } from '../contracts/chat-model-provider.js';
+
+export const RUN_FILES = {
+  run: 'run.json',
+  items: 'items.json',
+  judgments: 'judgments.jsonl',
+  results: 'results.json',
+  resultsMarkdown: 'results.md',
+  resultsCsv: 'results.csv',
+  loss: 'loss.json',
+  report: 'report.html',
+  reportMarkdown: 'report.md',
+} as const;
+
+/** `items.json`: the test items and every model's answers, in test-split order. */
+export interface RunItems {
+  items: Array<{ index: number; instruction: string; input: string; output: string; prompt: string }>;
+  models: Array<{ name: string; file?: string; responses: string[] }>;
+}
+
+/** One line of `judgments.jsonl` (key `${judge}/${repeat}/${index}`): one judge's scores for one item. */
+export interface JudgmentRecord {
+  /** The judge's name in this run, e.g. `batched`, `single`, `reference` or a configured column name. */
+  judge: string;
+  mode: JudgeMode;
+  provider: string;
+  model: string;
+  index: number;
+  repeat: number;
+  scores: ModelScore[];
+  calls: number;
+  cachedCalls: number;
+  tokenUsage: TokenUsage;
+  attempts: number;
+}
+
+export function judgmentKey(judge: string, repeat: number, index: number): string {
+  return `${judge}/${repeat}/${index}`;
+}
+
+export interface JudgeSummary {
+  score: number;
+  ci95: [number, number];
+  scored: number;
+  failed: number;
+}
+
+/** `results.json`. `score`, `ci95`, `scored`, `failed` are the first (primary) judge's. */
+export interface RunResults {
+  models: Array<
+    { name: string; loss?: number } & JudgeSummary & {
+      /** Every judge's summary by judge name (the primary one included). */
+      judges?: Record<string, JudgeSummary>;
+    }
+  >;
+  judges: Array<{ name: string; mode: JudgeMode; provider: string; model: string; aggregate: 'drop-failed' | 'failed-as-zero'; repeats: number }>;
+  items: number;
+}
+
+/** `loss.json`, written by the loss stage. */
+export interface RunLosses {
+  models: Array<{ name: string; loss: number; tokens: number; protocol: Record<string, unknown> }>;
+}
+
+export function runFile(runDir: string, name: keyof typeof RUN_FILES): string {
+  return join(runDir, RUN_FILES[name]);
+}

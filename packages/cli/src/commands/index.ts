@@ -2,4 +2,9 @@
 import type { CliCommand } from '../cli-command.js';
 
 export const commandLoaders: Record<string, () => Promise<CliCommand>> = {
+  judge: async () => (await import('./judge.js')).command,
+  generate: async () => (await import('./generate.js')).command,
+  loss: async () => (await import('./loss.js')).command,
+  convert: async () => (await import('./convert.js')).command,
+  report: async () => (await import('./report.js')).command,
 };

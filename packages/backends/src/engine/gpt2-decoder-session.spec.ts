@@ -1,0 +1,120 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { createTinyGpt2 } from '../testing/create-tiny-gpt2.js';
+import { referenceLogits } from '../reference/reference-forward.js';
+import { createGpt2DecoderSession, type Gpt2DecoderSession, type KvCache } from './gpt2-decoder-session.js';
+import { deviceUnavailableReason } from './ort-runtime.js';
+
+const webgpuReason = await deviceUnavailableReason('webgpu');
+const devices = [{ device: 'cpu' as const, skip: null }, { device: 'webgpu' as const, skip: webgpuReason }];
+
+function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let max = 0;
+  for (let i = 0; i < a.length; i++) max = Math.max(max, Math.abs(a[i]! - b[i]!));
+  return max;
+}
+
+const variants = [
+  { naming: 'hf' as const, qkvBias: true, tiedHead: true },
+  { naming: 'hf' as const, qkvBias: true, tiedHead: false },
+  { naming: 'book' as const, qkvBias: false, tiedHead: false },
+  { naming: 'book' as const, qkvBias: true, tiedHead: true },
+];
+
+for (const { device, skip } of devices) {
+  describe.skipIf(skip !== null)(`Gpt2DecoderSession on ${device}${skip ? ` (skipped: ${skip})` : ''}`, () => {
+    const sessions: Gpt2DecoderSession[] = [];
+    afterAll(async () => {
+      for (const s of sessions) await s.dispose();
+    });
+
+    for (const variant of variants) {
+      it(`matches the reference forward pass (${variant.naming}, qkvBias=${variant.qkvBias}, tied=${variant.tiedHead})`, async () => {
+        const tiny = await createTinyGpt2({ seed: 7, ...variant });
+        const session = await createGpt2DecoderSession(tiny.checkpointPath, { device });
+        sessions.push(session);
+        expect(session.config.tiedHead).toBe(variant.tiedHead);
+        const ids = [3, 17, 42, 5, 88, 1, 60];
+        const ref = referenceLogits(tiny.model, ids);
+        // Full prefill: last position logits.
+        const T = ids.length;
+        const { logits, present } = await session.step({
+          inputIds: Int32Array.from(ids),
+          positionIds: Int32Array.from(ids.map((_, i) => i)),
+          attentionMask: new Int32Array(T).fill(1),
+          batch: 1,
+          seq: T,
+          past: null,
+        });
+        expect(present.pastLength).toBe(T);
+        expect(maxAbsDiff(logits, ref[T - 1]!)).toBeLessThan(1e-4);
+        present.dispose();
+      });
+    }
+
+    it('KV-cache step-by-step decoding equals full recompute', async () => {
+      const tiny = await createTinyGpt2({ seed: 11, naming: 'book', qkvBias: true, tiedHead: false });
+      const session = await createGpt2DecoderSession(tiny.model, { device });
+      sessions.push(session);
+      const ids = [9, 2, 77, 31, 4, 50];
+      const ref = referenceLogits(tiny.model, ids);
+      let past: KvCache | null = null;
+      // Prefill two tokens, then one at a time.
+      const first = await session.step({ inputIds: Int32Array.from(ids.slice(0, 2)), positionIds: Int32Array.from([0, 1]), attentionMask: Int32Array.from([1, 1]), batch: 1, seq: 2, past });
+      expect(maxAbsDiff(first.logits, ref[1]!)).toBeLessThan(1e-4);
+      past = first.present;
+      for (let t = 2; t < ids.length; t++) {
+        const step: { logits: Float32Array; present: KvCache } = await session.step({ inputIds: Int32Array.from([ids[t]!]), positionIds: Int32Array.from([t]), attentionMask: new Int32Array(t + 1).fill(1), batch: 1, seq: 1, past });
+        expect(maxAbsDiff(step.logits, ref[t]!)).toBeLessThan(1e-4);
+        past.dispose();
+        past = step.present;
+      }
+      expect(past.pastLength).toBe(ids.length);
+    });
+
+    it('left-padded batches equal unpadded single rows', async () => {
+      const tiny = await createTinyGpt2({ seed: 5, naming: 'hf', tiedHead: true });
+      const session = await createGpt2DecoderSession(tiny.model, { device });
+      sessions.push(session);
+      const rows = [[4, 8, 15, 16, 23], [42, 7]];
+      const width = 5;
+      const pad = 0;
+      const inputIds = new Int32Array(2 * width);
+      const positionIds = new Int32Array(2 * width);
+      const mask = new Int32Array(2 * width);
+      rows.forEach((row, b) => {
+        const offset = width - row.length;
+        for (let i = 0; i < width; i++) {
+          const real = i >= offset;
+          inputIds[b * width + i] = real ? row[i - offset]! : pad;
+          positionIds[b * width + i] = real ? i - offset : 0;
+          mask[b * width + i] = real ? 1 : 0;
+        }
+      });
+      const prefill = await session.step({ inputIds, positionIds, attentionMask: mask, batch: 2, seq: width, past: null });
+      rows.forEach((row, b) => {
+        const ref = referenceLogits(tiny.model, row);
+        expect(maxAbsDiff(prefill.logits.subarray(b * tiny.config.vocabSize, (b + 1) * tiny.config.vocabSize), ref[row.length - 1]!)).toBeLessThan(1e-4);
+      });
+      // One more token per row through the cache.
+      const next = [3, 9];
+      const mask2 = new Int32Array(2 * (width + 1));
+      for (let b = 0; b < 2; b++) {
+        mask2.set(mask.subarray(b * width, (b + 1) * width), b * (width + 1));
+        mask2[b * (width + 1) + width] = 1;
+      }
+      const step = await session.step({ inputIds: Int32Array.from(next), positionIds: Int32Array.from(rows.map((r) => r.length)), attentionMask: mask2, batch: 2, seq: 1, past: prefill.present });
+      rows.forEach((row, b) => {
+        const ref = referenceLogits(tiny.model, [...row, next[b]!]);
+        expect(maxAbsDiff(step.logits.subarray(b * tiny.config.vocabSize, (b + 1) * tiny.config.vocabSize), ref[row.length]!)).toBeLessThan(1e-4);
+      });
+    });
+
+    it('rejects token ids outside the vocabulary before running', async () => {
+      const tiny = await createTinyGpt2({ seed: 3 });
+      const session = await createGpt2DecoderSession(tiny.model, { device });
+      sessions.push(session);
+      await expect(session.step({ inputIds: Int32Array.from([1, -1]), positionIds: Int32Array.from([0, 1]), attentionMask: Int32Array.from([1, 1]), batch: 1, seq: 2, past: null })).rejects.toThrow(/token id -1 at row 0, position 1/);
+      await expect(session.step({ inputIds: Int32Array.from([tiny.config.vocabSize]), positionIds: Int32Array.from([0]), attentionMask: Int32Array.from([1]), batch: 1, seq: 1, past: null })).rejects.toThrow(/not an integer in \[0, 96\)/);
+    });
+  });
+}

@@ -1,0 +1,113 @@
+import { mkdtemp, readdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createTinyGpt2 } from '../testing/create-tiny-gpt2.js';
+import { referenceLogits, referenceNll } from '../reference/reference-forward.js';
+import { buildGpt2Graph } from '../onnx/gpt2-graph.js';
+import { createGpt2LikelihoodModel, nllFromLogits, type Gpt2LikelihoodModel } from './gpt2-likelihood-model.js';
+import { deviceUnavailableReason } from './ort-runtime.js';
+
+const webgpuReason = await deviceUnavailableReason('webgpu');
+
+const rows = [
+  [5, 12, 40, 7, 3, 90, 21, 33],
+  [8, 8, 1, 64, 2, 17, 45, 0],
+];
+const targetRows = [
+  [12, 40, 7, 3, 90, 21, 33, 6],
+  [-100, -100, 64, 2, 17, -100, 0, 95],
+];
+
+function expectMatchesReference(model: Gpt2LikelihoodModel, tiny: Awaited<ReturnType<typeof createTinyGpt2>>, nll: Float32Array): void {
+  const T = rows[0]!.length;
+  rows.forEach((row, b) => {
+    const logits = referenceLogits(tiny.model, row);
+    targetRows[b]!.forEach((target, t) => {
+      const got = nll[b * T + t]!;
+      if (target === -100) expect(got).toBe(0);
+      else expect(Math.abs(got - referenceNll(logits[t]!, target))).toBeLessThan(1e-4);
+    });
+  });
+  expect(model.contextLength).toBe(tiny.config.contextLength);
+}
+
+for (const { device, skip } of [{ device: 'cpu' as const, skip: null }, { device: 'webgpu' as const, skip: webgpuReason }]) {
+  describe.skipIf(skip !== null)(`loss graph on ${device}${skip ? ` (skipped: ${skip})` : ''}`, () => {
+    const open: Gpt2LikelihoodModel[] = [];
+    afterAll(async () => {
+      for (const m of open) await m.dispose();
+    });
+
+    it.each([
+      { naming: 'hf' as const, qkvBias: true, tiedHead: true },
+      { naming: 'book' as const, qkvBias: false, tiedHead: false },
+    ])('nll equals log-softmax of the reference logits, 0 for ignored targets (%o)', async (variant) => {
+      const tiny = await createTinyGpt2({ seed: 21, ...variant });
+      const model = await createGpt2LikelihoodModel(tiny.checkpointPath, { device });
+      open.push(model);
+      expect(model.nllMode).toBe('graph');
+      const { nll, batch, sequence } = await model.tokenNll(Int32Array.from(rows.flat()), Int32Array.from(targetRows.flat()), 2, 8);
+      expect([batch, sequence]).toEqual([2, 8]);
+      expectMatchesReference(model, tiny, nll);
+    });
+  });
+}
+
+describe('likelihood model paths', () => {
+  it('splits large batches into row groups with the same result', async () => {
+    const tiny = await createTinyGpt2({ seed: 22 });
+    const whole = await createGpt2LikelihoodModel(tiny.model, { device: 'cpu' });
+    const split = await createGpt2LikelihoodModel(tiny.model, { device: 'cpu', maxLogitElements: 8 * tiny.config.vocabSize });
+    const inputs = Int32Array.from(rows.flat());
+    const targets = Int32Array.from(targetRows.flat());
+    const a = await whole.tokenNll(inputs, targets, 2, 8);
+    const b = await split.tokenNll(inputs, targets, 2, 8);
+    expect([...b.nll]).toEqual([...a.nll]);
+    await whole.dispose();
+    await split.dispose();
+  });
+
+  it('computes NLL in JS from a foreign decoder ONNX (logits only), matching the graph', async () => {
+    const tiny = await createTinyGpt2({ seed: 23, naming: 'book', tiedHead: false });
+    const dir = await mkdtemp(join(tmpdir(), 'judgekit-foreign-'));
+    const path = join(dir, 'decoder.onnx');
+    await buildGpt2Graph(tiny.model, 'decoder').writeFile(path);
+    const model = await createGpt2LikelihoodModel(path, { device: 'cpu' });
+    expect(model.nllMode).toBe('js');
+    const { nll } = await model.tokenNll(Int32Array.from(rows.flat()), Int32Array.from(targetRows.flat()), 2, 8);
+    expectMatchesReference(model, tiny, nll);
+    await model.dispose();
+  });
+
+  it('loads a loss graph written with external data', async () => {
+    const tiny = await createTinyGpt2({ seed: 24 });
+    const dir = await mkdtemp(join(tmpdir(), 'judgekit-external-'));
+    const path = join(dir, 'loss.onnx');
+    const files = await buildGpt2Graph(tiny.model, 'loss').writeFile(path, { externalData: true });
+    expect(files).toEqual([path, `${path}.data`]);
+    expect((await readdir(dir)).sort()).toEqual(['loss.onnx', 'loss.onnx.data']);
+    const model = await createGpt2LikelihoodModel(path, { device: 'cpu' });
+    expect(model.nllMode).toBe('graph');
+    expect(model.config).toEqual(tiny.config);
+    const { nll } = await model.tokenNll(Int32Array.from(rows.flat()), Int32Array.from(targetRows.flat()), 2, 8);
+    expectMatchesReference(model, tiny, nll);
+    await model.dispose();
+  });
+
+  it('rejects bad ids and over-long sequences before the runtime sees them', async () => {
+    const tiny = await createTinyGpt2({ seed: 25, contextLength: 8 });
+    const model = await createGpt2LikelihoodModel(tiny.model, { device: 'cpu' });
+    await expect(model.tokenNll(Int32Array.from([1, -1]), Int32Array.from([2, 3]), 1, 2)).rejects.toThrow(/inputs: token id -1 at row 0, position 1/);
+    await expect(model.tokenNll(Int32Array.from([1, 2]), Int32Array.from([2, -5]), 1, 2)).rejects.toThrow(/targets: token id -5 .* \(or -100 to ignore\)/);
+    await expect(model.tokenNll(Int32Array.from([1, 2]), Int32Array.from([2, 96]), 1, 2)).rejects.toThrow(/token id 96/);
+    await expect(model.tokenNll(new Int32Array(9), new Int32Array(9), 1, 9)).rejects.toThrow(/exceeds the model's context length 8/);
+    await model.dispose();
+  });
+
+  it('nllFromLogits is log-sum-exp minus the target logit', () => {
+    const logits = Float32Array.from([0, 1000, 1000, 0]);
+    expect(nllFromLogits(logits, 0, 4, 1)).toBeCloseTo(Math.log(2), 6);
+    expect(nllFromLogits(logits, 2, 2, 1)).toBeCloseTo(1000 + Math.log1p(Math.exp(-1000)), 6);
+  });
+});

@@ -1,0 +1,142 @@
+// Loads onnxruntime-node lazily (so importing @judgekit/backends never loads the native module) and resolves
+// devices: a frozen map of what each device needs, a priority list for `auto`, and probes run once.
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import type { Device } from '@judgekit/core';
+import { JudgekitError } from '@judgekit/core';
+import type * as Ort from 'onnxruntime-node';
+import { OnnxDataType, OnnxGraphBuilder } from '../onnx/graph-builder.js';
+
+export type OrtModule = typeof Ort;
+export type ResolvedDevice = Exclude<Device, 'auto'>;
+
+export interface DeviceInfo {
+  /** The execution provider passed to ONNX Runtime. */
+  executionProvider: string;
+  description: string;
+}
+
+/** Every device judgekit accepts, in one frozen map; `auto` picks the first available in DEVICE_PRIORITY. */
+export const DEVICES: Readonly<Record<Device, DeviceInfo>> = Object.freeze({
+  auto: Object.freeze({ executionProvider: '', description: 'the first available of cuda, webgpu, cpu' }),
+  cpu: Object.freeze({ executionProvider: 'cpu', description: 'ONNX Runtime CPU provider' }),
+  cuda: Object.freeze({ executionProvider: 'cuda', description: 'NVIDIA GPU through the CUDA 12 provider (install it with onnxruntime-node\'s installer)' }),
+  webgpu: Object.freeze({ executionProvider: 'webgpu', description: 'any GPU through WebGPU (Vulkan, Metal or D3D12)' }),
+});
+
+export const DEVICE_PRIORITY: readonly ResolvedDevice[] = Object.freeze(['cuda', 'webgpu', 'cpu'] as const);
+
+/** Validate a user-supplied device name. */
+export function parseDevice(value: string | undefined): Device {
+  if (value === undefined) return 'auto';
+  if (Object.hasOwn(DEVICES, value)) return value as Device;
+  throw new JudgekitError('device', `Unsupported device "${value}". Should be one of: ${Object.keys(DEVICES).join(', ')}.`);
+}
+
+let ortPromise: Promise<OrtModule> | undefined;
+
+export function loadOrt(): Promise<OrtModule> {
+  ortPromise ??= import('onnxruntime-node').then(
+    (m) => ((m as unknown as { default?: OrtModule }).default?.InferenceSession ? (m as unknown as { default: OrtModule }).default : (m as OrtModule)),
+    (error: unknown) => {
+      ortPromise = undefined;
+      throw new JudgekitError('device', `cannot load onnxruntime-node: ${(error as Error).message}. Install it with \`npm install onnxruntime-node\`.`, { cause: error });
+    },
+  );
+  return ortPromise;
+}
+
+/** Where onnxruntime-node keeps its native libraries (the CUDA provider is downloaded there by its installer). */
+export function ortBinaryDir(): string | undefined {
+  try {
+    const require = createRequire(import.meta.url);
+    const main = require.resolve('onnxruntime-node');
+    return join(dirname(main), '..', 'bin', 'napi-v6', process.platform, process.arch);
+  } catch {
+    return undefined;
+  }
+}
+
+/** A one-node model, to check that a provider really initialises. */
+function probeModel(): Uint8Array {
+  const b = new OnnxGraphBuilder('probe', 17);
+  const x = b.input('x', OnnxDataType.FLOAT, [1, 4]);
+  b.output(b.op('Add', [x, x]), 'y', OnnxDataType.FLOAT, [1, 4]);
+  return b.toBytes();
+}
+
+const probes = new Map<ResolvedDevice, Promise<string | null>>();
+
+/** null when the device works, else the reason it does not (probed once per process). */
+export function deviceUnavailableReason(device: ResolvedDevice): Promise<string | null> {
+  let probe = probes.get(device);
+  if (!probe) {
+    probe = probeDevice(device);
+    probes.set(device, probe);
+  }
+  return probe;
+}
+
+async function probeDevice(device: ResolvedDevice): Promise<string | null> {
+  if (device === 'cpu') return null;
+  if (device === 'cuda') {
+    if (process.platform !== 'linux' || process.arch !== 'x64') return 'the CUDA provider of onnxruntime-node exists only for Linux x64';
+    const dir = ortBinaryDir();
+    if (!dir || !existsSync(join(dir, 'libonnxruntime_providers_cuda.so'))) {
+      return 'the CUDA provider libraries of onnxruntime-node are not installed (run `npx --package onnxruntime-node -c "node node_modules/onnxruntime-node/script/install.js --onnxruntime-node-install=cuda12"`, see docs/models.md)';
+    }
+  }
+  const ort = await loadOrt();
+  try {
+    const session = await ort.InferenceSession.create(probeModel(), { executionProviders: [DEVICES[device].executionProvider], logSeverityLevel: 3 });
+    try {
+      const x = new ort.Tensor('float32', new Float32Array([1, 2, 3, 4]), [1, 4]);
+      const out = await session.run({ x });
+      const y = out.y?.data as Float32Array | undefined;
+      if (!y || y[3] !== 8) return `${device} produced a wrong result in the probe`;
+    } finally {
+      await session.release();
+    }
+    return null;
+  } catch (error) {
+    const message = (error as Error).message.split('\n')[0] ?? '';
+    if (device === 'webgpu') return `no WebGPU adapter: install a Vulkan driver or use --device cpu (${message})`;
+    return `${device} failed to initialise: ${message}`;
+  }
+}
+
+/** Resolve `auto` to the first available device; check an explicit one is usable. */
+export async function resolveDevice(device: Device = 'auto'): Promise<ResolvedDevice> {
+  parseDevice(device);
+  if (device !== 'auto') {
+    const reason = await deviceUnavailableReason(device);
+    if (reason) throw new JudgekitError('device', `device "${device}" is not available: ${reason}.`);
+    return device;
+  }
+  for (const candidate of DEVICE_PRIORITY) {
+    if ((await deviceUnavailableReason(candidate)) === null) return candidate;
+  }
+  return 'cpu';
+}
+
+export interface SessionSettings {
+  device: ResolvedDevice;
+  threads?: number;
+  /** Output names to keep on the device (WebGPU), e.g. the KV cache. */
+  gpuOutputs?: readonly string[];
+}
+
+export function sessionOptions(settings: SessionSettings): Ort.InferenceSession.SessionOptions {
+  const options: Ort.InferenceSession.SessionOptions = {
+    executionProviders: [DEVICES[settings.device].executionProvider],
+    graphOptimizationLevel: 'all',
+    // Warnings only add noise (e.g. shape ops placed on the CPU by design); errors still surface as exceptions.
+    logSeverityLevel: 3,
+    ...(settings.threads ? { intraOpNumThreads: settings.threads, interOpNumThreads: 1 } : {}),
+  };
+  if (settings.device === 'webgpu' && settings.gpuOutputs?.length) {
+    options.preferredOutputLocation = Object.fromEntries(settings.gpuOutputs.map((name) => [name, 'gpu-buffer' as const]));
+  }
+  return options;
+}

@@ -1,0 +1,28 @@
+// What generation needs from a model: one forward step with a KV cache. The engine's `Gpt2DecoderSession`
+// satisfies it structurally; tests use a small fake. Kept here, narrow, so generation never loads ONNX Runtime.
+
+export interface DecoderKvCache {
+  readonly pastLength: number;
+  dispose(): void;
+}
+
+export interface DecoderStepArgs<Cache extends DecoderKvCache = DecoderKvCache> {
+  /** [batch, seq] token ids. */
+  inputIds: Int32Array;
+  /** [batch, seq] positions, counted from each row's first real (unpadded) token. */
+  positionIds: Int32Array;
+  /** [batch, past.pastLength + seq]: 1 for real tokens, 0 for padding. */
+  attentionMask: Int32Array;
+  batch: number;
+  seq: number;
+  past: Cache | null;
+}
+
+export interface DecoderSession<Cache extends DecoderKvCache = DecoderKvCache> {
+  readonly config: { readonly vocabSize: number; readonly contextLength: number };
+  /** Where it runs (`cpu`, `cuda`, `webgpu`), for messages. */
+  readonly device?: string;
+  /** Logits of each row's last position, [batch, vocab], and the cache extended by `seq` (`past` stays alive). */
+  step(args: DecoderStepArgs<Cache>): Promise<{ logits: Float32Array; present: Cache }>;
+  dispose(): Promise<void>;
+}

@@ -1,0 +1,37 @@
+// The core `GenerativeModel` contract on top of a decoder session: batched, KV-cached generation.
+import type { GenerationOptions, GenerativeModel } from '@judgekit/core';
+import type { DecoderSession } from './decoder-session.js';
+import { generateTokens, type TokenGenerationOptions } from './batched-generation.js';
+
+export interface SessionGenerativeModelOptions {
+  /** Prompts per forward pass when a call names none; default 8. */
+  batchSize?: number;
+}
+
+export class SessionGenerativeModel implements GenerativeModel {
+  readonly session: DecoderSession;
+  readonly #batchSize: number;
+
+  constructor(session: DecoderSession, options: SessionGenerativeModelOptions = {}) {
+    this.session = session;
+    this.#batchSize = options.batchSize ?? 8;
+  }
+
+  get contextLength(): number {
+    return this.session.config.contextLength;
+  }
+
+  get vocabSize(): number {
+    return this.session.config.vocabSize;
+  }
+
+  /** Completions in the prompts' order; greedy unless a temperature is given (see `TokenGenerationOptions`). */
+  generate(prompts: number[][], options: GenerationOptions & Pick<TokenGenerationOptions, 'onBatch'> = {}): Promise<number[][]> {
+    const { batchSize, ...rest } = options;
+    return generateTokens(this.session, prompts, { ...rest, batchSize: batchSize ?? this.#batchSize });
+  }
+
+  dispose(): Promise<void> {
+    return this.session.dispose();
+  }
+}

@@ -1,0 +1,139 @@
+// Where test-loss tokens come from: text or JSONL documents (tokenized with the GPT-2 tokenizer, each document
+// followed by 50256), flat uint16 token files (nanoGPT's raw .bin or llm.c's .bin with its 256-int32 header), or a
+// safetensors file with a `tokens` tensor. Token files are read window by window, so their size is not bounded
+// by memory.
+import { open, readFile } from 'node:fs/promises';
+import { extname } from 'node:path';
+import { JudgekitError } from '@judgekit/core';
+import { SafetensorsFile } from '../checkpoint/safetensors.js';
+import { END_OF_TEXT, encodeGpt2Documents } from '../tokenizer/gpt2-tokenizer.js';
+
+export type TokenFileFormat = 'text' | 'jsonl' | 'bin' | 'safetensors';
+
+export interface TokenSource {
+  readonly length: number;
+  /** What the tokens are, written into the loss protocol. */
+  readonly description: string;
+  /** Tokens [start, start + count). */
+  read(start: number, count: number): Promise<Int32Array>;
+  close(): Promise<void>;
+}
+
+/** llm.c's token-file magic number (first int32 of its 1024-byte header). */
+export const LLMC_MAGIC = 20240520;
+const LLMC_HEADER_BYTES = 256 * 4;
+
+export function tokenSourceFromArray(tokens: ArrayLike<number>, description = 'in-memory tokens'): TokenSource {
+  const data = Int32Array.from(tokens);
+  return {
+    length: data.length,
+    description,
+    read: async (start, count) => data.slice(start, start + count),
+    close: async () => {},
+  };
+}
+
+export function detectTokenFileFormat(path: string): TokenFileFormat {
+  const ext = extname(path).toLowerCase();
+  if (ext === '.jsonl' || ext === '.ndjson') return 'jsonl';
+  if (ext === '.bin') return 'bin';
+  if (ext === '.safetensors') return 'safetensors';
+  return 'text';
+}
+
+/** Split text on `<|endoftext|>` into documents; a trailing marker does not start an empty document. */
+export function splitTextDocuments(text: string): string[] {
+  const pieces = text.split(END_OF_TEXT);
+  while (pieces.length > 1 && pieces[pieces.length - 1]!.trim() === '') pieces.pop();
+  return pieces;
+}
+
+/** The `text` field of each JSONL line; errors name the line. */
+export function parseJsonlDocuments(text: string, file: string): string[] {
+  const documents: string[] = [];
+  const lines = text.split('\n');
+  lines.forEach((line, index) => {
+    if (line.trim() === '') return;
+    let record: unknown;
+    try {
+      record = JSON.parse(line);
+    } catch (error) {
+      throw new JudgekitError('input', `${file} line ${index + 1} is not valid JSON: ${(error as Error).message}`, { file, location: `line ${index + 1}` });
+    }
+    const value = (record as { text?: unknown } | null)?.text;
+    if (typeof value !== 'string') {
+      throw new JudgekitError('input', `${file} line ${index + 1} has no string "text" field; each line must be {"text": "..."}.`, { file, location: `line ${index + 1}` });
+    }
+    documents.push(value);
+  });
+  return documents;
+}
+
+async function binSource(path: string): Promise<TokenSource> {
+  const handle = await open(path, 'r');
+  const { size } = await handle.stat();
+  const header = new Int32Array(3);
+  if (size >= 12) await handle.read(new Uint8Array(header.buffer), 0, 12, 0);
+  let dataOffset = 0;
+  let bytesPerToken = 2;
+  let length = Math.floor(size / 2);
+  let description = `raw uint16 token file ${path}`;
+  if (size >= LLMC_HEADER_BYTES && header[0] === LLMC_MAGIC) {
+    const version = header[1]!;
+    if (version !== 1 && version !== 2) {
+      await handle.close();
+      throw new JudgekitError('input', `${path} has llm.c's magic number but unknown version ${version} (expected 1: uint16 tokens, or 2: uint32).`, { file: path });
+    }
+    bytesPerToken = version === 1 ? 2 : 4;
+    dataOffset = LLMC_HEADER_BYTES;
+    length = header[2]!;
+    if (dataOffset + length * bytesPerToken > size) {
+      await handle.close();
+      throw new JudgekitError('input', `${path}: the llm.c header says ${length} tokens but the file holds only ${Math.floor((size - dataOffset) / bytesPerToken)}; it is truncated.`, { file: path });
+    }
+    description = `llm.c token file ${path} (version ${version})`;
+  } else if (size % 2 !== 0) {
+    await handle.close();
+    throw new JudgekitError('input', `${path} has an odd number of bytes, so it is not a flat uint16 token file (nor an llm.c file: no magic ${LLMC_MAGIC}).`, { file: path });
+  }
+  return {
+    length,
+    description,
+    async read(start, count) {
+      const n = Math.max(0, Math.min(count, length - start));
+      const bytes = new Uint8Array(n * bytesPerToken);
+      if (n > 0) await handle.read(bytes, 0, bytes.byteLength, dataOffset + start * bytesPerToken);
+      const view = new DataView(bytes.buffer);
+      const out = new Int32Array(n);
+      for (let i = 0; i < n; i++) out[i] = bytesPerToken === 2 ? view.getUint16(2 * i, true) : view.getUint32(4 * i, true);
+      return out;
+    },
+    close: () => handle.close(),
+  };
+}
+
+/** Open a token source; `format` defaults to one guessed from the extension. */
+export async function openTokenSource(path: string, format: TokenFileFormat = detectTokenFileFormat(path)): Promise<TokenSource> {
+  try {
+    switch (format) {
+      case 'bin':
+        return await binSource(path);
+      case 'safetensors': {
+        const file = await SafetensorsFile.read(path);
+        if (!file.has('tokens')) throw new JudgekitError('input', `${path} has no "tokens" tensor (found: ${file.names().slice(0, 5).join(', ')}).`, { file: path });
+        return tokenSourceFromArray(file.int32('tokens').data, `safetensors tokens ${path}`);
+      }
+      case 'jsonl': {
+        const documents = parseJsonlDocuments(await readFile(path, 'utf8'), path);
+        return tokenSourceFromArray(encodeGpt2Documents(documents), `GPT-2 tokens of ${documents.length} JSONL documents in ${path}, each followed by 50256`);
+      }
+      case 'text': {
+        const documents = splitTextDocuments(await readFile(path, 'utf8'));
+        return tokenSourceFromArray(encodeGpt2Documents(documents), `GPT-2 tokens of ${documents.length} text documents in ${path} (split on <|endoftext|>), each followed by 50256`);
+      }
+    }
+  } catch (error) {
+    if (JudgekitError.is(error)) throw error;
+    throw new JudgekitError('input', `cannot read test-loss data ${path}: ${(error as Error).message}`, { file: path, cause: error });
+  }
+}

@@ -1,0 +1,206 @@
+// A small ONNX graph builder: add inputs, initializers and nodes by name, then serialise to an in-memory model
+// or to a file (with the weights in an external `.onnx.data` file when the model would pass protobuf's 2 GB limit).
+// The trainer builds its training graph on this, so keep it generic: nothing GPT-2-specific lives here.
+import { createWriteStream } from 'node:fs';
+import { basename } from 'node:path';
+import { once } from 'node:events';
+import { JudgekitError } from '@judgekit/core';
+import {
+  encodeModel,
+  OnnxDataType,
+  type AttributeValue,
+  type Dim,
+  type NodeSpec,
+  type ProtoChunks,
+  type TensorSpec,
+  type ValueInfoSpec,
+} from './onnx-proto.js';
+
+export { OnnxDataType, type Dim, type AttributeValue } from './onnx-proto.js';
+
+/** Protobuf messages cannot exceed 2 GiB; stay well below it. */
+export const INLINE_LIMIT_BYTES = 1_900_000_000;
+
+export interface SerializeOptions {
+  /** Put initializers in an external data file: 'auto' does so only above INLINE_LIMIT_BYTES. */
+  externalData?: boolean | 'auto';
+  /** File name (relative to the model) for external data; default `<model file>.data`. */
+  externalDataName?: string;
+  /** Initializers smaller than this stay inline even with external data (default 1024 bytes). */
+  externalMinBytes?: number;
+}
+
+export interface SerializedModel {
+  model: ProtoChunks;
+  /** Present when weights went to an external file; write it as `externalDataName` beside the model. */
+  externalData?: { name: string; chunks: Uint8Array[]; length: number };
+}
+
+function bytesOf(data: Float32Array | Int32Array | BigInt64Array | Uint8Array): Uint8Array {
+  return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+}
+
+export class OnnxGraphBuilder {
+  private readonly nodes: NodeSpec[] = [];
+  private readonly initializers: TensorSpec[] = [];
+  private readonly inputs: ValueInfoSpec[] = [];
+  private readonly outputs: ValueInfoSpec[] = [];
+  private readonly opsets = new Map<string, number>();
+  private readonly usedNames = new Set<string>();
+  private readonly metadata: Record<string, string> = {};
+  private counter = 0;
+
+  constructor(
+    readonly graphName: string,
+    opsetVersion = 17,
+  ) {
+    this.opsets.set('', opsetVersion);
+  }
+
+  /** Declare a custom-domain opset, e.g. `com.microsoft` 1. */
+  useOpset(domain: string, version: number): void {
+    this.opsets.set(domain, version);
+  }
+
+  setMetadata(key: string, value: string): void {
+    this.metadata[key] = value;
+  }
+
+  /** A fresh value name with a readable stem. */
+  fresh(stem: string): string {
+    let name = `${stem}_${this.counter++}`;
+    while (this.usedNames.has(name)) name = `${stem}_${this.counter++}`;
+    this.usedNames.add(name);
+    return name;
+  }
+
+  private claim(name: string): string {
+    if (this.usedNames.has(name)) throw new JudgekitError('internal', `ONNX value name "${name}" is used twice.`);
+    this.usedNames.add(name);
+    return name;
+  }
+
+  input(name: string, elemType: OnnxDataType, shape: readonly Dim[]): string {
+    this.inputs.push({ name: this.claim(name), elemType, shape });
+    return name;
+  }
+
+  /** Mark an existing value as a graph output (an Identity is inserted when the name differs). */
+  output(value: string, name: string, elemType: OnnxDataType, shape: readonly Dim[]): string {
+    if (value !== name) {
+      this.claim(name);
+      this.nodes.push({ opType: 'Identity', inputs: [value], outputs: [name], name: `${name}_identity` });
+    }
+    this.outputs.push({ name, elemType, shape });
+    return name;
+  }
+
+  /** A float32 weight. */
+  floatInitializer(name: string, dims: readonly number[], data: Float32Array): string {
+    const count = dims.reduce((a, b) => a * b, 1);
+    if (count !== data.length) throw new JudgekitError('internal', `initializer ${name}: dims [${dims.join(', ')}] need ${count} values, got ${data.length}`);
+    this.initializers.push({ name: this.claim(name), dataType: OnnxDataType.FLOAT, dims, raw: bytesOf(data) });
+    return name;
+  }
+
+  int64Constant(values: readonly number[], stem = 'const', dims: readonly number[] = [values.length]): string {
+    const name = this.fresh(stem);
+    this.initializers.push({ name, dataType: OnnxDataType.INT64, dims, raw: bytesOf(BigInt64Array.from(values.map((v) => BigInt(v)))) });
+    return name;
+  }
+
+  floatConstant(values: readonly number[], stem = 'const', dims: readonly number[] = []): string {
+    const name = this.fresh(stem);
+    this.initializers.push({ name, dataType: OnnxDataType.FLOAT, dims, raw: bytesOf(Float32Array.from(values)) });
+    return name;
+  }
+
+  /** Add a node; returns its output names (fresh ones unless given). */
+  node(opType: string, inputs: readonly string[], options: { attributes?: Record<string, AttributeValue>; outputs?: number | readonly string[]; domain?: string; stem?: string } = {}): string[] {
+    const outputs =
+      typeof options.outputs === 'object'
+        ? options.outputs.map((n) => this.claim(n))
+        : Array.from({ length: options.outputs ?? 1 }, () => this.fresh(options.stem ?? opType.toLowerCase()));
+    this.nodes.push({
+      opType,
+      inputs,
+      outputs,
+      name: this.fresh(`n_${opType}`),
+      ...(options.domain ? { domain: options.domain } : {}),
+      ...(options.attributes ? { attributes: options.attributes } : {}),
+    });
+    return outputs;
+  }
+
+  /** A single-output node. */
+  op(opType: string, inputs: readonly string[], attributes?: Record<string, AttributeValue>, stem?: string): string {
+    return this.node(opType, inputs, { ...(attributes ? { attributes } : {}), ...(stem ? { stem } : {}) })[0]!;
+  }
+
+  /** Total bytes of initializer data. */
+  initializerBytes(): number {
+    return this.initializers.reduce((sum, t) => sum + (t.raw?.byteLength ?? 0), 0);
+  }
+
+  serialize(options: SerializeOptions = {}): SerializedModel {
+    const wantExternal = options.externalData === true || (options.externalData !== false && this.initializerBytes() > INLINE_LIMIT_BYTES);
+    let initializers: readonly TensorSpec[] = this.initializers;
+    let externalData: SerializedModel['externalData'];
+    if (wantExternal) {
+      const name = options.externalDataName ?? `${this.graphName}.onnx.data`;
+      const min = options.externalMinBytes ?? 1024;
+      const chunks: Uint8Array[] = [];
+      let offset = 0;
+      initializers = this.initializers.map((t) => {
+        const raw = t.raw ?? new Uint8Array(0);
+        if (raw.byteLength < min) return t;
+        // Keep every tensor 64-byte aligned so the runtime may map it directly.
+        const pad = (64 - (offset % 64)) % 64;
+        if (pad) chunks.push(new Uint8Array(pad));
+        offset += pad;
+        chunks.push(raw);
+        const spec: TensorSpec = { name: t.name, dataType: t.dataType, dims: t.dims, external: { location: name, offset, length: raw.byteLength } };
+        offset += raw.byteLength;
+        return spec;
+      });
+      externalData = { name, chunks, length: offset };
+    }
+    const model = encodeModel({
+      graph: { name: this.graphName, nodes: this.nodes, initializers, inputs: this.inputs, outputs: this.outputs },
+      opsets: [...this.opsets].map(([domain, version]) => ({ domain, version })),
+      metadata: this.metadata,
+    });
+    return externalData ? { model, externalData } : { model };
+  }
+
+  /** Serialise to bytes; throws if the model is too large to hold inline. */
+  toBytes(): Uint8Array {
+    const serialized = this.serialize({ externalData: false });
+    if (serialized.model.length > 2 ** 31 - 1) {
+      throw new JudgekitError('model', `the ONNX model is ${serialized.model.length} bytes, over protobuf's 2 GB limit; write it to a file with external data instead.`);
+    }
+    return serialized.model.toBytes();
+  }
+
+  /** Write `path` (and `path.data` beside it when weights go external). Returns the files written. */
+  async writeFile(path: string, options: SerializeOptions = {}): Promise<string[]> {
+    const serialized = this.serialize({ ...options, externalDataName: options.externalDataName ?? `${basename(path)}.data` });
+    await writeChunks(path, serialized.model.chunks);
+    const written = [path];
+    if (serialized.externalData) {
+      const dataPath = `${path.slice(0, path.length - basename(path).length)}${serialized.externalData.name}`;
+      await writeChunks(dataPath, serialized.externalData.chunks);
+      written.push(dataPath);
+    }
+    return written;
+  }
+}
+
+async function writeChunks(path: string, chunks: readonly Uint8Array[]): Promise<void> {
+  const stream = createWriteStream(path);
+  for (const chunk of chunks) {
+    if (!stream.write(chunk)) await once(stream, 'drain');
+  }
+  stream.end();
+  await once(stream, 'finish');
+}

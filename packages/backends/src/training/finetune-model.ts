@@ -1,0 +1,247 @@
+// `finetune(options)`: fine-tune a GPT-2 checkpoint on Alpaca records with the study's recipe and write the run's
+// files under `<outDir>/finetune/<model>/`: model.safetensors (same naming as the input) + config.json,
+// epochs.jsonl (per-epoch losses), resume.safetensors (weights, AdamW moments, step, epoch: written atomically at
+// each epoch end, so an interrupted run continues from the last completed epoch) and result.json.
+import { readFile, rm, stat } from 'node:fs/promises';
+import { basename, dirname, extname, join } from 'node:path';
+import {
+  canonicalHash,
+  JsonlLog,
+  JudgekitError,
+  splitDataset,
+  writeJsonAtomic,
+  type AlpacaRecord,
+  type PromptTemplateRef,
+  type SplitOptions,
+} from '@judgekit/core';
+import { encodeGpt2 } from '../tokenizer/gpt2-tokenizer.js';
+import { elementCount, parameterSpecs, type Gpt2Parameters, type Gpt2Shape } from './gpt2-parameters.js';
+import { Gpt2Trainer, type AdamWState, type TrainingDevice } from './gpt2-trainer.js';
+import { encodeExamples, type EncodedExample } from './instruction-batches.js';
+import { formatEpochReport, STUDY_RECIPE, trainEpochs, type EpochReport, type FinetuneRecipe, type ResumePoint, type TrainingStepInfo } from './instruction-finetune.js';
+import { readSafetensors, writeSafetensors, type NamedTensor } from './safetensors-file.js';
+import { checkpointConfigJson, loadTrainingCheckpoint, saveTrainingCheckpoint } from './training-checkpoint.js';
+
+export const FINETUNE_FILES = {
+  model: 'model.safetensors',
+  config: 'config.json',
+  epochs: 'epochs.jsonl',
+  resume: 'resume.safetensors',
+  result: 'result.json',
+} as const;
+
+export interface FinetuneOptions {
+  /** A GPT-2 safetensors checkpoint (HF or book naming) with its JSON config beside it (or `configPath`). */
+  checkpoint: string;
+  configPath?: string;
+  /** All records; split with the book's 85/10/5 rule (train, test, validation) unless `split` says otherwise. */
+  records: readonly AlpacaRecord[];
+  split?: SplitOptions;
+  /** Run directory: files go to `<outDir>/finetune/<name>/`. */
+  outDir: string;
+  /** Model name for the folder; default the checkpoint's file stem (or its folder's name for `model.safetensors`). */
+  name?: string;
+  recipe?: Partial<FinetuneRecipe>;
+  template?: PromptTemplateRef;
+  device?: TrainingDevice;
+  threads?: number;
+  /** Use only the first N training and N validation examples (quick runs). */
+  limit?: number;
+  /** Continue an interrupted run from its resume state (default true). */
+  resume?: boolean;
+  /** Token encoder; default the GPT-2 tokenizer. */
+  encode?: (text: string) => number[];
+  log?: (line: string) => void;
+  onStep?: (info: TrainingStepInfo) => void;
+  progress?: boolean | NodeJS.WriteStream;
+  signal?: AbortSignal;
+}
+
+export interface FinetuneResult {
+  name: string;
+  dir: string;
+  modelPath: string;
+  configPath: string;
+  epochs: EpochReport[];
+  bestEpoch: number;
+  stoppedEarly: boolean;
+  resumedFromEpoch: number;
+  shape: Gpt2Shape;
+  naming: 'hf' | 'book';
+}
+
+interface ResumeMetadata {
+  version: 1;
+  fingerprint: string;
+  epoch: number;
+  step: number;
+  finished: boolean;
+  epochs: EpochReport[];
+}
+
+export function finetuneModelName(checkpoint: string): string {
+  const stem = basename(checkpoint, extname(checkpoint));
+  return stem === 'model' || stem === 'pytorch_model' ? basename(dirname(checkpoint)) || stem : stem;
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function writeResumeState(path: string, params: Gpt2Parameters, state: AdamWState, shape: Gpt2Shape, meta: ResumeMetadata): Promise<void> {
+  const tensors: Array<[string, NamedTensor]> = [];
+  for (const spec of parameterSpecs(shape)) {
+    tensors.push([`param/${spec.name}`, { shape: spec.shape, data: params.get(spec.name) as Float32Array }]);
+    tensors.push([`adam.m/${spec.name}`, { shape: spec.shape, data: state.m.get(spec.name) as Float32Array }]);
+    tensors.push([`adam.v/${spec.name}`, { shape: spec.shape, data: state.v.get(spec.name) as Float32Array }]);
+  }
+  await writeSafetensors(path, tensors, { judgekit_resume: JSON.stringify(meta) });
+}
+
+async function readResumeState(path: string, shape: Gpt2Shape): Promise<{ params: Gpt2Parameters; state: AdamWState; meta: ResumeMetadata }> {
+  const contents = await readSafetensors(path);
+  const raw = contents.metadata.judgekit_resume;
+  if (!raw) throw new JudgekitError('run-store', `${path} is not a judgekit resume state (no judgekit_resume metadata): delete it to start over.`, { file: path });
+  const meta = JSON.parse(raw) as ResumeMetadata;
+  const params: Gpt2Parameters = new Map();
+  const m = new Map<string, Float32Array>();
+  const v = new Map<string, Float32Array>();
+  for (const spec of parameterSpecs(shape)) {
+    const take = (name: string): Float32Array => {
+      const tensor = contents.tensors.get(name);
+      if (!tensor || tensor.data.length !== elementCount(spec.shape)) {
+        throw new JudgekitError('run-store', `${path}: resume state lacks ${name} of shape [${spec.shape.join(', ')}]: delete it to start over.`, { file: path });
+      }
+      return tensor.data;
+    };
+    params.set(spec.name, take(`param/${spec.name}`));
+    m.set(spec.name, take(`adam.m/${spec.name}`));
+    v.set(spec.name, take(`adam.v/${spec.name}`));
+  }
+  return { params, state: { step: meta.step, m, v }, meta };
+}
+
+/** Everything that must match for a resume state to belong to this run. */
+function runFingerprint(shape: Gpt2Shape, recipe: FinetuneRecipe, checkpoint: string, train: readonly EncodedExample[], validation: readonly EncodedExample[]): string {
+  // The stopping rule is left out so a finished fixed-epoch run can be extended with more epochs.
+  const { stopping: _stopping, ...rest } = recipe;
+  return canonicalHash({ shape, recipe: rest, checkpoint: basename(checkpoint), train: train.map((e) => [e.ids, e.promptLength]), validation: validation.map((e) => e.ids) });
+}
+
+export function resolveRecipe(partial: Partial<FinetuneRecipe> = {}): FinetuneRecipe {
+  return { ...STUDY_RECIPE, ...partial, optimizer: { ...STUDY_RECIPE.optimizer, ...(partial.optimizer ?? {}) } };
+}
+
+/** Fine-tune a checkpoint; see the file comment for what is written where. */
+export async function finetune(options: FinetuneOptions): Promise<FinetuneResult> {
+  const log = options.log ?? (() => undefined);
+  const recipe = resolveRecipe(options.recipe);
+  const name = options.name ?? finetuneModelName(options.checkpoint);
+  const dir = join(options.outDir, 'finetune', name);
+  const checkpoint = await loadTrainingCheckpoint(options.checkpoint, options.configPath ? { configPath: options.configPath } : {});
+  const encode = options.encode ?? ((text: string) => encodeGpt2(text));
+  const splits = splitDataset(options.records, options.split ?? {});
+  const limit = options.limit;
+  const trainRecords = limit ? splits.train.slice(0, limit) : splits.train;
+  const validationRecords = limit ? splits.validation.slice(0, limit) : splits.validation;
+  const train = encodeExamples(trainRecords, encode, options.template);
+  const validation = encodeExamples(validationRecords, encode, options.template);
+  const fingerprint = runFingerprint(checkpoint.shape, recipe, options.checkpoint, train, validation);
+  const paths = { model: join(dir, FINETUNE_FILES.model), config: join(dir, FINETUNE_FILES.config), resume: join(dir, FINETUNE_FILES.resume), result: join(dir, FINETUNE_FILES.result) };
+  const epochLog = new JsonlLog<EpochReport>(join(dir, FINETUNE_FILES.epochs));
+
+  let parameters = checkpoint.parameters;
+  let optimizerState: AdamWState | undefined;
+  let resume: ResumePoint | undefined;
+  if (options.resume !== false && (await exists(paths.resume))) {
+    const saved = await readResumeState(paths.resume, checkpoint.shape);
+    if (saved.meta.fingerprint !== fingerprint) {
+      throw new JudgekitError(
+        'run-store',
+        `${paths.resume} belongs to a different run (checkpoint, data or recipe changed): delete ${dir} or choose another --out to start over.`,
+        { file: paths.resume },
+      );
+    }
+    parameters = saved.params;
+    optimizerState = saved.state;
+    // result.json (written when a run ends) also records an early-stopped epoch, which the resume state does not.
+    const ended = await readResult(paths.result);
+    const epochs = ended?.fingerprint === fingerprint ? ended.epochs : saved.meta.epochs;
+    const maxEpochs = recipe.stopping.kind === 'fixed' ? recipe.stopping.epochs : recipe.stopping.maxEpochs;
+    resume = { epoch: saved.meta.epoch, epochs, finished: epochs.some((e) => e.stopped) || saved.meta.epoch >= maxEpochs };
+    log(`resuming ${name} after epoch ${saved.meta.epoch} (step ${saved.meta.step})${resume.finished ? ': already finished' : ''}`);
+  }
+  if (!resume) {
+    // A fresh start: drop what an earlier run left, so epochs.jsonl and result.json describe this run only.
+    await Promise.all([paths.resume, paths.result, epochLog.path].map((path) => rm(path, { force: true })));
+  }
+  const history: EpochReport[] = [...(resume?.epochs.filter((e) => !e.stopped) ?? [])];
+  log(
+    `fine-tuning ${name}: ${train.length} training / ${validation.length} validation examples, batch ${recipe.batchSize}` +
+      `${recipe.gradientAccumulation > 1 ? ` x ${recipe.gradientAccumulation} accumulated` : ''}, lr ${recipe.optimizer.lr}, ` +
+      (recipe.stopping.kind === 'fixed' ? `${recipe.stopping.epochs} epochs` : `early stopping (max ${recipe.stopping.maxEpochs} epochs)`),
+  );
+  const trainer = await Gpt2Trainer.create({
+    shape: checkpoint.shape,
+    parameters,
+    optimizer: recipe.optimizer,
+    device: options.device ?? 'cpu',
+    ...(options.threads ? { threads: options.threads } : {}),
+    ...(optimizerState ? { optimizerState } : {}),
+  });
+  const configJson = await checkpointConfigJson(checkpoint);
+  try {
+    const result = await trainEpochs({
+      trainer,
+      train,
+      validation,
+      recipe,
+      ...(resume ? { resume } : {}),
+      ...(options.onStep ? { onStep: options.onStep } : {}),
+      ...(options.progress !== undefined ? { progress: options.progress } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+      onEpochAccepted: async (report, live, finished) => {
+        log(formatEpochReport(report));
+        await epochLog.append(`epoch/${report.epoch}`, report);
+        await saveTrainingCheckpoint(paths.model, checkpoint, live.parameters, { judgekit_epoch: String(report.epoch) });
+        await writeJsonAtomic(paths.config, configJson);
+        history.push(report);
+        const meta: ResumeMetadata = { version: 1, fingerprint, epoch: report.epoch, step: live.step, finished, epochs: [...history] };
+        await writeResumeState(paths.resume, live.parameters, live.optimizerState(), checkpoint.shape, meta);
+      },
+      onEpochRejected: async (report) => {
+        log(formatEpochReport(report));
+        await epochLog.append(`epoch/${report.epoch}`, report);
+      },
+    });
+    const output: FinetuneResult = {
+      name,
+      dir,
+      modelPath: paths.model,
+      configPath: paths.config,
+      epochs: result.epochs,
+      bestEpoch: result.bestEpoch,
+      stoppedEarly: result.stoppedEarly,
+      resumedFromEpoch: resume?.epoch ?? 0,
+      shape: checkpoint.shape,
+      naming: checkpoint.naming,
+    };
+    await writeJsonAtomic(paths.result, { fingerprint, ...output, recipe });
+    return output;
+  } finally {
+    await trainer.dispose();
+  }
+}
+
+async function readResult(path: string): Promise<{ fingerprint: string; epochs: EpochReport[] } | undefined> {
+  try {
+    return JSON.parse(await readFile(path, 'utf8')) as { fingerprint: string; epochs: EpochReport[] };
+  } catch {
+    return undefined;
+  }
+}

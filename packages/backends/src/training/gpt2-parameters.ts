@@ -1,0 +1,113 @@
+// The trainer's view of a GPT-2 model: its shape and its parameters under canonical names (Hugging Face names
+// without the `transformer.` prefix, matrices in Conv1D [in, out] layout so the graph computes x @ W directly).
+// Checkpoint naming schemes are mapped to and from these names in checkpoint-io.ts.
+import { JudgekitError } from '@judgekit/core';
+
+export interface Gpt2Shape {
+  vocabSize: number;
+  contextLength: number;
+  embDim: number;
+  nLayers: number;
+  nHeads: number;
+  /** Query/key/value projections carry a bias. */
+  qkvBias: boolean;
+  /** The output head is the token embedding (no separate `lm_head.weight`). */
+  tiedHead: boolean;
+}
+
+export interface ParameterSpec {
+  name: string;
+  shape: number[];
+}
+
+/** Parameters by canonical name, float32, row-major. */
+export type Gpt2Parameters = Map<string, Float32Array>;
+
+export function checkGpt2Shape(shape: Gpt2Shape): void {
+  const ints: Array<keyof Gpt2Shape> = ['vocabSize', 'contextLength', 'embDim', 'nLayers', 'nHeads'];
+  for (const key of ints) {
+    const value = shape[key];
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
+      throw new JudgekitError('model', `GPT-2 shape: \`${key}\` must be a positive integer, got ${String(value)}.`);
+    }
+  }
+  if (shape.embDim % shape.nHeads !== 0) {
+    throw new JudgekitError('model', `GPT-2 shape: emb_dim ${shape.embDim} is not divisible by n_heads ${shape.nHeads}.`);
+  }
+}
+
+/** Every trainable parameter in a fixed order (the order of graph inputs, optimizer state and checkpoints). */
+export function parameterSpecs(shape: Gpt2Shape): ParameterSpec[] {
+  checkGpt2Shape(shape);
+  const { vocabSize: V, contextLength: P, embDim: C, nLayers } = shape;
+  const specs: ParameterSpec[] = [
+    { name: 'wte.weight', shape: [V, C] },
+    { name: 'wpe.weight', shape: [P, C] },
+  ];
+  for (let i = 0; i < nLayers; i++) {
+    const p = `h.${i}.`;
+    specs.push({ name: `${p}ln_1.weight`, shape: [C] }, { name: `${p}ln_1.bias`, shape: [C] });
+    specs.push({ name: `${p}attn.c_attn.weight`, shape: [C, 3 * C] });
+    if (shape.qkvBias) specs.push({ name: `${p}attn.c_attn.bias`, shape: [3 * C] });
+    specs.push({ name: `${p}attn.c_proj.weight`, shape: [C, C] }, { name: `${p}attn.c_proj.bias`, shape: [C] });
+    specs.push({ name: `${p}ln_2.weight`, shape: [C] }, { name: `${p}ln_2.bias`, shape: [C] });
+    specs.push({ name: `${p}mlp.c_fc.weight`, shape: [C, 4 * C] }, { name: `${p}mlp.c_fc.bias`, shape: [4 * C] });
+    specs.push({ name: `${p}mlp.c_proj.weight`, shape: [4 * C, C] }, { name: `${p}mlp.c_proj.bias`, shape: [C] });
+  }
+  specs.push({ name: 'ln_f.weight', shape: [C] }, { name: 'ln_f.bias', shape: [C] });
+  if (!shape.tiedHead) specs.push({ name: 'lm_head.weight', shape: [V, C] });
+  return specs;
+}
+
+export function elementCount(shape: readonly number[]): number {
+  return shape.reduce((a, b) => a * b, 1);
+}
+
+export function parameterCount(shape: Gpt2Shape): number {
+  return parameterSpecs(shape).reduce((sum, spec) => sum + elementCount(spec.shape), 0);
+}
+
+/** Throw unless `params` holds exactly the parameters of `shape` with the right sizes. */
+export function checkParameters(shape: Gpt2Shape, params: Gpt2Parameters): void {
+  for (const spec of parameterSpecs(shape)) {
+    const value = params.get(spec.name);
+    if (!value) throw new JudgekitError('model', `Missing parameter ${spec.name} (shape [${spec.shape.join(', ')}]).`);
+    if (value.length !== elementCount(spec.shape)) {
+      throw new JudgekitError('model', `Parameter ${spec.name} has ${value.length} values, expected [${spec.shape.join(', ')}].`);
+    }
+  }
+}
+
+/** Deep copy (the early-stopping snapshot must never alias live buffers). */
+export function cloneParameters(params: Gpt2Parameters): Gpt2Parameters {
+  return new Map([...params].map(([name, value]) => [name, value.slice()]));
+}
+
+/**
+ * Seeded random weights in GPT-2's initialisation (normal(0, 0.02) matrices and embeddings, LN weight 1, biases
+ * 0), plus a small random offset on LN and biases when `perturb` is set so tests exercise every term.
+ */
+export function randomGpt2Parameters(shape: Gpt2Shape, seed: number, options: { perturb?: boolean; std?: number } = {}): Gpt2Parameters {
+  let state = seed >>> 0;
+  const uniform = (): number => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return (((t ^ (t >>> 14)) >>> 0) + 0.5) / 4294967296;
+  };
+  const normal = (): number => Math.sqrt(-2 * Math.log(uniform())) * Math.cos(2 * Math.PI * uniform());
+  const std = options.std ?? 0.02;
+  const params: Gpt2Parameters = new Map();
+  for (const spec of parameterSpecs(shape)) {
+    const data = new Float32Array(elementCount(spec.shape));
+    const isLnWeight = /ln_\w+\.weight$/.test(spec.name);
+    const isVector = spec.shape.length === 1;
+    for (let i = 0; i < data.length; i++) {
+      if (!isVector) data[i] = normal() * std;
+      else data[i] = (isLnWeight ? 1 : 0) + (options.perturb ? normal() * 0.1 : 0);
+    }
+    params.set(spec.name, data);
+  }
+  return params;
+}

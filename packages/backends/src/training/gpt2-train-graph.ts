@@ -1,0 +1,212 @@
+// The GPT-2 loss and its hand-derived gradient as one ONNX graph, so ONNX Runtime (which has no training API in
+// Node) runs the whole training step's matrix work on its fast kernels, on any execution provider.
+//
+// Inputs: every parameter (canonical names, see gpt2-parameters.ts), `input_ids` and `targets` (int64 [B, T];
+// target -100 is ignored). Outputs: `loss` (mean cross-entropy over non-ignored targets, as PyTorch's
+// cross_entropy(ignore_index=-100)), `count` (number of non-ignored targets) and, with `backward`, `grad.<name>`
+// for every parameter.
+import { GraphBuilder } from './graph-builder.js';
+import { parameterSpecs, type Gpt2Shape } from './gpt2-parameters.js';
+
+export const LN_EPSILON = 1e-5;
+const GELU_K = Math.sqrt(2 / Math.PI);
+const GELU_C = 0.044715;
+
+export interface TrainGraphOptions {
+  /** Emit gradients (training); without it the graph only computes loss and count (evaluation). */
+  backward: boolean;
+}
+
+interface LayerNormSaved {
+  x: string;
+  mean: string;
+  inv: string;
+  gamma: string;
+}
+
+export function gradientName(parameter: string): string {
+  return `grad.${parameter}`;
+}
+
+/** Build the loss (and gradient) graph for a GPT-2 shape. Dimensions B and T are symbolic. */
+export function buildGpt2TrainGraph(shape: Gpt2Shape, options: TrainGraphOptions): GraphBuilder {
+  const g = new GraphBuilder(options.backward ? 'gpt2_train_step' : 'gpt2_eval_loss');
+  const { vocabSize: V, contextLength: P, embDim: C, nLayers: L, nHeads: H } = shape;
+  const D = C / H;
+  const specs = parameterSpecs(shape);
+  for (const spec of specs) g.input(spec.name, 'float', spec.shape);
+  const ids = g.input('input_ids', 'int64', ['B', 'T']);
+  const targets = g.input('targets', 'int64', ['B', 'T']);
+
+  // Dynamic shapes: [B, T] from the ids, T alone, and the 4-D head layouts.
+  const bt = g.op('Shape', [ids]);
+  const t1 = g.op('Slice', [bt, g.int64([1]), g.int64([2])]);
+  const btHD = g.op('Concat', [bt, g.int64([H, D])], { axis: 0 });
+  const bt3HD = g.op('Concat', [bt, g.int64([3, H, D])], { axis: 0 });
+  const btC = g.op('Concat', [bt, g.int64([C])], { axis: 0 });
+
+  // Causal mask [T, T]: true where the key position is at or before the query position.
+  const tScalar = g.op('Squeeze', [t1, g.int64([0])]);
+  const range = g.op('Range', [g.int64([0], []), tScalar, g.int64([1], [])]);
+  const rows = g.op('Unsqueeze', [range, g.int64([1])]);
+  const cols = g.op('Unsqueeze', [range, g.int64([0])]);
+  const allowed = g.op('LessOrEqual', [cols, rows]);
+  const negInf = g.float(Number.NEGATIVE_INFINITY);
+  const scale = g.float(1 / Math.sqrt(D));
+
+  const layerNorm = (x: string, gamma: string, beta: string): [string, LayerNormSaved] => {
+    const [y, mean, inv] = g.opN('LayerNormalization', [x, gamma, beta], 3, { axis: -1, epsilon: { float: LN_EPSILON } }) as [string, string, string];
+    return [y, { x, mean, inv, gamma }];
+  };
+
+  // ---- forward ----
+  const wte = 'wte.weight';
+  const tok = g.op('Gather', [wte, ids], { axis: 0 });
+  const pos = g.op('Slice', [('wpe.weight'), g.int64([0]), t1, g.int64([0])]);
+  let x = g.reshape(g.add(tok, pos), [-1, C]);
+
+  interface LayerSaved {
+    ln1: LayerNormSaved;
+    h1: string;
+    q: string;
+    k: string;
+    v: string;
+    probs: string;
+    y: string;
+    ln2: LayerNormSaved;
+    h2: string;
+    f: string;
+    tanh: string;
+    gelu: string;
+  }
+  const saved: LayerSaved[] = [];
+  for (let i = 0; i < L; i++) {
+    const p = `h.${i}.`;
+    const [h1, ln1] = layerNorm(x, `${p}ln_1.weight`, `${p}ln_1.bias`);
+    const qkv = shape.qkvBias ? g.op('Gemm', [h1, `${p}attn.c_attn.weight`, `${p}attn.c_attn.bias`]) : g.gemm(h1, `${p}attn.c_attn.weight`);
+    const qkv5 = g.op('Reshape', [qkv, bt3HD]);
+    const [qs, ks, vs] = g.opN('Split', [qkv5], 3, { axis: 2 }) as [string, string, string];
+    const squeeze = (s: string): string => g.op('Squeeze', [s, g.int64([2])]);
+    const q = g.transpose(squeeze(qs), [0, 2, 1, 3]);
+    const k = g.transpose(squeeze(ks), [0, 2, 1, 3]);
+    const v = g.transpose(squeeze(vs), [0, 2, 1, 3]);
+    const scores = g.mul(g.matmul(q, g.transpose(k, [0, 1, 3, 2])), scale);
+    const masked = g.op('Where', [allowed, scores, negInf]);
+    const probs = g.op('Softmax', [masked], { axis: -1 });
+    const attn = g.matmul(probs, v);
+    const y = g.op('Reshape', [g.transpose(attn, [0, 2, 1, 3]), g.int64([-1, C])]);
+    const a = g.op('Gemm', [y, `${p}attn.c_proj.weight`, `${p}attn.c_proj.bias`]);
+    const x1 = g.add(x, a);
+    const [h2, ln2] = layerNorm(x1, `${p}ln_2.weight`, `${p}ln_2.bias`);
+    const f = g.op('Gemm', [h2, `${p}mlp.c_fc.weight`, `${p}mlp.c_fc.bias`]);
+    const cube = g.mul(g.mul(f, f), f);
+    const inner = g.mul(g.add(f, g.mul(cube, g.float(GELU_C))), g.float(GELU_K));
+    const tanh = g.op('Tanh', [inner]);
+    const gelu = g.mul(g.mul(f, g.float(0.5)), g.add(tanh, g.float(1)));
+    const m = g.op('Gemm', [gelu, `${p}mlp.c_proj.weight`, `${p}mlp.c_proj.bias`]);
+    const x2 = g.add(x1, m);
+    saved.push({ ln1, h1, q, k, v, probs, y, ln2, h2, f, tanh, gelu });
+    x = x2;
+  }
+  const [hf, lnf] = layerNorm(x, 'ln_f.weight', 'ln_f.bias');
+  const head = shape.tiedHead ? wte : 'lm_head.weight';
+  const logits = g.gemm(hf, head, 0, 1);
+
+  // Cross-entropy, mean over targets that are not -100.
+  const flatTargets = g.reshape(targets, [-1]);
+  const valid = g.op('Not', [g.op('Equal', [flatTargets, g.int64([-100], [])])]);
+  const safeTargets = g.op('Unsqueeze', [g.op('Where', [valid, flatTargets, g.int64([0], [])]), g.int64([1])]);
+  const validF = g.op('Cast', [valid], { to: 1 });
+  const logp = g.op('LogSoftmax', [logits], { axis: -1 });
+  const picked = g.reshape(g.op('GatherElements', [logp, safeTargets], { axis: 1 }), [-1]);
+  const count = g.reduceSum(validF, [0]);
+  const loss = g.div(g.op('Neg', [g.reduceSum(g.mul(picked, validF), [0])]), count);
+  g.output('loss', loss, 'float', []);
+  g.output('count', count, 'float', []);
+  if (!options.backward) return g;
+
+  // ---- backward ----
+  const grads = new Map<string, string>();
+  const setGrad = (name: string, value: string): void => {
+    grads.set(name, value);
+  };
+  const biasGrad = (dy: string): string => g.reduceSum(dy, [0]);
+
+  // d loss / d logits = (softmax - onehot(target)) * valid / count
+  const rowWeight = g.op('Unsqueeze', [g.div(validF, count), g.int64([1])]);
+  const probsOut = g.op('Exp', [logp]);
+  const minusOne = g.op('Expand', [g.float(-1), g.op('Shape', [safeTargets])]);
+  const dLogits = g.mul(g.op('ScatterElements', [probsOut, safeTargets, minusOne], { axis: 1, reduction: 'add' }), rowWeight);
+  const dHead = g.gemm(dLogits, hf, 1, 0);
+  let dx = g.gemm(dLogits, head, 0, 0);
+
+  const layerNormBackward = (s: LayerNormSaved, dy: string, gammaName: string, betaName: string): string => {
+    const xhat = g.mul(g.sub(s.x, s.mean), s.inv);
+    setGrad(gammaName, g.reduceSum(g.mul(dy, xhat), [0]));
+    setGrad(betaName, biasGrad(dy));
+    const dxhat = g.mul(dy, s.gamma);
+    const meanD = g.op('ReduceMean', [dxhat], { axes: [-1], keepdims: 1 });
+    const meanDX = g.op('ReduceMean', [g.mul(dxhat, xhat)], { axes: [-1], keepdims: 1 });
+    return g.mul(g.sub(g.sub(dxhat, meanD), g.mul(xhat, meanDX)), s.inv);
+  };
+
+  dx = layerNormBackward(lnf, dx, 'ln_f.weight', 'ln_f.bias');
+  for (let i = L - 1; i >= 0; i--) {
+    const p = `h.${i}.`;
+    const s = saved[i] as LayerSaved;
+    // MLP
+    setGrad(`${p}mlp.c_proj.weight`, g.gemm(s.gelu, dx, 1, 0));
+    setGrad(`${p}mlp.c_proj.bias`, biasGrad(dx));
+    const dGelu = g.gemm(dx, `${p}mlp.c_proj.weight`, 0, 1);
+    // d gelu / d f = 0.5 (1 + t) + 0.5 f (1 - t^2) k (1 + 3 c f^2)
+    const onePlusT = g.add(s.tanh, g.float(1));
+    const sech2 = g.sub(g.float(1), g.mul(s.tanh, s.tanh));
+    const f2 = g.mul(s.f, s.f);
+    const poly = g.add(g.mul(f2, g.float(3 * GELU_C * GELU_K)), g.float(GELU_K));
+    const deriv = g.mul(g.add(onePlusT, g.mul(g.mul(s.f, sech2), poly)), g.float(0.5));
+    const dF = g.mul(dGelu, deriv);
+    setGrad(`${p}mlp.c_fc.weight`, g.gemm(s.h2, dF, 1, 0));
+    setGrad(`${p}mlp.c_fc.bias`, biasGrad(dF));
+    const dH2 = g.gemm(dF, `${p}mlp.c_fc.weight`, 0, 1);
+    dx = g.add(dx, layerNormBackward(s.ln2, dH2, `${p}ln_2.weight`, `${p}ln_2.bias`));
+    // attention output projection
+    setGrad(`${p}attn.c_proj.weight`, g.gemm(s.y, dx, 1, 0));
+    setGrad(`${p}attn.c_proj.bias`, biasGrad(dx));
+    const dY = g.gemm(dx, `${p}attn.c_proj.weight`, 0, 1);
+    const dAttn = g.transpose(g.op('Reshape', [dY, btHD]), [0, 2, 1, 3]);
+    const dProbs = g.matmul(dAttn, g.transpose(s.v, [0, 1, 3, 2]));
+    const dV = g.matmul(g.transpose(s.probs, [0, 1, 3, 2]), dAttn);
+    const rowDot = g.op('ReduceSum', [g.mul(dProbs, s.probs), g.int64([-1])], { keepdims: 1 });
+    const dScores = g.mul(g.mul(s.probs, g.sub(dProbs, rowDot)), scale);
+    const dQ = g.matmul(dScores, s.k);
+    const dK = g.matmul(g.transpose(dScores, [0, 1, 3, 2]), s.q);
+    const stack = g.op('Concat', [dQ, dK, dV].map((d) => g.op('Unsqueeze', [d, g.int64([0])])), { axis: 0 });
+    const dQkv = g.reshape(g.transpose(stack, [1, 3, 0, 2, 4]), [-1, 3 * C]);
+    setGrad(`${p}attn.c_attn.weight`, g.gemm(s.h1, dQkv, 1, 0));
+    if (shape.qkvBias) setGrad(`${p}attn.c_attn.bias`, biasGrad(dQkv));
+    const dH1 = g.gemm(dQkv, `${p}attn.c_attn.weight`, 0, 1);
+    dx = g.add(dx, layerNormBackward(s.ln1, dH1, `${p}ln_1.weight`, `${p}ln_1.bias`));
+  }
+
+  // Embeddings: positions sum over the batch and pad to the context length; tokens scatter-add by id (on top of
+  // the head's gradient when the head is tied).
+  const dx3 = g.op('Reshape', [dx, btC]);
+  const dPos = g.reduceSum(dx3, [0]);
+  const padRows = g.sub(g.int64([P]), t1);
+  const pads = g.op('Concat', [g.int64([0, 0]), padRows, g.int64([0])], { axis: 0 });
+  setGrad('wpe.weight', g.op('Pad', [dPos, pads]));
+  const flatIds = g.op('Unsqueeze', [g.reshape(ids, [-1]), g.int64([1])]);
+  if (shape.tiedHead) {
+    setGrad('wte.weight', g.op('ScatterND', [dHead, flatIds, dx], { reduction: 'add' }));
+  } else {
+    const zeros = g.op('ConstantOfShape', [g.int64([V, C])], { value: { tensor: { type: 'float', dims: [1], data: new Uint8Array(4) } } });
+    setGrad('wte.weight', g.op('ScatterND', [zeros, flatIds, dx], { reduction: 'add' }));
+    setGrad('lm_head.weight', dHead);
+  }
+  for (const spec of specs) {
+    const grad = grads.get(spec.name);
+    if (!grad) throw new Error(`internal: no gradient built for ${spec.name}`);
+    g.output(gradientName(spec.name), grad, 'float', spec.shape);
+  }
+  return g;
+}

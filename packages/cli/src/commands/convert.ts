@@ -1,0 +1,40 @@
+// `judgekit convert <checkpoint> --out model.onnx`: write a safetensors GPT-2 checkpoint as an ONNX graph
+// (decoder with KV cache, last-position decoder, or loss graph), weights external above 2 GB.
+import { JudgekitError } from '@judgekit/core';
+import { stringOption, type CliCommand } from '../cli-command.js';
+
+const KINDS = ['decoder', 'decoder-last', 'loss'] as const;
+
+export const command: CliCommand = {
+  name: 'convert',
+  summary: 'Convert a GPT-2 safetensors checkpoint (Hugging Face or book naming) to ONNX',
+  usage: 'judgekit convert <model.safetensors> --out <model.onnx> [--config <c.json>] [--kind decoder|decoder-last|loss]',
+  options: {
+    out: { type: 'string', value: '<file>', description: 'Output .onnx file (weights go to <file>.data beside it when over 2 GB)' },
+    config: { type: 'string', value: '<file>', description: 'Model config JSON; default: <name>.json or config.json beside the checkpoint' },
+    kind: {
+      type: 'string',
+      value: '<kind>',
+      description: 'decoder: logits [batch, seq, vocab] + KV cache; decoder-last: only the last position\'s logits (generation); loss: per-token nll from input_ids and targets',
+      default: 'decoder',
+    },
+    'external-data': { type: 'boolean', description: 'Always write the weights to <file>.data' },
+  },
+  async run(args, io) {
+    const [checkpoint, ...extra] = args.positionals;
+    const out = stringOption(args, 'out');
+    if (!checkpoint || extra.length > 0 || !out) throw new JudgekitError('usage', `expected <checkpoint> and --out. Usage: ${command.usage}`);
+    const kind = stringOption(args, 'kind') ?? 'decoder';
+    if (!(KINDS as readonly string[]).includes(kind)) throw new JudgekitError('usage', `--kind must be one of ${KINDS.join(', ')}, got "${kind}".`);
+    const { loadGpt2Checkpoint, buildGpt2Graph } = await import('@judgekit/backends');
+    const configPath = stringOption(args, 'config');
+    const model = await loadGpt2Checkpoint(checkpoint, configPath ? { configPath } : {});
+    const files = await buildGpt2Graph(model, kind as (typeof KINDS)[number]).writeFile(out, { externalData: args.values['external-data'] ? true : 'auto' });
+    const c = model.config;
+    io.stdout.write(
+      `wrote ${files.join(' and ')}: ${kind} graph, ${model.source.naming === 'hf' ? 'Hugging Face' : 'book'} checkpoint, ` +
+        `${c.nLayers} layers, ${c.nHeads} heads, width ${c.embDim}, vocab ${c.vocabSize}, context ${c.contextLength}, qkv bias ${c.qkvBias}, tied head ${c.tiedHead}\n`,
+    );
+    return 0;
+  },
+};

@@ -1,0 +1,253 @@
+// `judgekit judge`: score answer files with a single, batched or reference judge into a run directory.
+import judgesModule, {
+  AGGREGATE_RULES,
+  DEFAULT_PRICES,
+  JudgeCallRunner,
+  JudgeFactory,
+  JudgeRunner,
+  loadPriceTable,
+  planJudgeRun,
+  SINGLE_JUDGE_WORDINGS,
+  type AggregateRule,
+  type JudgeRunPlan,
+  type PriceTable,
+  type SingleJudgeWording,
+} from '@judgekit/judges';
+import {
+  assembleContainer,
+  ChatModelProviderFactory,
+  defaultCacheDir,
+  DiskCache,
+  getContributions,
+  JudgekitError,
+  loadAnswerFiles,
+  promptTemplateNames,
+  type ChatModelProvider,
+} from '@judgekit/core';
+import { resolve } from 'node:path';
+import { integerOption, stringOption, type CliCommand, type ParsedArgs } from '../cli-command.js';
+
+function choice<T extends string>(args: ParsedArgs, name: string, allowed: readonly T[], fallback?: T): T | undefined {
+  const raw = stringOption(args, name);
+  if (raw === undefined) return fallback;
+  if (!allowed.includes(raw as T)) throw new JudgekitError('usage', `Unsupported --${name} "${raw}". Should be one of: ${allowed.join(', ')}.`);
+  return raw as T;
+}
+
+function numberOption(args: ParsedArgs, name: string, minimum: number): number | undefined {
+  const raw = stringOption(args, name);
+  if (raw === undefined) return undefined;
+  const value = Number(raw);
+  if (raw.trim() === '' || !Number.isFinite(value) || value < minimum) throw new JudgekitError('usage', `--${name} must be a number >= ${minimum}, got "${raw}".`);
+  return value;
+}
+
+/** `provider:model`; the model may itself contain colons (e.g. `openai:ft:gpt-4o-mini:org::id`). */
+export function parseJudgeSpec(spec: string): { provider: string; model: string } {
+  const colon = spec.indexOf(':');
+  if (colon <= 0 || colon === spec.length - 1) {
+    throw new JudgekitError('usage', `--judge must be <provider>:<model>, e.g. openai:gpt-4o-mini or anthropic:claude-haiku-4-5; got "${spec}".`);
+  }
+  return { provider: spec.slice(0, colon), model: spec.slice(colon + 1) };
+}
+
+/** A base URL fit for a log: no user name or password. */
+function displayUrl(url: string | undefined): string | undefined {
+  if (url === undefined) return undefined;
+  try {
+    const parsed = new URL(url);
+    parsed.username = '';
+    parsed.password = '';
+    return parsed.toString().replace(/\/$/, '');
+  } catch {
+    return '(unparseable URL)';
+  }
+}
+
+function formatUsd(value: number | null): string {
+  if (value === null) return 'unknown (no price for this model; pass --prices <file>)';
+  return `$${value < 0.01 && value > 0 ? value.toFixed(4) : value.toFixed(2)}`;
+}
+
+export function formatPlan(plan: JudgeRunPlan): string {
+  const lines = [
+    `${plan.items} items x ${plan.models} models x ${plan.repeats} repeat${plan.repeats === 1 ? '' : 's'}: ${plan.judgmentsToDo} judgments to do (${plan.judgmentsDone} already in the run directory)`,
+    `calls: ${plan.calls} (${plan.cachedCalls} answered by the cache, ${plan.calls - plan.cachedCalls} to make; retries not counted)`,
+    `estimated tokens: ${plan.estimatedTokens.prompt} prompt + ${plan.estimatedTokens.completion} completion (about 4 characters a token)`,
+    `estimated cost: ${formatUsd(plan.estimatedCostUsd)}${plan.price ? ` at $${plan.price.input}/$${plan.price.output} per 1M input/output tokens` : ''}`,
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
+export const command: CliCommand = {
+  name: 'judge',
+  summary: 'Score answer files with an LLM judge (single, batched) or offline (reference) into a run directory',
+  usage: 'judgekit judge --mode single|batched|reference --judge <provider>:<model> --out <dir> [options] <answers.json ...>',
+  options: {
+    mode: { type: 'string', value: '<single|batched|reference>', description: 'single: one call per answer (the book); batched: one call per item for all models (the study); reference: ROUGE-L F1, no calls' },
+    judge: { type: 'string', value: '<provider>:<model>', description: 'Judge model, e.g. openai:gpt-4o-mini, anthropic:claude-haiku-4-5 (not for reference mode)' },
+    out: { type: 'string', short: 'o', value: '<dir>', description: 'Run directory to write (rerunning into it resumes)' },
+    name: { type: 'string', value: '<name>', description: 'Judge name in the run (results column, log keys); default the mode' },
+    concurrency: { type: 'string', value: '<n>', description: 'Judge calls in flight at once', default: '4' },
+    seed: { type: 'string', value: '<n>', description: 'Seed of the batched model order and the bootstrap (also sent to the provider as its sampling seed when given)' },
+    repeats: { type: 'string', value: '<k>', description: 'Judge every item k times (distinct cache keys: k real samples)', default: '1' },
+    aggregate: { type: 'string', value: '<drop-failed|failed-as-zero>', description: 'How failed items count: dropped (book) or as 0 (study); default failed-as-zero for batched, else drop-failed' },
+    'dry-run': { type: 'boolean', description: 'Print the calls, tokens and estimated cost, make no calls' },
+    api: { type: 'string', value: '<chat|responses>', description: 'OpenAI API flavour', default: 'chat' },
+    'base-url': { type: 'string', value: '<url>', description: 'Provider endpoint (default OPENAI_BASE_URL / ANTHROPIC_BASE_URL, else the vendor)' },
+    'structured-output': { type: 'string', value: '<auto|on|off>', description: 'Batched: ask for JSON-schema output; auto = only on api.openai.com', default: 'auto' },
+    temperature: { type: 'string', value: '<t>', description: 'Sampling temperature (default: the provider default)' },
+    'max-tokens': { type: 'string', value: '<n>', description: 'Maximum reply tokens' },
+    'timeout-ms': { type: 'string', value: '<ms>', description: 'Timeout of each call', default: '120000' },
+    retries: { type: 'string', value: '<n>', description: 'Re-asks after an unusable reply (unparseable score, invalid JSON)', default: '2' },
+    'http-retries': { type: 'string', value: '<n>', description: 'Retries of a call after 429, 5xx, timeout or network error (backoff, honours Retry-After)', default: '4' },
+    template: { type: 'string', value: '<book|study>', description: 'Alpaca prompt template the models were given', default: 'book' },
+    wording: { type: 'string', value: '<book|study>', description: 'Single judge prompt wording ("from 0 to 100" or "of 0 to 100")', default: 'book' },
+    'empty-as-zero': { type: 'boolean', description: 'Single judge: score an empty answer 0 without a call' },
+    'reseed-per-repeat': { type: 'boolean', description: 'Batched: a different balanced order for each repeat' },
+    'cache-dir': { type: 'string', value: '<dir>', description: 'Judge-call cache (default JUDGEKIT_CACHE_DIR, else ~/.cache/judgekit)' },
+    prices: { type: 'string', value: '<file>', description: 'JSON price table {"provider:model": {"input": usdPer1M, "output": usdPer1M}} added to the built-in one' },
+  },
+
+  async run(args, io) {
+    const mode = stringOption(args, 'mode');
+    if (!mode) throw new JudgekitError('usage', '--mode is required: single, batched or reference.');
+    const outOption = stringOption(args, 'out');
+    if (!outOption) throw new JudgekitError('usage', '--out <dir> is required: the run directory to write.');
+    if (args.positionals.length === 0) throw new JudgekitError('usage', 'Give one or more answer files ({name}-ift-test-results.json) after the options.');
+
+    const { container } = await assembleContainer({ modules: [judgesModule] });
+    const judgeFactories = getContributions<JudgeFactory>(container, JudgeFactory);
+    const judgeFactory = judgeFactories.find((factory) => factory.mode === mode);
+    if (!judgeFactory) throw new JudgekitError('usage', `Unsupported --mode "${mode}". Should be one of: ${judgeFactories.map((f) => f.mode).join(', ')}.`);
+
+    const concurrency = integerOption(args, 'concurrency', 4, 1) as number;
+    const repeats = integerOption(args, 'repeats', 1, 1) as number;
+    const seedGiven = integerOption(args, 'seed');
+    const seed = seedGiven ?? 123;
+    const timeoutMs = integerOption(args, 'timeout-ms', 120_000, 1) as number;
+    const retries = integerOption(args, 'retries', 2, 0) as number;
+    const httpRetries = integerOption(args, 'http-retries', 4, 0) as number;
+    const maxTokens = integerOption(args, 'max-tokens', undefined, 1);
+    const temperature = numberOption(args, 'temperature', 0);
+    const aggregate = choice<AggregateRule>(args, 'aggregate', AGGREGATE_RULES);
+    const api = choice(args, 'api', ['chat', 'responses'] as const, 'chat') as 'chat' | 'responses';
+    const structured = choice(args, 'structured-output', ['auto', 'on', 'off'] as const, 'auto');
+    const template = choice(args, 'template', promptTemplateNames(), 'book') as string;
+    const wording = choice<SingleJudgeWording>(args, 'wording', SINGLE_JUDGE_WORDINGS, 'book');
+    const baseURL = stringOption(args, 'base-url');
+    const cacheDir = resolve(io.cwd, stringOption(args, 'cache-dir') ?? defaultCacheDir(io.env));
+    const outDir = resolve(io.cwd, outOption);
+
+    const answers = await loadAnswerFiles(args.positionals.map((file) => resolve(io.cwd, file)));
+
+    let prices: PriceTable = DEFAULT_PRICES;
+    const pricesFile = stringOption(args, 'prices');
+    if (pricesFile) prices = { ...DEFAULT_PRICES, ...(await loadPriceTable(resolve(io.cwd, pricesFile))) };
+
+    let provider: ChatModelProvider | undefined;
+    let judgeModel: string | undefined;
+    const judgeSpec = stringOption(args, 'judge');
+    if (judgeFactory.needsProvider) {
+      if (!judgeSpec) throw new JudgekitError('usage', `--mode ${mode} needs --judge <provider>:<model>, e.g. --judge openai:gpt-4o-mini.`);
+      const spec = parseJudgeSpec(judgeSpec);
+      const providerFactories = getContributions<ChatModelProviderFactory>(container, ChatModelProviderFactory);
+      const providerFactory = providerFactories.find((factory) => factory.id === spec.provider);
+      if (!providerFactory) throw new JudgekitError('usage', `Unsupported judge provider "${spec.provider}". Should be one of: ${providerFactories.map((f) => f.id).join(', ')}.`);
+      provider = providerFactory.create({
+        env: io.env,
+        timeoutMs,
+        api,
+        ...(baseURL ? { baseURL } : {}),
+        ...(structured === 'auto' ? {} : { structuredOutput: structured === 'on' }),
+      });
+      judgeModel = spec.model;
+    } else if (judgeSpec) {
+      io.stderr.write(`judgekit judge: --judge is ignored in ${mode} mode (it makes no calls).\n`);
+    }
+
+    const calls = new JudgeCallRunner({ cache: new DiskCache(cacheDir), concurrency, timeoutMs, transportRetries: httpRetries });
+    const judge = judgeFactory.create({
+      ...(provider ? { provider } : {}),
+      calls,
+      ...(judgeModel ? { model: judgeModel } : {}),
+      ...(temperature !== undefined ? { temperature } : {}),
+      ...(seedGiven !== undefined ? { seed: seedGiven } : {}),
+      ...(maxTokens !== undefined ? { maxTokens } : {}),
+      retries,
+      wording: wording as SingleJudgeWording,
+      emptyAsZero: args.values['empty-as-zero'] === true,
+      orderSeed: seed,
+      reseedPerRepeat: args.values['reseed-per-repeat'] === true,
+    });
+
+    const runOptions = {
+      answers,
+      judge,
+      outDir,
+      ...(stringOption(args, 'name') ? { judgeName: stringOption(args, 'name') as string } : {}),
+      template,
+      repeats,
+      concurrency,
+      ...(aggregate ? { aggregate } : {}),
+      calls,
+      ...(provider ? { provider } : {}),
+      prices,
+      seed,
+      ...(io.signal ? { signal: io.signal } : {}),
+      progress: { stream: io.stderr as NodeJS.WriteStream },
+      notify: (message: string) => io.stderr.write(`judgekit judge: ${message}\n`),
+      config: {
+        mode,
+        judge: judgeSpec ?? null,
+        api,
+        baseURL: displayUrl(provider ? ((provider as { baseURL?: string }).baseURL ?? baseURL) : undefined) ?? null,
+        structuredOutput: structured,
+        concurrency,
+        seed,
+        repeats,
+        aggregate: aggregate ?? null,
+        temperature: temperature ?? null,
+        maxTokens: maxTokens ?? null,
+        timeoutMs,
+        retries,
+        httpRetries,
+        template,
+        wording,
+        emptyAsZero: args.values['empty-as-zero'] === true,
+        reseedPerRepeat: args.values['reseed-per-repeat'] === true,
+        cacheDir,
+        prices: pricesFile ? resolve(io.cwd, pricesFile) : null,
+        answerFiles: answers.map((model) => model.file),
+      },
+    };
+
+    const plan = await planJudgeRun(runOptions);
+    if (args.values['dry-run'] === true) {
+      io.stdout.write(`Dry run (no calls made) for ${judge.mode} ${judge.description.provider}:${judge.description.model} into ${outDir}\n${formatPlan(plan)}`);
+      return 0;
+    }
+    if (plan.calls - plan.cachedCalls > 0) io.stderr.write(`judgekit judge: ${formatPlan(plan).split('\n').slice(1, 4).join('; ')}\n`);
+
+    const summary = await new JudgeRunner().run(runOptions);
+    io.stdout.write(`\n${summary.markdown}\n`);
+    const stats = summary.calls;
+    if (stats) {
+      io.stdout.write(
+        `calls: ${stats.calls} made (${stats.requests} requests, ${stats.retries} retries, ${stats.failedCalls} failed), ${stats.cachedCalls} from the cache; ` +
+          `tokens: ${stats.tokenUsage.prompt} prompt + ${stats.tokenUsage.completion} completion; cost: ${formatUsd(summary.costUsd)}\n`,
+      );
+    }
+    io.stdout.write(`run directory: ${outDir}\n`);
+    if (summary.interrupted) {
+      io.stderr.write('judgekit judge: interrupted; rerun the same command to finish the missing judgments.\n');
+      return 130;
+    }
+    const anyScore = summary.results.models.some((model) => model.scored > 0);
+    if (!anyScore && summary.results.items > 0) {
+      io.stderr.write('judgekit judge: no item got a score; see the `judge.failure` fields of the annotated files (often a wrong key, model name or base URL).\n');
+      return 1;
+    }
+    return 0;
+  },
+};

@@ -1,0 +1,54 @@
+// `judgekit report <run-dir>`: write report.html (self-contained) and report.md, and print the Markdown summary.
+import { JudgekitError, type JudgePricing, type LengthUnit } from '@judgekit/core';
+import { resolve } from 'node:path';
+import { integerOption, stringOption, type CliCommand } from '../cli-command.js';
+
+/** `--price NAME=IN/OUT` (USD per million prompt/completion tokens) into a pricing map. */
+export function parsePrices(values: readonly string[]): Record<string, JudgePricing> {
+  const out: Record<string, JudgePricing> = {};
+  for (const value of values) {
+    const match = /^(.+)=([\d.]+)\/([\d.]+)$/.exec(value);
+    if (!match) throw new JudgekitError('usage', `--price "${value}" is not NAME=IN/OUT, e.g. --price gpt-5.1=1.25/10 (USD per million prompt/completion tokens).`);
+    out[match[1] as string] = { inputPerMillion: Number(match[2]), outputPerMillion: Number(match[3]) };
+  }
+  return out;
+}
+
+export const command: CliCommand = {
+  name: 'report',
+  summary: 'Analyse a run directory: scores with CIs, judge reliability, position and length bias, loss vs score; writes report.html and report.md',
+  usage: 'judgekit report <run-dir> [options]',
+  options: {
+    out: { type: 'string', short: 'o', value: '<dir>', description: 'Directory for report.html and report.md (default: the run directory)' },
+    title: { type: 'string', value: '<text>', description: 'Report title' },
+    'length-unit': { type: 'string', value: '<words|characters>', description: 'Answer length unit for the length-bias statistics', default: 'words' },
+    price: { type: 'string', multiple: true, value: '<judge=in/out>', description: 'USD per million prompt/completion tokens for a judge name or judge model, for the cost column' },
+    resamples: { type: 'string', value: '<n>', description: 'Bootstrap resamples', default: '2000' },
+    seed: { type: 'string', value: '<n>', description: 'Bootstrap seed', default: '20240601' },
+    'no-categories': { type: 'boolean', description: 'Skip the per-category breakdown' },
+    quiet: { type: 'boolean', short: 'q', description: 'Do not print the Markdown summary' },
+  },
+  async run(args, io) {
+    const [dir, ...extra] = args.positionals;
+    if (dir === undefined || extra.length > 0) throw new JudgekitError('usage', 'Give exactly one run directory: judgekit report <run-dir>.');
+    const unit = stringOption(args, 'length-unit') ?? 'words';
+    if (unit !== 'words' && unit !== 'characters') throw new JudgekitError('usage', `--length-unit must be "words" or "characters", got "${unit}".`);
+    const prices = args.values.price;
+    const { writeRunReport } = await import('@judgekit/report');
+    const out = stringOption(args, 'out');
+    const title = stringOption(args, 'title');
+    const report = await writeRunReport(resolve(io.cwd, dir), {
+      ...(out ? { outDir: resolve(io.cwd, out) } : {}),
+      ...(title ? { title } : {}),
+      lengthUnit: unit as LengthUnit,
+      ...(Array.isArray(prices) && prices.length > 0 ? { pricing: parsePrices(prices) } : {}),
+      resamples: integerOption(args, 'resamples', 2000, 100) as number,
+      seed: integerOption(args, 'seed', 20240601) as number,
+      ...(args.values['no-categories'] === true ? { tagger: null } : {}),
+      ...(io.signal ? { signal: io.signal } : {}),
+    });
+    if (args.values.quiet !== true) io.stdout.write(`${report.markdown}\n`);
+    io.stdout.write(`Wrote ${report.files.join(' and ')}\n`);
+    return 0;
+  },
+};

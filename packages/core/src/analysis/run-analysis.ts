@@ -1,0 +1,134 @@
+// Every statistic of a run in one pure call: what `judgekit report` renders. Reading the run directory is the
+// caller's job, so this stays fast to test with arrays built by hand.
+import type { JudgmentRecord, RunItems, RunLosses, RunResults } from '../run/run-directory.js';
+import type { BootstrapOptions } from './bootstrap.js';
+import { categoryBreakdown, DEFAULT_CATEGORIES, type CategoryBreakdown } from './category-tagger.js';
+import { compareJudges, judgeUsage, type JudgeComparison, type JudgePricing, type JudgeUsage } from './judge-comparison.js';
+import { alphaAcrossJudges, alphaAcrossRepeats, rankStability, testRetest, type RankStability, type TestRetest } from './judge-reliability.js';
+import { collectJudgeScores, type FailureAggregate, type JudgeScores } from './judge-scores.js';
+import { lengthBias, type LengthBias, type LengthUnit } from './length-bias.js';
+import { lossScoreCorrelation, type LossCorrelation } from './loss-correlation.js';
+import { modelScoreSummaries, pairedDifferences, type ModelScoreSummary, type PairedDifference } from './model-scores.js';
+import { positionBias, type PositionBias } from './position-bias.js';
+
+export interface RunData {
+  items: RunItems;
+  judgments: readonly JudgmentRecord[];
+  results?: RunResults;
+  losses?: RunLosses;
+}
+
+export interface AnalysisOptions {
+  bootstrap?: BootstrapOptions;
+  lengthUnit?: LengthUnit;
+  /** One category per item of `items.items` (from a `CategoryTagger`); no breakdown when absent. */
+  categories?: readonly string[];
+  categoryOrder?: readonly string[];
+  /** Prices by judge name or judge model id, for the cost column. */
+  pricing?: Record<string, JudgePricing>;
+}
+
+export interface JudgeAnalysis {
+  judge: string;
+  mode: string;
+  provider: string;
+  model: string;
+  aggregate: FailureAggregate;
+  repeats: number;
+  summaries: ModelScoreSummary[];
+  differences: PairedDifference[];
+  testRetest: TestRetest;
+  alphaAcrossRepeats: number;
+  rankStability: RankStability;
+  usage: JudgeUsage;
+  positionBias: PositionBias | null;
+  lengthBias: LengthBias;
+  lossCorrelation?: LossCorrelation;
+  categories?: CategoryBreakdown;
+}
+
+export interface RunAnalysis {
+  models: string[];
+  items: number;
+  /** Per model (same order), NaN where unknown. */
+  losses: number[];
+  judges: JudgeAnalysis[];
+  /** Alpha with judges as coders over item x model cells. NaN with one judge. */
+  alphaAcrossJudges: number;
+  /** Every pair of judges; pairs of a single and a batched judge come first. */
+  comparisons: JudgeComparison[];
+  warnings: string[];
+}
+
+export function analyzeRun(run: RunData, options: AnalysisOptions = {}): RunAnalysis {
+  const models = run.items.models.map((m) => m.name);
+  const itemIndices = run.items.items.map((it) => it.index);
+  const aggregates = new Map(run.results?.judges.map((j) => [j.name, j.aggregate]) ?? []);
+  let judges = collectJudgeScores(run.judgments, models, itemIndices, (judge) => ({ aggregate: aggregates.get(judge) ?? 'drop-failed' }));
+  const order = run.results?.judges.map((j) => j.name) ?? [];
+  judges = judges.slice().sort((a, b) => rank(order, a.judge) - rank(order, b.judge));
+  const warnings: string[] = [];
+  const lossByModel = new Map<string, number>();
+  for (const m of run.results?.models ?? []) if (typeof m.loss === 'number') lossByModel.set(m.name, m.loss);
+  for (const m of run.losses?.models ?? []) lossByModel.set(m.name, m.loss);
+  const losses = models.map((m) => lossByModel.get(m) ?? Number.NaN);
+  const responses = run.items.models.map((m) => m.responses);
+  const bootstrap = options.bootstrap ?? {};
+  if (run.judgments.length === 0) warnings.push('judgments.jsonl has no records: run `judgekit judge` first.');
+  const analyses = judges.map((judge): JudgeAnalysis => {
+    const summaries = modelScoreSummaries(judge, bootstrap);
+    const pricing = options.pricing?.[judge.judge] ?? options.pricing?.[judge.model];
+    const analysis: JudgeAnalysis = {
+      judge: judge.judge,
+      mode: judge.mode,
+      provider: judge.provider,
+      model: judge.model,
+      aggregate: aggregates.get(judge.judge) ?? 'drop-failed',
+      repeats: judge.repeats.length,
+      summaries,
+      differences: pairedDifferences(judge, bootstrap),
+      testRetest: testRetest(judge),
+      alphaAcrossRepeats: alphaAcrossRepeats(judge),
+      rankStability: rankStability(judge),
+      usage: judgeUsage(judge, pricing),
+      positionBias: positionBias(judge, bootstrap),
+      lengthBias: lengthBias(judge, responses, options.lengthUnit ?? 'words'),
+    };
+    if (losses.some((l) => !Number.isNaN(l))) {
+      analysis.lossCorrelation = lossScoreCorrelation(
+        judge.judge,
+        losses,
+        summaries.map((s) => s.mean),
+        bootstrap,
+      );
+    }
+    if (options.categories) analysis.categories = categoryBreakdown(judge, options.categories, options.categoryOrder ?? DEFAULT_CATEGORIES, bootstrap);
+    const failed = judge.failed.reduce((s, v) => s + v, 0);
+    if (failed > 0) warnings.push(`${judge.judge}: ${failed} score(s) missing because the judge's reply could not be used.`);
+    return analysis;
+  });
+  const comparisons: JudgeComparison[] = [];
+  const pairs: Array<[JudgeScores, JudgeScores]> = [];
+  for (let a = 0; a < judges.length; a++) for (let b = a + 1; b < judges.length; b++) pairs.push([judges[a] as JudgeScores, judges[b] as JudgeScores]);
+  const isModePair = ([a, b]: [JudgeScores, JudgeScores]): boolean => new Set([a.mode, b.mode]).size === 2 && [a.mode, b.mode].includes('single') && [a.mode, b.mode].includes('batched');
+  pairs.sort((p, q) => Number(isModePair(q)) - Number(isModePair(p)));
+  for (const [a, b] of pairs) {
+    // Report single first, batched second, so "shift" reads as batched minus single.
+    const [first, second] = a.mode === 'batched' && b.mode === 'single' ? [b, a] : [a, b];
+    comparisons.push(compareJudges(first, second, bootstrap));
+  }
+  return {
+    models,
+    items: itemIndices.length,
+    losses,
+    judges: analyses,
+    alphaAcrossJudges: alphaAcrossJudges(judges),
+    comparisons,
+    warnings,
+  };
+}
+
+function rank(order: readonly string[], name: string): number {
+  const i = order.indexOf(name);
+  return i === -1 ? order.length : i;
+}

@@ -1,0 +1,109 @@
+// The study's batched comparative judge: one call per item shows every model's answer, in a balanced seeded
+// order, labelled only "Model j"; the JSON reply is validated and mapped back to the models.
+import { JudgekitError, type ChatModelProvider, type ChatRequest, type JudgeItemInput, type JudgeItemResult } from '@judgekit/core';
+import { balancedOrder } from './balanced-order.js';
+import { batchedResponseFormat, formatBatchedJudgePrompt, parseBatchedReply } from './batched-judge-prompt.js';
+import type { JudgeCallRunner } from './judge-call-runner.js';
+import type { JudgeFactory, JudgeOptions, PlannableJudge } from './judge-factory.js';
+
+export const DEFAULT_ORDER_SEED = 123;
+
+export class BatchedJudge implements PlannableJudge {
+  readonly mode = 'batched' as const;
+  readonly description: PlannableJudge['description'];
+  readonly #provider: ChatModelProvider;
+  readonly #calls: JudgeCallRunner;
+  readonly #model: string;
+  readonly #options: JudgeOptions;
+  readonly #retries: number;
+  readonly #orderSeed: number;
+
+  constructor(options: JudgeOptions) {
+    if (!options.provider || !options.calls || !options.model) {
+      throw new JudgekitError('usage', 'The batched judge needs a provider and model: pass --judge <provider>:<model>, e.g. --judge openai:gpt-4o-mini.');
+    }
+    this.#provider = options.provider;
+    this.#calls = options.calls;
+    this.#model = options.model;
+    this.#options = options;
+    this.#retries = options.retries ?? 2;
+    this.#orderSeed = options.orderSeed ?? DEFAULT_ORDER_SEED;
+    this.description = {
+      mode: 'batched',
+      provider: options.provider.id,
+      model: options.model,
+      orderSeed: this.#orderSeed,
+      reseedPerRepeat: options.reseedPerRepeat ?? false,
+      structuredOutput: options.structuredOutput ?? true,
+      temperature: options.temperature,
+      seed: options.seed,
+      maxTokens: options.maxTokens,
+      retries: this.#retries,
+    };
+  }
+
+  /** `order[slot]` = index into `input.answers` of the model shown as "Model slot+1". */
+  order(input: Pick<JudgeItemInput, 'index' | 'repeat' | 'answers'>): number[] {
+    return balancedOrder(input.answers.length, input.index, { seed: this.#orderSeed, repeat: input.repeat, reseedPerRepeat: this.#options.reseedPerRepeat ?? false });
+  }
+
+  #request(input: JudgeItemInput, order: readonly number[]): ChatRequest {
+    const content = formatBatchedJudgePrompt({
+      prompt: input.prompt,
+      output: input.record.output,
+      responses: order.map((model) => (input.answers[model] as { response: string }).response),
+    });
+    return {
+      model: this.#model,
+      messages: [{ role: 'user', content }],
+      ...(this.#options.temperature !== undefined ? { temperature: this.#options.temperature } : {}),
+      ...(this.#options.seed !== undefined ? { seed: this.#options.seed } : {}),
+      ...(this.#options.maxTokens !== undefined ? { maxTokens: this.#options.maxTokens } : {}),
+      ...((this.#options.structuredOutput ?? true) ? { responseSchema: batchedResponseFormat(input.answers.length) } : {}),
+    };
+  }
+
+  plannedRequests(input: JudgeItemInput): ChatRequest[] {
+    return input.answers.length === 0 ? [] : [this.#request(input, this.order(input))];
+  }
+
+  async scoreItem(input: JudgeItemInput): Promise<JudgeItemResult> {
+    const order = this.order(input);
+    const positionOf = new Map<number, number>(order.map((model, slot) => [model, slot + 1]));
+    const result: JudgeItemResult = { index: input.index, repeat: input.repeat, scores: [], calls: 0, cachedCalls: 0, tokenUsage: { prompt: 0, completion: 0 }, attempts: 0 };
+    const failAll = (failure: string): JudgeItemResult => {
+      result.scores = input.answers.map((answer, model) => ({ model: answer.model, score: null, position: positionOf.get(model) as number, failure }));
+      return result;
+    };
+    if (input.answers.length === 0) return result;
+    const request = { ...this.#request(input, order), ...(input.signal ? { signal: input.signal } : {}) };
+    let failure = 'no attempt made';
+    for (let attempt = 0; attempt <= this.#retries; attempt++) {
+      const outcome = await this.#calls.complete(this.#provider, request, { repeat: input.repeat, attempt });
+      result.attempts++;
+      if (outcome.cached) result.cachedCalls++;
+      else if (outcome.requests > 0) result.calls++;
+      result.tokenUsage.prompt += outcome.tokenUsage.prompt;
+      result.tokenUsage.completion += outcome.tokenUsage.completion;
+      if (outcome.error) return failAll(`${outcome.error.kind}: ${outcome.error.message}`);
+      const parsed = parseBatchedReply(outcome.output ?? '', input.answers.length);
+      if ('slots' in parsed) {
+        const bySlot = parsed.slots;
+        result.scores = input.answers.map((answer, model) => {
+          const position = positionOf.get(model) as number;
+          const slot = bySlot[position - 1] as { score: number; comments?: string };
+          return { model: answer.model, score: slot.score, position, ...(slot.comments !== undefined ? { comments: slot.comments } : {}) };
+        });
+        return result;
+      }
+      failure = `${parsed.error} (after ${attempt + 1} attempt${attempt === 0 ? '' : 's'})`;
+    }
+    return failAll(failure);
+  }
+}
+
+export const batchedJudgeFactory: JudgeFactory = {
+  mode: 'batched',
+  needsProvider: true,
+  create: (options) => new BatchedJudge(options),
+};

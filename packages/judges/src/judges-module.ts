@@ -1,0 +1,18 @@
+// DI wiring of @judgekit/judges: the OpenAI and Anthropic chat-model providers and the three judge modes,
+// each a multi-bound contribution.
+import { ChatModelProviderFactory } from '@judgekit/core';
+import { ContainerModule } from 'inversify';
+import { batchedJudgeFactory } from './batched-judge.js';
+import { JudgeFactory } from './judge-factory.js';
+import { anthropicProviderFactory } from './providers/anthropic-provider.js';
+import { openAiProviderFactory } from './providers/openai-provider.js';
+import { referenceJudgeFactory } from './reference-judge.js';
+import { singleJudgeFactory } from './single-judge.js';
+
+export default new ContainerModule(({ bind }) => {
+  bind<ChatModelProviderFactory>(ChatModelProviderFactory).toConstantValue(openAiProviderFactory);
+  bind<ChatModelProviderFactory>(ChatModelProviderFactory).toConstantValue(anthropicProviderFactory);
+  bind<JudgeFactory>(JudgeFactory).toConstantValue(singleJudgeFactory);
+  bind<JudgeFactory>(JudgeFactory).toConstantValue(batchedJudgeFactory);
+  bind<JudgeFactory>(JudgeFactory).toConstantValue(referenceJudgeFactory);
+});

@@ -1,0 +1,128 @@
+// OpenAI, and any OpenAI-compatible server, through the official `openai` SDK: Chat Completions by default
+// (what compatible servers speak), the Responses API with `api: 'responses'`. The SDK is imported on first use.
+import { JudgekitError, type ChatModelProvider, type ChatModelProviderFactory, type ChatModelProviderOptions, type ChatRequest, type ChatResponse } from '@judgekit/core';
+import { chatErrorFromSdk } from './sdk-error.js';
+
+export type OpenAiApi = 'chat' | 'responses';
+
+export interface OpenAiProviderOptions extends ChatModelProviderOptions {
+  api?: OpenAiApi;
+  /** Default: OPENAI_BASE_URL, else https://api.openai.com/v1. */
+  baseURL?: string;
+  /** Use `response_format: json_schema` when a request carries a schema. Default: only for api.openai.com. */
+  structuredOutput?: boolean;
+  /** Where to read OPENAI_API_KEY and OPENAI_BASE_URL; default process.env. */
+  env?: NodeJS.ProcessEnv;
+}
+
+export const OPENAI_DEFAULT_BASE_URL = 'https://api.openai.com/v1';
+
+type OpenAiClient = InstanceType<(typeof import('openai'))['default']>;
+
+function isOfficial(baseURL: string): boolean {
+  try {
+    return new URL(baseURL).hostname === 'api.openai.com';
+  } catch {
+    return false;
+  }
+}
+
+export class OpenAiProvider implements ChatModelProvider {
+  readonly id = 'openai';
+  readonly cacheIdentity: Record<string, unknown>;
+  readonly api: OpenAiApi;
+  readonly baseURL: string;
+  readonly structuredOutput: boolean;
+  readonly #apiKey: string;
+  readonly #timeoutMs: number | undefined;
+  #client: Promise<OpenAiClient> | undefined;
+
+  constructor(options: OpenAiProviderOptions = {}) {
+    const env = options.env ?? process.env;
+    this.api = options.api ?? 'chat';
+    if (this.api !== 'chat' && this.api !== 'responses') {
+      throw new JudgekitError('config', `Unsupported OpenAI api "${String(this.api)}". Should be one of: chat, responses.`);
+    }
+    this.baseURL = (options.baseURL || env.OPENAI_BASE_URL || OPENAI_DEFAULT_BASE_URL).replace(/\/+$/, '');
+    const official = isOfficial(this.baseURL);
+    const key = env.OPENAI_API_KEY;
+    if (!key && official) {
+      throw new JudgekitError('provider', 'OPENAI_API_KEY is not set: export your OpenAI API key, or set OPENAI_BASE_URL to an OpenAI-compatible server that needs none.');
+    }
+    // Local OpenAI-compatible servers usually ignore the key, but the SDK insists on one.
+    this.#apiKey = key || 'no-key-needed';
+    this.structuredOutput = options.structuredOutput ?? official;
+    this.#timeoutMs = options.timeoutMs;
+    this.cacheIdentity = { baseURL: this.baseURL, api: this.api, structuredOutput: this.structuredOutput };
+  }
+
+  #getClient(): Promise<OpenAiClient> {
+    this.#client ??= import('openai').then(
+      ({ default: OpenAI }) =>
+        new OpenAI({ apiKey: this.#apiKey, baseURL: this.baseURL, maxRetries: 0, ...(this.#timeoutMs ? { timeout: this.#timeoutMs } : {}) }),
+    );
+    return this.#client;
+  }
+
+  async complete(request: ChatRequest): Promise<ChatResponse> {
+    const started = performance.now();
+    try {
+      const client = await this.#getClient();
+      const result = this.api === 'responses' ? await this.#responses(client, request) : await this.#chat(client, request);
+      return { ...result, latencyMs: performance.now() - started };
+    } catch (error) {
+      return { error: chatErrorFromSdk(error, this.id, request.signal), tokenUsage: { prompt: 0, completion: 0 }, latencyMs: performance.now() - started };
+    }
+  }
+
+  async #chat(client: OpenAiClient, request: ChatRequest): Promise<Omit<ChatResponse, 'latencyMs'>> {
+    const official = isOfficial(this.baseURL);
+    const completion = await client.chat.completions.create(
+      {
+        model: request.model,
+        messages: request.messages,
+        ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),
+        ...(request.seed !== undefined ? { seed: request.seed } : {}),
+        // OpenAI's newer models refuse `max_tokens`; compatible servers mostly know only `max_tokens`.
+        ...(request.maxTokens !== undefined ? (official ? { max_completion_tokens: request.maxTokens } : { max_tokens: request.maxTokens }) : {}),
+        ...(request.responseSchema && this.structuredOutput
+          ? { response_format: { type: 'json_schema' as const, json_schema: { name: request.responseSchema.name, schema: request.responseSchema.schema, strict: true } } }
+          : {}),
+      },
+      { signal: request.signal ?? null, maxRetries: 0 },
+    );
+    const choice = completion.choices[0];
+    const usage = { prompt: completion.usage?.prompt_tokens ?? 0, completion: completion.usage?.completion_tokens ?? 0 };
+    if (!choice) return { error: { kind: 'bad-response', message: 'openai: the reply has no choices' }, tokenUsage: usage };
+    if (choice.message.refusal) return { error: { kind: 'bad-response', message: `openai: refused: ${choice.message.refusal}` }, tokenUsage: usage };
+    return { output: choice.message.content ?? '', tokenUsage: usage };
+  }
+
+  async #responses(client: OpenAiClient, request: ChatRequest): Promise<Omit<ChatResponse, 'latencyMs'>> {
+    const system = request.messages.filter((m) => m.role === 'system').map((m) => m.content);
+    const response = await client.responses.create(
+      {
+        model: request.model,
+        input: request.messages.filter((m) => m.role !== 'system').map((m) => ({ role: m.role as 'user' | 'assistant', content: m.content })),
+        ...(system.length > 0 ? { instructions: system.join('\n\n') } : {}),
+        ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),
+        ...(request.maxTokens !== undefined ? { max_output_tokens: request.maxTokens } : {}),
+        ...(request.responseSchema && this.structuredOutput
+          ? { text: { format: { type: 'json_schema' as const, name: request.responseSchema.name, schema: request.responseSchema.schema, strict: true } } }
+          : {}),
+        store: false,
+      },
+      { signal: request.signal ?? null, maxRetries: 0 },
+    );
+    const usage = { prompt: response.usage?.input_tokens ?? 0, completion: response.usage?.output_tokens ?? 0 };
+    if (response.status && response.status !== 'completed') {
+      return { error: { kind: 'bad-response', message: `openai: response status ${response.status}${response.incomplete_details?.reason ? ` (${response.incomplete_details.reason})` : ''}` }, tokenUsage: usage };
+    }
+    return { output: response.output_text, tokenUsage: usage };
+  }
+}
+
+export const openAiProviderFactory: ChatModelProviderFactory = {
+  id: 'openai',
+  create: (options?: ChatModelProviderOptions) => new OpenAiProvider(options as OpenAiProviderOptions),
+};

@@ -1,0 +1,89 @@
+// The single-answer judge: one call per model per item, the book's prompt, an integer reply.
+import { JudgekitError, type ChatModelProvider, type ChatRequest, type JudgeItemInput, type JudgeItemResult, type ModelScore } from '@judgekit/core';
+import type { JudgeCallRunner } from './judge-call-runner.js';
+import type { JudgeFactory, JudgeOptions, PlannableJudge } from './judge-factory.js';
+import { formatSingleJudgePrompt, parseScoreReply, type SingleJudgeWording } from './single-judge-prompt.js';
+
+export class SingleJudge implements PlannableJudge {
+  readonly mode = 'single' as const;
+  readonly description: PlannableJudge['description'];
+  readonly #provider: ChatModelProvider;
+  readonly #calls: JudgeCallRunner;
+  readonly #model: string;
+  readonly #options: JudgeOptions;
+  readonly #wording: SingleJudgeWording;
+  readonly #retries: number;
+
+  constructor(options: JudgeOptions) {
+    if (!options.provider || !options.calls || !options.model) {
+      throw new JudgekitError('usage', 'The single judge needs a provider and model: pass --judge <provider>:<model>, e.g. --judge openai:gpt-4o-mini.');
+    }
+    this.#provider = options.provider;
+    this.#calls = options.calls;
+    this.#model = options.model;
+    this.#options = options;
+    this.#wording = options.wording ?? 'book';
+    this.#retries = options.retries ?? 2;
+    this.description = {
+      mode: 'single',
+      provider: options.provider.id,
+      model: options.model,
+      wording: this.#wording,
+      emptyAsZero: options.emptyAsZero ?? false,
+      temperature: options.temperature,
+      seed: options.seed,
+      maxTokens: options.maxTokens,
+      retries: this.#retries,
+    };
+  }
+
+  #request(input: JudgeItemInput, response: string): ChatRequest {
+    const content = formatSingleJudgePrompt({ prompt: input.prompt, output: input.record.output, response }, this.#wording);
+    return {
+      model: this.#model,
+      messages: [{ role: 'user', content }],
+      ...(this.#options.temperature !== undefined ? { temperature: this.#options.temperature } : {}),
+      ...(this.#options.seed !== undefined ? { seed: this.#options.seed } : {}),
+      ...(this.#options.maxTokens !== undefined ? { maxTokens: this.#options.maxTokens } : {}),
+    };
+  }
+
+  #skipsCall(response: string): boolean {
+    return (this.#options.emptyAsZero ?? false) && response.trim() === '';
+  }
+
+  plannedRequests(input: JudgeItemInput): ChatRequest[] {
+    return input.answers.filter((answer) => !this.#skipsCall(answer.response)).map((answer) => this.#request(input, answer.response));
+  }
+
+  async scoreItem(input: JudgeItemInput): Promise<JudgeItemResult> {
+    const result: JudgeItemResult = { index: input.index, repeat: input.repeat, scores: [], calls: 0, cachedCalls: 0, tokenUsage: { prompt: 0, completion: 0 }, attempts: 0 };
+    result.scores = await Promise.all(input.answers.map((answer) => this.#scoreAnswer(input, answer, result)));
+    return result;
+  }
+
+  async #scoreAnswer(input: JudgeItemInput, answer: { model: string; response: string }, totals: JudgeItemResult): Promise<ModelScore> {
+    if (this.#skipsCall(answer.response)) return { model: answer.model, score: 0, comments: 'empty answer scored 0 without a call' };
+    const request = { ...this.#request(input, answer.response), ...(input.signal ? { signal: input.signal } : {}) };
+    let failure = 'no attempt made';
+    for (let attempt = 0; attempt <= this.#retries; attempt++) {
+      const outcome = await this.#calls.complete(this.#provider, request, { repeat: input.repeat, attempt });
+      totals.attempts++;
+      if (outcome.cached) totals.cachedCalls++;
+      else if (outcome.requests > 0) totals.calls++;
+      totals.tokenUsage.prompt += outcome.tokenUsage.prompt;
+      totals.tokenUsage.completion += outcome.tokenUsage.completion;
+      if (outcome.error) return { model: answer.model, score: null, failure: `${outcome.error.kind}: ${outcome.error.message}` };
+      const parsed = parseScoreReply(outcome.output ?? '');
+      if ('score' in parsed) return { model: answer.model, score: parsed.score };
+      failure = `${parsed.error} (after ${attempt + 1} attempt${attempt === 0 ? '' : 's'})`;
+    }
+    return { model: answer.model, score: null, failure };
+  }
+}
+
+export const singleJudgeFactory: JudgeFactory = {
+  mode: 'single',
+  needsProvider: true,
+  create: (options) => new SingleJudge(options),
+};

@@ -1,0 +1,12 @@
+// @judgekit/report: judge reliability and bias statistics rendered as a self-contained HTML report and a
+// Markdown summary. The statistics themselves live in @judgekit/core (analysis/).
+export * from './escape-html.js';
+export * from './format-number.js';
+export * from './svg-charts.js';
+export * from './load-run-directory.js';
+export * from './render-html.js';
+export * from './render-markdown.js';
+export * from './run-report.js';
+export * from './html-reporter.js';
+export * from './llm-category-tagger.js';
+export { default as reportModule } from './report-module.js';

@@ -111,7 +111,7 @@ export default async function bench(): Promise<void> {
         const before = await server.served();
         const cpu = process.cpuUsage();
         const started = performance.now();
-        await new JudgeRunner().run({ answers, judge, calls, outDir: join(dir, runDir), concurrency: CONCURRENCY, progress: { enabled: false } });
+        await new JudgeRunner().run({ answers, judge, calls, outDir: join(dir, runDir), itemsInFlight: 2 * CONCURRENCY, progress: { enabled: false } });
         const wallMs = performance.now() - started;
         const used = process.cpuUsage(cpu);
         return { wallMs, cpuMs: (used.user + used.system) / 1000, requests: (await server.served()) - before, stats: calls.stats, judge };

@@ -53,7 +53,7 @@ describe.skipIf(!has)(`book answers${has ? '' : ` (skipped: ${BOOK_ANSWERS} is a
     const provider = new OpenAiProvider({ env: { OPENAI_API_KEY: 'sk-test-SECRET-abc123' }, baseURL: server.openaiBaseURL });
     const calls = new JudgeCallRunner({ cache: new DiskCache(join(outDir, 'cache')), concurrency: 8 });
     const judge = new SingleJudge({ provider, calls, model: 'fake-llama3', temperature: 0, seed: 123 });
-    const summary = await new JudgeRunner().run({ answers, judge, calls, outDir: join(outDir, 'run'), concurrency: 8 });
+    const summary = await new JudgeRunner().run({ answers, judge, calls, outDir: join(outDir, 'run'), itemsInFlight: 16 });
     expect(server.requests).toHaveLength(110);
     expect(server.requests[0]!.body).toMatchObject({ temperature: 0, seed: 123, model: 'fake-llama3' });
     const reference = await new JudgeRunner().run({ answers, judge: new ReferenceJudge(), outDir: join(outDir, 'reference') });

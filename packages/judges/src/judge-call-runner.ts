@@ -35,6 +35,8 @@ export interface CallStats {
   cachedCalls: number;
   failedCalls: number;
   retries: number;
+  /** Cache writes that failed (the call still counts; a rerun will make it again). */
+  cacheWriteErrors: number;
   /** Tokens of the calls made over the network (cache hits cost nothing). */
   tokenUsage: TokenUsage;
 }
@@ -81,13 +83,14 @@ function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
 }
 
 export class JudgeCallRunner {
-  readonly stats: CallStats = { calls: 0, requests: 0, cachedCalls: 0, failedCalls: 0, retries: 0, tokenUsage: { prompt: 0, completion: 0 } };
+  readonly stats: CallStats = { calls: 0, requests: 0, cachedCalls: 0, failedCalls: 0, retries: 0, cacheWriteErrors: 0, tokenUsage: { prompt: 0, completion: 0 } };
   readonly #cache: KeyValueCache | undefined;
   readonly #semaphore: Semaphore;
   readonly #timeoutMs: number;
   readonly #transportRetries: number;
   readonly #backoff: BackoffOptions;
   readonly #sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+  readonly #pendingWrites = new Set<Promise<void>>();
 
   constructor(options: JudgeCallRunnerOptions = {}) {
     this.#cache = options.cache;
@@ -126,7 +129,7 @@ export class JudgeCallRunner {
       if (!response.error) {
         this.stats.calls++;
         const output = response.output ?? '';
-        if (this.#cache) await this.#cache.set<CachedReply>(key, { output, tokenUsage: response.tokenUsage, latencyMs: response.latencyMs });
+        if (this.#cache) this.#write(this.#cache, key, { output, tokenUsage: response.tokenUsage, latencyMs: response.latencyMs });
         return { output, tokenUsage: usage, latencyMs: response.latencyMs, requests };
       }
       if (!isTransient(response.error) || retry >= this.#transportRetries || outer?.aborted) {
@@ -141,6 +144,23 @@ export class JudgeCallRunner {
         return { error: { kind: 'aborted', message: 'the run was interrupted' }, tokenUsage: usage, latencyMs: 0, requests };
       }
     }
+  }
+
+  /** Wait for the cache writes still in flight; call before reporting a run finished. */
+  async flush(): Promise<void> {
+    while (this.#pendingWrites.size > 0) await Promise.all([...this.#pendingWrites]);
+  }
+
+  // Cache writes stay off the call's critical path: the reply is already in hand, and a lost write only
+  // means a later run pays for the call again.
+  #write(cache: KeyValueCache, key: string, value: CachedReply): void {
+    const write = cache
+      .set<CachedReply>(key, value)
+      .catch(() => {
+        this.stats.cacheWriteErrors++;
+      })
+      .finally(() => this.#pendingWrites.delete(write));
+    this.#pendingWrites.add(write);
   }
 
   async #attempt(provider: ChatModelProvider, request: ChatRequest): Promise<ChatResponse> {

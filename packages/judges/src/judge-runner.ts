@@ -41,8 +41,11 @@ export interface JudgeRunOptions {
   /** Alpaca template the models were prompted with. Default 'book'. */
   template?: PromptTemplateRef;
   repeats?: number;
-  /** Items in flight at once (calls are limited separately by the JudgeCallRunner). Default 4. */
-  concurrency?: number;
+  /**
+   * Items in flight at once. Calls are limited separately by the JudgeCallRunner; keep about twice its
+   * concurrency here so a call slot never waits while an item's reply is parsed and logged. Default 8.
+   */
+  itemsInFlight?: number;
   /** Default: failed-as-zero for batched (the study), drop-failed otherwise (the book). */
   aggregate?: AggregateRule;
   /** The call runner the judge uses, for call and token counts. */
@@ -324,7 +327,8 @@ export class JudgeRunner {
     const progress = new Progress({ label: `judge ${run.judgeName}`, total: todo.length, unit: 'judgments', ...(options.progress ?? {}) });
     let interrupted = false;
     let newJudgments = 0;
-    await mapConcurrent(todo, options.concurrency ?? 4, async ({ repeat, index }) => {
+    const appends: Array<Promise<void>> = [];
+    await mapConcurrent(todo, options.itemsInFlight ?? 8, async ({ repeat, index }) => {
       if (options.signal?.aborted) {
         interrupted = true;
         return;
@@ -349,12 +353,18 @@ export class JudgeRunner {
         attempts: result.attempts,
       };
       const key = judgmentKey(run.judgeName, repeat, index);
-      await log.append(key, record);
+      // Appends are serialised by the log; the lane moves on to its next item meanwhile.
+      appends.push(log.append(key, record).then(() => progress.tick()));
       state.done.set(key, record);
       newJudgments++;
-      progress.tick();
     });
+    const written = await Promise.allSettled(appends);
+    await options.calls?.flush();
     progress.finish();
+    const failedAppend = written.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+    if (failedAppend) {
+      throw new JudgekitError('run-store', `Cannot append to ${log.path}: ${(failedAppend.reason as Error)?.message ?? String(failedAppend.reason)}. Check the disk and permissions, then rerun: finished judgments are kept.`, { file: log.path, cause: failedAppend.reason });
+    }
     files.push(log.path);
 
     const stats = options.calls?.stats;

@@ -143,6 +143,16 @@ describe('SingleJudge', () => {
     expect(result.scores[0]).toMatchObject({ score: null, failure: expect.stringMatching(/not an integer/) });
   });
 
+  it('records a hanging call as a timeout failure', async () => {
+    server.setScript(() => ({ hang: true }));
+    const provider = new OpenAiProvider({ env: { OPENAI_API_KEY: 'k' }, baseURL: server.openaiBaseURL });
+    const judge = new SingleJudge({ provider, calls: new JudgeCallRunner({ timeoutMs: 200, transportRetries: 0 }), model: 'j' });
+    const started = performance.now();
+    const result = await judge.scoreItem(item(0, [1]));
+    expect(performance.now() - started).toBeLessThan(3000);
+    expect(result.scores[0]).toMatchObject({ score: null, failure: 'timeout: no reply within 200 ms' });
+  });
+
   it('scores empty answers 0 without a call when asked', async () => {
     server.setScript(() => '40');
     const provider = new OpenAiProvider({ env: { OPENAI_API_KEY: 'k' }, baseURL: server.openaiBaseURL });

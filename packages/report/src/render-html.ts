@@ -151,10 +151,10 @@ function lengthSection(analysis: RunAnalysis): string {
     const series = analysis.models.map((model, m) => ({ name: model, color: colorFor(m), points: l.points.filter((p) => p[2] === m).map((p) => [Math.log1p(p[0]), p[1], `${model}: ${p[0]} ${l.unit}, score ${fmt(p[1], 1)}`] as [number, number, string]) }));
     const chart = scatterChart({ series, xLabel: `log(1 + answer length in ${l.unit})`, yLabel: 'score (mean over repeats)', title: `Length vs score (${j.judge})`, radius: 2.5 });
     const rows = l.controlled.map((c) => [e(c.model), fmt(c.meanLength, 1), fmt(c.raw, 2), fmt(c.atMeanLength, 2)]);
-    const body = `<p>Pearson r <b>${fmt(l.pearson, 3)}</b> <span class="ci">${fmtCI(l.pearsonCi95, 2)}</span>, Spearman ρ <b>${fmt(l.spearman, 3)}</b> over ${fmtInt(l.cells)} answers. Within models, one unit of log length is worth <b>${fmtSigned(l.slopePerLogLength, 2)}</b> points.</p><div class="charts">${chart}</div>${table(['Model', `Mean length (${l.unit})`, 'Score', 'Length-controlled score'], rows)}`;
+    const body = `<p>Pearson r <b>${fmt(l.pearson, 3)}</b> <span class="ci">${fmtCI(l.pearsonCi95, 2)}</span>, Spearman ρ <b>${fmt(l.spearman, 3)}</b> over ${fmtInt(l.cells)} answers. Within items and models, one unit of log length is worth <b>${fmtSigned(l.slopePerLogLength, 2)}</b> <span class="ci">${fmtCI(l.slopeCi95, 2)}</span> points.</p><div class="charts">${chart}</div>${table(['Model', `Mean length (${l.unit})`, 'Score', 'Length-controlled score'], rows)}`;
     return k === 0 ? `<h3>${judgeLabel(j)}</h3><div class="legend">${legend(analysis.models)}</div>${body}` : `<details><summary>${judgeLabel(j)}</summary>${body}</details>`;
   });
-  return `<section id="length"><h2>Length bias</h2><p>Length-controlled score: from score ~ model + β·(log length − mean), each model's score at the mean log length of all answers.</p>${blocks.join('')}</section>`;
+  return `<section id="length"><h2>Length bias</h2><p>Length-controlled score: from score ~ item + model + β·(log length − mean), each model's score at the mean log length of all answers.</p>${blocks.join('')}</section>`;
 }
 
 function categorySection(analysis: RunAnalysis): string {

@@ -71,7 +71,7 @@ export function renderMarkdownReport(analysis: RunAnalysis, title = 'judgekit re
   out.push('## Length bias', '');
   for (const j of analysis.judges) {
     const l = j.lengthBias;
-    out.push(`- **${markdownCell(j.judge)}**: length vs score Pearson ${fmt(l.pearson, 3)}, Spearman ${fmt(l.spearman, 3)} (${l.cells} answers, ${l.unit}); ${fmtSigned(l.slopePerLogLength, 2)} points per unit log length within models.`);
+    out.push(`- **${markdownCell(j.judge)}**: length vs score Pearson ${fmt(l.pearson, 3)}, Spearman ${fmt(l.spearman, 3)} (${l.cells} answers, ${l.unit}); ${fmtSigned(l.slopePerLogLength, 2)} ${fmtCI(l.slopeCi95, 2)} points per unit log length within items and models.`);
   }
   out.push('');
   if (hasLoss) {

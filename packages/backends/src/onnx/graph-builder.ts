@@ -26,7 +26,7 @@ export interface SerializeOptions {
   externalData?: boolean | 'auto';
   /** File name (relative to the model) for external data; default `<model file>.data`. */
   externalDataName?: string;
-  /** Initializers smaller than this stay inline even with external data (default 1024 bytes). */
+  /** Float initializers smaller than this stay inline even with external data (default 1024 bytes); integer ones always do. */
   externalMinBytes?: number;
 }
 
@@ -153,7 +153,8 @@ export class OnnxGraphBuilder {
       let offset = 0;
       initializers = this.initializers.map((t) => {
         const raw = t.raw ?? new Uint8Array(0);
-        if (raw.byteLength < min) return t;
+        // Integer tensors stay inline: they are shapes and indices that shape inference must read at load time.
+        if (raw.byteLength < min || t.dataType !== OnnxDataType.FLOAT) return t;
         // Keep every tensor 64-byte aligned so the runtime may map it directly.
         const pad = (64 - (offset % 64)) % 64;
         if (pad) chunks.push(new Uint8Array(pad));

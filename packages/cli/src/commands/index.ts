@@ -7,4 +7,5 @@ export const commandLoaders: Record<string, () => Promise<CliCommand>> = {
   loss: async () => (await import('./loss.js')).command,
   convert: async () => (await import('./convert.js')).command,
   report: async () => (await import('./report.js')).command,
+  run: async () => (await import('./run.js')).command,
 };

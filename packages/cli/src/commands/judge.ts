@@ -188,7 +188,7 @@ export const command: CliCommand = {
       ...(stringOption(args, 'name') ? { judgeName: stringOption(args, 'name') as string } : {}),
       template,
       repeats,
-      concurrency,
+      itemsInFlight: 2 * concurrency,
       ...(aggregate ? { aggregate } : {}),
       calls,
       ...(provider ? { provider } : {}),

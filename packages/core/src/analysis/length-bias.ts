@@ -1,7 +1,9 @@
 // Length bias: do longer answers get higher scores? Correlation over (item, model) cells, and a length-controlled
-// score per model from score ~ model + beta * (log length - mean log length) (model fixed effects, within estimator).
+// score per model from score ~ item + model + beta * (log length - mean log length) (fixed effects, within estimator).
+import { bootstrapCI, type BootstrapOptions } from './bootstrap.js';
 import { pearson, pearsonFisherCI, spearman } from './correlation.js';
 import { itemModelMeans, type JudgeScores } from './judge-scores.js';
+import { fitAdditiveEffects } from './position-bias.js';
 
 export type LengthUnit = 'characters' | 'words';
 
@@ -18,8 +20,10 @@ export interface LengthBias {
   pearson: number;
   pearsonCi95: [number, number];
   spearman: number;
-  /** Points per unit of log(1 + length), within models. */
+  /** Points per unit of log(1 + length), within items and models. */
   slopePerLogLength: number;
+  /** Bootstrap over items. */
+  slopeCi95: [number, number];
   /** Each model's score at the mean log length of all answers. */
   controlled: Array<{ model: string; raw: number; atMeanLength: number; meanLength: number }>;
   /** The points behind the scatter plot: [length, score, model index]. */
@@ -29,11 +33,12 @@ export interface LengthBias {
 /**
  * `responses[model][item]` in the judge's model/item order. Cell scores are means over repeats.
  */
-export function lengthBias(judge: JudgeScores, responses: readonly (readonly string[])[], unit: LengthUnit = 'words'): LengthBias {
+export function lengthBias(judge: JudgeScores, responses: readonly (readonly string[])[], unit: LengthUnit = 'words', options: BootstrapOptions = {}): LengthBias {
   const cells = itemModelMeans(judge);
   const lengths: number[] = [];
   const scores: number[] = [];
   const models: number[] = [];
+  const items: number[] = [];
   const points: Array<[number, number, number]> = [];
   judge.items.forEach((_, i) => {
     judge.models.forEach((_, m) => {
@@ -44,6 +49,7 @@ export function lengthBias(judge: JudgeScores, responses: readonly (readonly str
       lengths.push(length);
       scores.push(y);
       models.push(m);
+      items.push(i);
       points.push([length, y, m]);
     });
   });
@@ -61,16 +67,30 @@ export function lengthBias(judge: JudgeScores, responses: readonly (readonly str
     sumLength[m]! += lengths[k] as number;
     count[m]! += 1;
   });
-  let sxy = 0;
-  let sxx = 0;
-  logs.forEach((l, k) => {
-    const m = models[k] as number;
-    const dx = l - (sumLog[m] as number) / (count[m] as number);
-    const dy = (scores[k] as number) - (sumY[m] as number) / (count[m] as number);
-    sxy += dx * dy;
-    sxx += dx * dx;
-  });
-  const slope = sxx === 0 ? 0 : sxy / sxx;
+  // Item effects as well as model effects: an item's difficulty is shared by every model's answer, and without
+  // it the slope would pick up whatever item difficulty happens to go with length.
+  const slope = withinSlope(logs, scores, items, models, judge.items.length, M);
+  const byItem: number[][] = judge.items.map(() => []);
+  items.forEach((i, k) => (byItem[i] as number[]).push(k));
+  const slopeCi95 = bootstrapCI(
+    judge.items.length,
+    (chosen) => {
+      const x: number[] = [];
+      const y: number[] = [];
+      const it: number[] = [];
+      const mo: number[] = [];
+      chosen.forEach((i, n) => {
+        for (const k of byItem[i] as number[]) {
+          x.push(logs[k] as number);
+          y.push(scores[k] as number);
+          it.push(n);
+          mo.push(models[k] as number);
+        }
+      });
+      return withinSlope(x, y, it, mo, chosen.length, M);
+    },
+    { ...options, resamples: options.resamples ?? 1000, seed: `${String(options.seed ?? 'length')}/${judge.judge}` },
+  );
   const meanLog = logs.length === 0 ? 0 : logs.reduce((s, v) => s + v, 0) / logs.length;
   const controlled = judge.models.map((model, m) => {
     const n = count[m] as number;
@@ -78,5 +98,35 @@ export function lengthBias(judge: JudgeScores, responses: readonly (readonly str
     const raw = (sumY[m] as number) / n;
     return { model, raw, atMeanLength: raw - slope * ((sumLog[m] as number) / n - meanLog), meanLength: (sumLength[m] as number) / n };
   });
-  return { judge: judge.judge, unit, cells: lengths.length, pearson: r, pearsonCi95: pearsonFisherCI(r, lengths.length), spearman: spearman(lengths, scores), slopePerLogLength: slope, controlled, points };
+  return { judge: judge.judge, unit, cells: lengths.length, pearson: r, pearsonCi95: pearsonFisherCI(r, lengths.length), spearman: spearman(lengths, scores), slopePerLogLength: slope, slopeCi95, controlled, points };
+}
+
+/** Slope of y on x after removing item and model effects from both (Frisch-Waugh-Lovell). */
+export function withinSlope(x: readonly number[], y: readonly number[], items: readonly number[], models: readonly number[], itemCount: number, modelCount: number): number {
+  const n = x.length;
+  if (n < 2) return 0;
+  const residuals = (values: readonly number[]): Float64Array => {
+    const obs = { y: Float64Array.from(values), group: Int32Array.from(items), model: Int32Array.from(models), slot: new Int32Array(n), groups: itemCount, models: modelCount, slots: 1 };
+    const fit = fitAdditiveEffects(obs, n, 1e-10);
+    // Rebuild group effects: the fit returns centred model/slot effects and a grand mean; recover each item's
+    // effect as the mean residual of its observations after the model effect.
+    const sums = new Float64Array(itemCount);
+    const counts = new Float64Array(itemCount);
+    for (let k = 0; k < n; k++) {
+      sums[items[k] as number]! += (values[k] as number) - (fit.model[models[k] as number] as number);
+      counts[items[k] as number]! += 1;
+    }
+    const out = new Float64Array(n);
+    for (let k = 0; k < n; k++) out[k] = (values[k] as number) - (fit.model[models[k] as number] as number) - (sums[items[k] as number] as number) / (counts[items[k] as number] as number);
+    return out;
+  };
+  const rx = residuals(x);
+  const ry = residuals(y);
+  let sxy = 0;
+  let sxx = 0;
+  for (let k = 0; k < n; k++) {
+    sxy += (rx[k] as number) * (ry[k] as number);
+    sxx += (rx[k] as number) ** 2;
+  }
+  return sxx < 1e-12 ? 0 : sxy / sxx;
 }

@@ -92,7 +92,7 @@ export function analyzeRun(run: RunData, options: AnalysisOptions = {}): RunAnal
       rankStability: rankStability(judge),
       usage: judgeUsage(judge, pricing),
       positionBias: positionBias(judge, bootstrap),
-      lengthBias: lengthBias(judge, responses, options.lengthUnit ?? 'words'),
+      lengthBias: lengthBias(judge, responses, options.lengthUnit ?? 'words', bootstrap),
     };
     if (losses.some((l) => !Number.isNaN(l))) {
       analysis.lossCorrelation = lossScoreCorrelation(

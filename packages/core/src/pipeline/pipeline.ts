@@ -48,10 +48,13 @@ export class Pipeline {
     const record = new JsonlLog<StageRecord>(join(runDir, STAGES_FILE));
     const { entries } = await record.read();
     const outcome: PipelineOutcome = { ran: [], skipped: [] };
+    // Once a stage runs, every later stage runs too: its inputs may have changed. Stages resume from their own
+    // files, so a rerun of a finished stage costs little.
+    let upstreamRan = false;
     for (const stage of this.stages) {
       options.signal?.throwIfAborted();
       const fingerprint = canonicalHash(stage.fingerprint?.() ?? null);
-      if (entries.get(stage.name)?.fingerprint === fingerprint) {
+      if (!upstreamRan && entries.get(stage.name)?.fingerprint === fingerprint) {
         outcome.skipped.push(stage.name);
         continue;
       }
@@ -62,6 +65,7 @@ export class Pipeline {
       await record.append(stage.name, { fingerprint, finishedAt: new Date().toISOString(), seconds });
       log(`stage ${stage.name}: done in ${seconds.toFixed(1)}s`);
       outcome.ran.push(stage.name);
+      upstreamRan = true;
     }
     if (outcome.ran.length === 0) log(`nothing to do: all ${outcome.skipped.length} stages of ${runDir} are complete`);
     return outcome;

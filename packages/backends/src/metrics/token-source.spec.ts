@@ -1,0 +1,82 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { writeSafetensors } from '../checkpoint/safetensors.js';
+import { encodeGpt2 } from '../tokenizer/gpt2-tokenizer.js';
+import { LLMC_MAGIC, detectTokenFileFormat, openTokenSource, parseJsonlDocuments, splitTextDocuments } from './token-source.js';
+
+async function tempDir(): Promise<string> {
+  return mkdtemp(join(tmpdir(), 'judgekit-tokens-'));
+}
+
+describe('token sources', () => {
+  it.each([
+    ['a.jsonl', 'jsonl'],
+    ['a.bin', 'bin'],
+    ['a.safetensors', 'safetensors'],
+    ['a.txt', 'text'],
+    ['README', 'text'],
+  ])('%s is read as %s', (path, format) => {
+    expect(detectTokenFileFormat(path)).toBe(format);
+  });
+
+  it.each([
+    ['one<|endoftext|>two<|endoftext|>\n', ['one', 'two']],
+    ['plain text', ['plain text']],
+    ['a<|endoftext|><|endoftext|>b', ['a', '', 'b']],
+  ])('splits %j into documents', (text, documents) => {
+    expect(splitTextDocuments(text)).toEqual(documents);
+  });
+
+  it('reads JSONL documents and names a bad line', () => {
+    expect(parseJsonlDocuments('{"text":"a"}\n\n{"text":"b"}\n', 'd.jsonl')).toEqual(['a', 'b']);
+    expect(() => parseJsonlDocuments('{"text":"a"}\n{"body":"b"}\n', 'd.jsonl')).toThrow(/d.jsonl line 2 has no string "text" field/);
+    expect(() => parseJsonlDocuments('{oops\n', 'd.jsonl')).toThrow(/d.jsonl line 1 is not valid JSON/);
+  });
+
+  it('tokenizes text with each document followed by 50256', async () => {
+    const dir = await tempDir();
+    await writeFile(join(dir, 'd.txt'), 'Hello world<|endoftext|>Bye');
+    const source = await openTokenSource(join(dir, 'd.txt'));
+    const expected = [...encodeGpt2('Hello world'), 50256, ...encodeGpt2('Bye'), 50256];
+    expect(source.length).toBe(expected.length);
+    expect([...(await source.read(0, 100))]).toEqual(expected);
+    await writeFile(join(dir, 'd.jsonl'), '{"text":"Hello world"}\n{"text":"Bye"}\n');
+    const jsonl = await openTokenSource(join(dir, 'd.jsonl'));
+    expect([...(await jsonl.read(0, 100))]).toEqual(expected);
+  });
+
+  it('reads raw uint16 and llm.c token files window by window', async () => {
+    const dir = await tempDir();
+    const tokens = Uint16Array.from([5, 50256, 7, 65535, 9]);
+    await writeFile(join(dir, 'raw.bin'), new Uint8Array(tokens.buffer));
+    const raw = await openTokenSource(join(dir, 'raw.bin'));
+    expect(raw.length).toBe(5);
+    expect([...(await raw.read(1, 3))]).toEqual([50256, 7, 65535]);
+    expect([...(await raw.read(4, 10))]).toEqual([9]);
+    await raw.close();
+    const header = new Int32Array(256);
+    header.set([LLMC_MAGIC, 1, tokens.length]);
+    await writeFile(join(dir, 'llmc.bin'), Buffer.concat([Buffer.from(header.buffer), Buffer.from(tokens.buffer)]));
+    const llmc = await openTokenSource(join(dir, 'llmc.bin'));
+    expect(llmc.length).toBe(5);
+    expect(llmc.description).toMatch(/llm.c token file/);
+    expect([...(await llmc.read(0, 5))]).toEqual([...tokens]);
+    await llmc.close();
+    header[2] = 1000;
+    await writeFile(join(dir, 'short.bin'), Buffer.concat([Buffer.from(header.buffer), Buffer.from(tokens.buffer)]));
+    await expect(openTokenSource(join(dir, 'short.bin'))).rejects.toThrow(/header says 1000 tokens but the file holds only 5/);
+    await writeFile(join(dir, 'odd.bin'), new Uint8Array(3));
+    await expect(openTokenSource(join(dir, 'odd.bin'))).rejects.toThrow(/odd number of bytes/);
+  });
+
+  it('reads a tokens tensor from safetensors', async () => {
+    const dir = await tempDir();
+    await writeSafetensors(join(dir, 't.safetensors'), { tokens: { dtype: 'I64', shape: [3], data: [1, 2, 50256] } });
+    const source = await openTokenSource(join(dir, 't.safetensors'));
+    expect([...(await source.read(0, 3))]).toEqual([1, 2, 50256]);
+    await writeSafetensors(join(dir, 'u.safetensors'), { ids: { dtype: 'U16', shape: [1], data: [1] } });
+    await expect(openTokenSource(join(dir, 'u.safetensors'))).rejects.toThrow(/has no "tokens" tensor/);
+  });
+});

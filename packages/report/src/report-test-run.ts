@@ -1,0 +1,42 @@
+// A small simulated run directory for the report tests, with hostile text planted in a model name, an
+// instruction and an answer (the report must show it as text).
+import OpenAI from 'openai';
+import { plantedRun, startJudgeSimulator, writeSimulatedRun } from './testing/index.js';
+
+export const HOSTILE_ANSWER = '<img src=x onerror="window.__xss=1"></script><script>window.__xss=2</script>';
+export const HOSTILE_MODEL = '<b onmouseover="window.__xss=3">bold</b>';
+export const HOSTILE_INSTRUCTION = 'Explain </script><svg onload="window.__xss=4"> & "quotes"';
+
+export async function writeReportTestRun(dir: string): Promise<void> {
+  const planted = plantedRun(
+    [
+      { name: 'medium', quality: 65 },
+      { name: 'small', quality: 50, words: 40 },
+      { name: HOSTILE_MODEL, quality: 40 },
+    ],
+    12,
+    'report-test',
+  );
+  const items = planted.items;
+  (items.models[2] as { responses: string[] }).responses[1] = HOSTILE_ANSWER;
+  (items.items[1] as { instruction: string }).instruction = HOSTILE_INSTRUCTION;
+  const sim = await startJudgeSimulator({ quality: planted.quality, callMoodSd: 8, answerNoiseSd: 3, positionEffects: [4, 0, -4], failureRate: 0.05, seed: 5 });
+  try {
+    const client = new OpenAI({ apiKey: 'sk-simulator', baseURL: sim.baseURL, maxRetries: 0 });
+    await writeSimulatedRun({
+      dir,
+      items,
+      judges: [
+        { name: 'batched', mode: 'batched', repeats: 2 },
+        { name: 'single', mode: 'single', repeats: 2 },
+      ],
+      losses: { models: [{ name: 'medium', loss: 3.2, tokens: 100, protocol: {} }, { name: 'small', loss: 3.5, tokens: 100, protocol: {} }, { name: HOSTILE_MODEL, loss: 3.9, tokens: 100, protocol: {} }] },
+      complete: async (prompt) => {
+        const c = await client.chat.completions.create({ model: 'judge-simulator', messages: [{ role: 'user', content: prompt }] });
+        return { text: c.choices[0]?.message.content ?? '', usage: { prompt: c.usage?.prompt_tokens ?? 0, completion: c.usage?.completion_tokens ?? 0 } };
+      },
+    });
+  } finally {
+    await sim.close();
+  }
+}

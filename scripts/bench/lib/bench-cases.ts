@@ -1,0 +1,162 @@
+// The benchmark cases, each run in its own process by bench-child.ts: `bench-cases.ts <case> <json params>`.
+import { performance } from 'node:perf_hooks';
+import { createGpt2LikelihoodModel } from '../../../packages/backends/src/engine/gpt2-likelihood-model.ts';
+import { createGpt2DecoderSession } from '../../../packages/backends/src/engine/gpt2-decoder-session.ts';
+import { loadOrt } from '../../../packages/backends/src/engine/ort-runtime.ts';
+import { OnnxDataType, OnnxGraphBuilder } from '../../../packages/backends/src/onnx/graph-builder.ts';
+import { generateTokens } from '../../../packages/backends/src/generation/batched-generation.ts';
+import { matmulFlops } from './flops.ts';
+
+const say = (line: string) => console.log(`LOG ${line}`);
+const peakRssMb = () => process.resourceUsage().maxRSS / 1024;
+
+function tokenStream(count: number, seed = 1): Int32Array {
+  // Deterministic pseudo-text: ids spread over the vocabulary.
+  let s = seed >>> 0;
+  return Int32Array.from({ length: count }, () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s % 50257;
+  });
+}
+
+/** ORT's own large-MatMul rate: a one-node graph [m, k] x [k, n] with the weight as an initializer. */
+async function matmulCeiling(m: number, k: number, n: number, runs: number): Promise<{ gflops: number; seconds: number[] }> {
+  const ort = await loadOrt();
+  const b = new OnnxGraphBuilder('matmul', 17);
+  const a = b.input('a', OnnxDataType.FLOAT, [m, k]);
+  const w = b.floatInitializer('w', [k, n], Float32Array.from({ length: k * n }, (_, i) => ((i * 2654435761) % 1000) / 1000 - 0.5));
+  b.output(b.op('MatMul', [a, w]), 'y', OnnxDataType.FLOAT, [m, n]);
+  const session = await ort.InferenceSession.create(b.toBytes(), { graphOptimizationLevel: 'all' });
+  const input = new ort.Tensor('float32', Float32Array.from({ length: m * k }, (_, i) => ((i * 40503) % 997) / 997 - 0.5), [m, k]);
+  await session.run({ a: input });
+  const seconds: number[] = [];
+  for (let r = 0; r < runs; r++) {
+    const t = performance.now();
+    await session.run({ a: input });
+    seconds.push((performance.now() - t) / 1000);
+  }
+  await session.release();
+  const best = Math.min(...seconds);
+  return { gflops: matmulFlops(m, k, n) / best / 1e9, seconds };
+}
+
+interface Shape {
+  batch: number;
+  seq: number;
+}
+
+const cases: Record<string, (params: Record<string, unknown>) => Promise<unknown>> = {
+  async 'loss-judgekit'(params) {
+    const { checkpointPath, shapes, ceiling } = params as { checkpointPath: string; shapes: Shape[]; ceiling: { m: number; k: number; n: number; runs: number } };
+    say('ceiling: one-node MatMul ...');
+    const matmul = await matmulCeiling(ceiling.m, ceiling.k, ceiling.n, ceiling.runs);
+    let t = performance.now();
+    const model = await createGpt2LikelihoodModel(checkpointPath, { device: 'cpu' });
+    const loadSeconds = (performance.now() - t) / 1000;
+    const results = [];
+    for (const shape of shapes) {
+      const ids = tokenStream(shape.batch * shape.seq + 1);
+      const inputs = ids.subarray(0, -1);
+      const targets = ids.subarray(1);
+      say(`judgekit loss ${shape.batch}x${shape.seq} ...`);
+      t = performance.now();
+      const { nll } = await model.tokenNll(inputs, targets, shape.batch, shape.seq);
+      const seconds = (performance.now() - t) / 1000;
+      let sum = 0;
+      for (const x of nll) sum += x;
+      results.push({ ...shape, seconds, meanNll: sum / nll.length });
+    }
+    await model.dispose();
+    return { matmul, loadSeconds, results, peakRssMb: peakRssMb() };
+  },
+
+  async 'loss-transformers'(params) {
+    const { root, id, shapes, maxLogitElements } = params as { root: string; id: string; shapes: Shape[]; maxLogitElements: number };
+    const { AutoModelForCausalLM, env, Tensor } = await import('@huggingface/transformers');
+    env.allowRemoteModels = false;
+    env.localModelPath = root;
+    let t = performance.now();
+    const model = await AutoModelForCausalLM.from_pretrained(id, { dtype: 'fp32', device: 'cpu' });
+    const loadSeconds = (performance.now() - t) / 1000;
+    const V = 50257;
+    const results = [];
+    for (const shape of shapes) {
+      const ids = tokenStream(shape.batch * shape.seq + 1);
+      say(`transformers.js loss ${shape.batch}x${shape.seq} ...`);
+      t = performance.now();
+      let sum = 0;
+      // Same memory policy as judgekit's graph: at most `maxLogitElements` logits per run.
+      const rowsPerRun = Math.max(1, Math.floor(maxLogitElements / (shape.seq * V)));
+      for (let row = 0; row < shape.batch; row += rowsPerRun) {
+        const rows = Math.min(rowsPerRun, shape.batch - row);
+        const slice = ids.subarray(row * shape.seq, (row + rows) * shape.seq);
+        const input_ids = new Tensor('int64', BigInt64Array.from(slice, (x) => BigInt(x)), [rows, shape.seq]);
+        const attention_mask = new Tensor('int64', new BigInt64Array(rows * shape.seq).fill(1n), [rows, shape.seq]);
+        const out = (await model({ input_ids, attention_mask })) as { logits: { data: Float32Array } };
+        const logits = out.logits.data;
+        for (let p = 0; p < rows * shape.seq; p++) {
+          const target = ids[row * shape.seq + p + 1] as number;
+          const o = p * V;
+          let max = -Infinity;
+          for (let v = 0; v < V; v++) if ((logits[o + v] as number) > max) max = logits[o + v] as number;
+          let s = 0;
+          for (let v = 0; v < V; v++) s += Math.exp((logits[o + v] as number) - max);
+          sum += Math.log(s) + max - (logits[o + target] as number);
+        }
+      }
+      const seconds = (performance.now() - t) / 1000;
+      results.push({ ...shape, seconds, meanNll: sum / (shape.batch * shape.seq) });
+    }
+    return { loadSeconds, results, peakRssMb: peakRssMb() };
+  },
+
+  async 'generate-judgekit'(params) {
+    const { checkpointPath, prompts, maxNewTokens, batchSize } = params as { checkpointPath: string; prompts: number[][]; maxNewTokens: number; batchSize: number };
+    let t = performance.now();
+    const session = await createGpt2DecoderSession(checkpointPath, { device: 'cpu' });
+    const loadSeconds = (performance.now() - t) / 1000;
+    say(`judgekit generate: ${prompts.length} prompts x ${maxNewTokens} tokens, batch ${batchSize} ...`);
+    t = performance.now();
+    const completions = await generateTokens(session, prompts, { maxNewTokens, batchSize });
+    const seconds = (performance.now() - t) / 1000;
+    await session.dispose();
+    return { loadSeconds, seconds, completions, peakRssMb: peakRssMb() };
+  },
+
+  async 'generate-transformers'(params) {
+    const { root, id, prompts, texts, maxNewTokens } = params as { root: string; id: string; prompts: number[][]; texts: string[]; maxNewTokens: number };
+    const { AutoModelForCausalLM, AutoTokenizer, env, Tensor } = await import('@huggingface/transformers');
+    env.allowRemoteModels = false;
+    env.localModelPath = root;
+    const tokenizer = await AutoTokenizer.from_pretrained(id);
+    const sameTokens = texts.filter((text, i) => JSON.stringify(tokenizer.encode(text)) === JSON.stringify(prompts[i])).length;
+    let t = performance.now();
+    const model = await AutoModelForCausalLM.from_pretrained(id, { dtype: 'fp32', device: 'cpu' });
+    const loadSeconds = (performance.now() - t) / 1000;
+    say(`transformers.js generate: ${prompts.length} prompts x ${maxNewTokens} tokens, one at a time ...`);
+    t = performance.now();
+    const completions: number[][] = [];
+    for (const prompt of prompts) {
+      const input_ids = new Tensor('int64', BigInt64Array.from(prompt, (x) => BigInt(x)), [1, prompt.length]);
+      const attention_mask = new Tensor('int64', new BigInt64Array(prompt.length).fill(1n), [1, prompt.length]);
+      const out = (await model.generate({ input_ids, attention_mask, max_new_tokens: maxNewTokens, do_sample: false, eos_token_id: 50256, pad_token_id: 50256 })) as {
+        tolist(): bigint[][];
+      };
+      const ids = (out.tolist()[0] ?? []).map(Number).slice(prompt.length);
+      const stop = ids.indexOf(50256);
+      completions.push(stop >= 0 ? ids.slice(0, stop) : ids);
+    }
+    const seconds = (performance.now() - t) / 1000;
+    return { loadSeconds, seconds, completions, sameTokens, peakRssMb: peakRssMb() };
+  },
+};
+
+const [name, json] = process.argv.slice(2);
+const run = name ? cases[name] : undefined;
+if (!run) {
+  console.error(`unknown case ${name}; one of ${Object.keys(cases).join(', ')}`);
+  process.exit(2);
+}
+const result = await run(JSON.parse(json ?? '{}') as Record<string, unknown>);
+console.log(`RESULT ${JSON.stringify(result)}`);
+process.exit(0);

@@ -1,0 +1,83 @@
+// `npm run bench -- loss`: judgekit's loss graph on a GPT-2-small-shaped model (seeded random weights) against
+// (a) the same model's full-logits decoder through transformers.js with cross-entropy in JS and (b) ONNX Runtime's
+// own large-MatMul rate on this machine (the ceiling). Each case runs in its own process (time and peak RSS).
+import { runCase } from './lib/bench-child.ts';
+import { fmt, machineLine, writeBenchSection } from './lib/bench-doc.ts';
+import { gpt2ForwardFlops } from './lib/flops.ts';
+import { ensureGpt2SmallModel, GPT2_SMALL } from './lib/gpt2-small-model.ts';
+
+interface LossRun {
+  batch: number;
+  seq: number;
+  seconds: number;
+  meanNll: number;
+}
+
+const SHAPES = [
+  { batch: 8, seq: 128 },
+  { batch: 6, seq: 1024 },
+];
+const CEILING = { m: 6144, k: 768, n: 3072, runs: 3 };
+
+export default async function lossBench(): Promise<void> {
+  const log = (line: string) => console.log(`  ${line}`);
+  const machine = await machineLine();
+  const model = await ensureGpt2SmallModel(log);
+  const judgekit = await runCase<{ matmul: { gflops: number; seconds: number[] }; loadSeconds: number; results: LossRun[]; peakRssMb: number }>(
+    'loss-judgekit',
+    { checkpointPath: model.checkpointPath, shapes: SHAPES, ceiling: CEILING },
+    log,
+  );
+  const peer = await runCase<{ loadSeconds: number; results: LossRun[]; peakRssMb: number }>(
+    'loss-transformers',
+    { root: `${model.transformersRoot}/`, id: model.transformersId, shapes: SHAPES, maxLogitElements: 2 ** 27 },
+    log,
+  );
+  const ceiling = judgekit.matmul.gflops;
+  const rows = SHAPES.map((shape, i) => {
+    const ours = judgekit.results[i] as LossRun;
+    const theirs = peer.results[i] as LossRun;
+    const flops = gpt2ForwardFlops(GPT2_SMALL, shape.batch, shape.seq);
+    const tokens = shape.batch * shape.seq;
+    const ourRate = flops / ours.seconds / 1e9;
+    const theirRate = flops / theirs.seconds / 1e9;
+    return {
+      shape: `${shape.batch}x${shape.seq}`,
+      line: `| ${shape.batch}x${shape.seq} | ${fmt(tokens / ours.seconds, 0)} | ${fmt(ourRate)} (${fmt((100 * ourRate) / ceiling, 0)}% of ceiling) | ${fmt(tokens / theirs.seconds, 0)} | ${fmt(theirRate)} | **${fmt(theirs.seconds / ours.seconds, 2)}x** | ${ours.meanNll.toFixed(4)} / ${theirs.meanNll.toFixed(4)} |`,
+      ratioCeiling: ourRate / ceiling,
+      speedup: theirs.seconds / ours.seconds,
+    };
+  });
+  for (const row of rows) console.log(`  ${row.shape}: ${fmt(100 * row.ratioCeiling, 0)}% of ceiling, ${fmt(row.speedup, 2)}x transformers.js`);
+  const big = rows.find((r) => r.shape === '6x1024');
+  const markdown = `
+### Test loss throughput (\`npm run bench -- loss\`)
+
+Model: GPT-2 small's shape (768 dim, 12 layers, 12 heads, vocab 50257, context 1024, tied head, ${fmt(model.parameters / 1e6, 1)}M
+parameters) with seeded random weights, built by the bench under \`.bench/\`. One timed run per shape (8x128 first, which
+also warms the session), CPU execution provider, ONNX Runtime's default thread count. Machine: ${machine}.
+
+FLOPs per forward = tokens x (24 L C^2 + 2 V C + 4 L T C): block matmuls, output head, and QK^T/PV over the full T x T
+square as the graph computes it (${fmt(gpt2ForwardFlops(GPT2_SMALL, 1, 1024) / 1024 / 1e6, 0)} MFLOP per token at T = 1024). Ceiling: ONNX Runtime's own
+MatMul [${CEILING.m}, ${CEILING.k}] x [${CEILING.k}, ${CEILING.n}] (one-node graph, best of ${CEILING.runs}, same process as judgekit's loss run):
+**${fmt(ceiling)} GFLOP/s**.
+
+| batch x seq | judgekit tokens/s | judgekit GFLOP/s | transformers.js tokens/s | transformers.js GFLOP/s | judgekit speedup | mean NLL (judgekit / transformers.js) |
+| --- | --- | --- | --- | --- | --- | --- |
+${rows.map((r) => r.line).join('\n')}
+
+Peer: the same weights as judgekit's full-logits decoder graph (\`onnx/model.onnx\`, Hugging Face/optimum input names)
+loaded by \`@huggingface/transformers\` 4.3.2 (its bundled onnxruntime-node 1.30.0, the same as judgekit's; offline,
+\`env.allowRemoteModels = false\`), logits fetched to JS and cross-entropy computed there, at most 2^27 logits per run
+(the same row grouping judgekit's loss graph uses).
+
+Peak RSS (process high-water mark, each case in its own process): judgekit loss ${fmt(judgekit.peakRssMb / 1024, 2)} GiB
+(target < 3 GB), transformers.js ${fmt(peer.peakRssMb / 1024, 2)} GiB. Session load: judgekit ${fmt(judgekit.loadSeconds)} s (builds the ONNX
+graph from the safetensors checkpoint), transformers.js ${fmt(peer.loadSeconds)} s.
+
+Targets: >= 80% of the ceiling at 6x1024 (measured ${big ? fmt(100 * big.ratioCeiling, 0) : '?'}%), >= 2x transformers.js (measured
+${big ? fmt(big.speedup, 2) : '?'}x).
+`;
+  await writeBenchSection('loss', markdown);
+  console.log(markdown);
+}

@@ -4,12 +4,17 @@
 //   node --conditions=@judgekit/source --import tsx/esm examples/simulated-judges.ts [run-dir]
 // With the judges plugin you can instead point `judgekit judge --judge openai:sim` at the simulator by setting
 // OPENAI_BASE_URL to the URL this prints.
-import { resolve } from 'node:path';
+import { mkdtempSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
 import OpenAI from 'openai';
 import { writeRunReport } from '@judgekit/report';
 import { plantedRun, startJudgeSimulator, writeSimulatedRun } from '@judgekit/report/testing';
 
-const runDir = resolve(process.argv[2] ?? 'runs/simulated-judges');
+// The docs test runs every example with JUDGEKIT_EXAMPLE_QUICK=1: fewer items, and a temporary directory.
+const quick = process.env.JUDGEKIT_EXAMPLE_QUICK === '1';
+const runDir = resolve(process.argv[2] ?? (quick ? join(mkdtempSync(join(tmpdir(), 'judgekit-demo-')), 'run') : 'runs/simulated-judges'));
 // Five models whose true quality falls as loss rises, with one outlier that writes long answers.
 const models = [
   { name: 'medium', quality: 62, loss: 3.23, words: 30 },
@@ -18,7 +23,7 @@ const models = [
   { name: 'local-edu', quality: 45, loss: 4.13, words: 60 },
   { name: 'local', quality: 42, loss: 3.94, words: 15 },
 ];
-const planted = plantedRun(models, 40, 'demo', { itemSpread: 15 });
+const planted = plantedRun(models, quick ? 10 : 40, 'demo', { itemSpread: 15 });
 
 const simulator = await startJudgeSimulator({
   quality: planted.quality,
@@ -36,8 +41,8 @@ try {
     dir: runDir,
     items: planted.items,
     judges: [
-      { name: 'single', mode: 'single', repeats: 3 },
-      { name: 'batched', mode: 'batched', repeats: 3, order: 'balanced' },
+      { name: 'single', mode: 'single', repeats: quick ? 2 : 3 },
+      { name: 'batched', mode: 'batched', repeats: quick ? 2 : 3, order: 'balanced' },
     ],
     losses: { models: models.map((m) => ({ name: m.name, loss: m.loss, tokens: 0, protocol: { simulated: true } })) },
     complete: async (prompt) => {
@@ -50,6 +55,7 @@ try {
   await simulator.close();
 }
 
-const report = await writeRunReport(runDir, { pricing: { 'judge-simulator': { inputPerMillion: 1.25, outputPerMillion: 10 } } });
+const report = await writeRunReport(runDir, { resamples: quick ? 300 : 2000, pricing: { 'judge-simulator': { inputPerMillion: 1.25, outputPerMillion: 10 } } });
 console.log(report.markdown);
 console.log(`Wrote ${report.files.join(' and ')}`);
+if (quick && process.argv[2] === undefined) await rm(dirname(runDir), { recursive: true, force: true });

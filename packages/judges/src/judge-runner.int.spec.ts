@@ -191,6 +191,25 @@ describe('JudgeRunner', () => {
     expect(summary.results.models.map((m) => m.score)).toEqual([17.5, 47.5]);
   });
 
+  it('stops on an abort without logging the cut-short judgments, and a rerun finishes', async () => {
+    server.setScript(async (request) => ({ delayMs: 300, text: script(request) }));
+    try {
+      const { outDir, make } = await setup('batched');
+      const controller = new AbortController();
+      const judge = new BatchedJudge({ provider: make().provider, calls: make().calls, model: 'judge-abort', retries: 1 });
+      setTimeout(() => controller.abort(new Error('interrupted')), 100);
+      const stopped = await new JudgeRunner().run({ ...make(), judge, signal: controller.signal });
+      expect(stopped.interrupted).toBe(true);
+      expect(stopped.newJudgments).toBe(0);
+      expect(await readFile(join(outDir, 'judgments.jsonl'), 'utf8').catch(() => '')).toBe('');
+      const finished = await new JudgeRunner().run({ ...make(), judge });
+      expect(finished.interrupted).toBe(false);
+      expect(finished.results.models.map((m) => m.score)).toEqual([17.5, 47.5]);
+    } finally {
+      server.setScript(script);
+    }
+  });
+
   it('writes no API key into the run directory or the cache', async () => {
     const { outDir, cacheDir, make } = await setup('batched');
     await new JudgeRunner().run(make());

@@ -42,8 +42,9 @@ export interface JudgeRunOptions {
   template?: PromptTemplateRef;
   repeats?: number;
   /**
-   * Items in flight at once. Calls are limited separately by the JudgeCallRunner; keep about twice its
-   * concurrency here so a call slot never waits while an item's reply is parsed and logged. Default 8.
+   * Items in flight at once. Calls are limited separately by the JudgeCallRunner; keep a couple more items
+   * than its concurrency so a call slot never waits while an item's reply is parsed. (Many more only queues
+   * calls earlier and costs memory.) Default 6.
    */
   itemsInFlight?: number;
   /** Default: failed-as-zero for batched (the study), drop-failed otherwise (the book). */
@@ -328,7 +329,7 @@ export class JudgeRunner {
     let interrupted = false;
     let newJudgments = 0;
     const appends: Array<Promise<void>> = [];
-    await mapConcurrent(todo, options.itemsInFlight ?? 8, async ({ repeat, index }) => {
+    await mapConcurrent(todo, options.itemsInFlight ?? 6, async ({ repeat, index }) => {
       if (options.signal?.aborted) {
         interrupted = true;
         return;

@@ -169,16 +169,14 @@ function categorySection(analysis: RunAnalysis): string {
 }
 
 function heatmapSection(run: LoadedRun, analysis: RunAnalysis): string {
-  const primary = analysis.judges[0];
-  if (!primary) return '';
-  const [scores] = collectJudgeScores(
-    run.judgments.filter((r) => r.judge === primary.judge),
-    analysis.models,
-    run.items.items.map((it) => it.index),
-  );
-  if (!scores) return '';
-  const chart = heatmap({ title: `Item by model scores (${primary.judge})`, values: itemModelMeans(scores), rowLabels: run.items.items.map((it) => String(it.index)), columnLabels: analysis.models });
-  return `<section id="heatmap"><h2>Item × model heatmap</h2><p>${judgeLabel(primary)}, mean over repeats; red 0, yellow 50, green 100, grey no score. Click a row to open that item below.</p><div class="scroll">${chart}</div></section>`;
+  if (analysis.judges.length === 0) return '';
+  const all = collectJudgeScores(run.judgments, analysis.models, run.items.items.map((it) => it.index));
+  const charts = analysis.judges.map((j) => {
+    const scores = all.find((s) => s.judge === j.judge);
+    if (!scores) return '';
+    return `<div><h3>${judgeLabel(j)}</h3><div class="scroll">${heatmap({ title: `Item by model scores (${j.judge})`, values: itemModelMeans(scores), rowLabels: run.items.items.map((it) => String(it.index)), columnLabels: analysis.models })}</div></div>`;
+  });
+  return `<section id="heatmap"><h2>Item × model heatmap</h2><p>Each judge's score per item and model, mean over repeats; red 0, yellow 50, green 100, grey no score. Click a row to open that item below.</p><div class="charts">${charts.join('')}</div></section>`;
 }
 
 interface BrowserData {

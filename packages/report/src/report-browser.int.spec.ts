@@ -53,7 +53,8 @@ describe.skipIf(!hasChromium)(`report.html in headless Chromium${hasChromium ? '
       }
       expect(await page.$$eval('svg.chart circle.point', (n) => n.length)).toBeGreaterThan(0);
       expect(await page.$$eval('svg.chart rect.bar', (n) => n.length)).toBeGreaterThan(0);
-      expect(await page.$$eval('svg.chart rect.cell', (n) => n.length)).toBe(12 * 3);
+      // One heatmap per judge (2 judges), 12 items x 3 models each.
+      expect(await page.$$eval('svg.chart rect.cell', (n) => n.length)).toBe(2 * 12 * 3);
 
       const first = await page.getAttribute('#item-view', 'data-index');
       expect(await page.locator('#item-view .answer').count()).toBe(3);

@@ -1,8 +1,12 @@
 // The benchmark cases, each run in its own process by bench-child.ts: `bench-cases.ts <case> <json params>`.
 import { performance } from 'node:perf_hooks';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createGpt2LikelihoodModel } from '../../../packages/backends/src/engine/gpt2-likelihood-model.ts';
 import { createGpt2DecoderSession } from '../../../packages/backends/src/engine/gpt2-decoder-session.ts';
-import { loadOrt } from '../../../packages/backends/src/engine/ort-runtime.ts';
+import { loadOrt, sessionOptions } from '../../../packages/backends/src/engine/ort-runtime.ts';
+import { openableModel } from '../../../packages/backends/src/engine/model-source.ts';
 import { OnnxDataType, OnnxGraphBuilder } from '../../../packages/backends/src/onnx/graph-builder.ts';
 import { generateTokens } from '../../../packages/backends/src/generation/batched-generation.ts';
 import { matmulFlops } from './flops.ts';
@@ -49,10 +53,14 @@ const cases: Record<string, (params: Record<string, unknown>) => Promise<unknown
   async 'loss-judgekit'(params) {
     const { checkpointPath, shapes, ceiling } = params as { checkpointPath: string; shapes: Shape[]; ceiling: { m: number; k: number; n: number; runs: number } };
     say('ceiling: one-node MatMul ...');
-    const matmul = await matmulCeiling(ceiling.m, ceiling.k, ceiling.n, ceiling.runs);
+    const before = await matmulCeiling(ceiling.m, ceiling.k, ceiling.n, ceiling.runs);
     let t = performance.now();
     const model = await createGpt2LikelihoodModel(checkpointPath, { device: 'cpu' });
     const loadSeconds = (performance.now() - t) / 1000;
+    const afterLoad = { rssMb: process.memoryUsage().rss / 2 ** 20, peakRssMb: peakRssMb() };
+    // Warm-up: ORT's first run allocates its arenas; time steady-state runs only.
+    const warm = tokenStream(65);
+    await model.tokenNll(warm.subarray(0, 64), warm.subarray(1), 1, 64);
     const results = [];
     for (const shape of shapes) {
       const ids = tokenStream(shape.batch * shape.seq + 1);
@@ -64,10 +72,55 @@ const cases: Record<string, (params: Record<string, unknown>) => Promise<unknown
       const seconds = (performance.now() - t) / 1000;
       let sum = 0;
       for (const x of nll) sum += x;
-      results.push({ ...shape, seconds, meanNll: sum / nll.length });
+      results.push({ ...shape, seconds, meanNll: sum / nll.length, peakRssMb: peakRssMb() });
     }
     await model.dispose();
-    return { matmul, loadSeconds, results, peakRssMb: peakRssMb() };
+    say('ceiling again ...');
+    const after = await matmulCeiling(ceiling.m, ceiling.k, ceiling.n, ceiling.runs);
+    const matmul = { gflops: Math.max(before.gflops, after.gflops), before: before.gflops, after: after.gflops };
+    return { matmul, loadSeconds, afterLoad, results, peakRssMb: peakRssMb() };
+  },
+
+  /** ORT's per-op profile of judgekit's loss graph for one batch: which op types take the time. */
+  async 'loss-profile'(params) {
+    const { checkpointPath, batch, seq } = params as { checkpointPath: string; batch: number; seq: number };
+    const ort = await loadOrt();
+    const dir = await mkdtemp(join(tmpdir(), 'judgekit-profile-'));
+    try {
+      const source = await openableModel(checkpointPath, 'loss');
+      const session = await ort.InferenceSession.create(source.model as Uint8Array, {
+        ...sessionOptions({ device: 'cpu' }),
+        enableProfiling: true,
+        profileFilePrefix: join(dir, 'loss'),
+      });
+      await source.cleanup();
+      const ids = tokenStream(batch * seq + 1);
+      const feeds = () => ({
+        input_ids: new ort.Tensor('int64', BigInt64Array.from(ids.subarray(0, -1), (x) => BigInt(x)), [batch, seq]),
+        targets: new ort.Tensor('int64', BigInt64Array.from(ids.subarray(1), (x) => BigInt(x)), [batch, seq]),
+      });
+      say(`profiling the loss graph at ${batch}x${seq} ...`);
+      const t = performance.now();
+      await session.run(feeds());
+      const seconds = (performance.now() - t) / 1000;
+      session.endProfiling();
+      await session.release();
+      const file = (await readdir(dir)).find((f) => f.endsWith('.json'));
+      if (!file) throw new Error('no ORT profile written');
+      const events = JSON.parse(await readFile(join(dir, file), 'utf8')) as { cat: string; name: string; dur: number; args?: { op_name?: string } }[];
+      const byOp = new Map<string, number>();
+      let total = 0;
+      for (const event of events) {
+        if (event.cat !== 'Node' || !event.name.endsWith('_kernel_time')) continue;
+        const op = event.args?.op_name ?? '?';
+        byOp.set(op, (byOp.get(op) ?? 0) + event.dur);
+        total += event.dur;
+      }
+      const ops = [...byOp.entries()].sort((a, b) => b[1] - a[1]).map(([op, us]) => ({ op, ms: us / 1000, share: us / total }));
+      return { seconds, kernelMs: total / 1000, ops };
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   },
 
   async 'loss-transformers'(params) {
@@ -80,6 +133,11 @@ const cases: Record<string, (params: Record<string, unknown>) => Promise<unknown
     const loadSeconds = (performance.now() - t) / 1000;
     const V = 50257;
     const results = [];
+    {
+      const warm = tokenStream(64);
+      const input_ids = new Tensor('int64', BigInt64Array.from(warm, (x) => BigInt(x)), [1, 64]);
+      await model({ input_ids, attention_mask: new Tensor('int64', new BigInt64Array(64).fill(1n), [1, 64]) });
+    }
     for (const shape of shapes) {
       const ids = tokenStream(shape.batch * shape.seq + 1);
       say(`transformers.js loss ${shape.batch}x${shape.seq} ...`);
@@ -105,7 +163,7 @@ const cases: Record<string, (params: Record<string, unknown>) => Promise<unknown
         }
       }
       const seconds = (performance.now() - t) / 1000;
-      results.push({ ...shape, seconds, meanNll: sum / (shape.batch * shape.seq) });
+      results.push({ ...shape, seconds, meanNll: sum / (shape.batch * shape.seq), peakRssMb: peakRssMb() });
     }
     return { loadSeconds, results, peakRssMb: peakRssMb() };
   },

@@ -109,8 +109,9 @@ export class SafetensorsFile {
   ) {}
 
   static async read(path: string): Promise<SafetensorsFile> {
-    const bytes = new Uint8Array(await readFile(path));
-    return SafetensorsFile.fromBytes(bytes, path);
+    const buffer = await readFile(path);
+    // A view of the Buffer: `new Uint8Array(buffer)` would copy the whole file.
+    return SafetensorsFile.fromBytes(new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength), path);
   }
 
   static fromBytes(bytes: Uint8Array, path = '<buffer>'): SafetensorsFile {
@@ -137,7 +138,7 @@ export class SafetensorsFile {
     return this.bytes.subarray(this.header.dataOffset + entry.begin, this.header.dataOffset + entry.end);
   }
 
-  /** Decode a floating-point tensor (F32, F16, BF16, F64) to F32. */
+  /** Decode a floating-point tensor (F32, F16, BF16, F64) to F32; F32 data is a read-only view into the file. */
   float32(name: string): FloatTensor {
     const entry = this.entry(name);
     return { shape: entry.shape, data: decodeToFloat32(this.rawBytes(name), entry.dtype, `${this.path}: tensor "${name}"`) };
@@ -159,12 +160,11 @@ function aligned(bytes: Uint8Array, alignment: number): ArrayBuffer {
 export function decodeToFloat32(bytes: Uint8Array, dtype: SafetensorsDtype, what: string): Float32Array {
   const count = bytes.byteLength / DTYPE_BYTES[dtype];
   switch (dtype) {
-    case 'F32': {
-      const out = new Float32Array(count);
-      if (bytes.byteOffset % 4 === 0) out.set(new Float32Array(bytes.buffer, bytes.byteOffset, count));
-      else out.set(new Float32Array(aligned(bytes, 4), 0, count));
-      return out;
-    }
+    case 'F32':
+      // A view, not a copy, when aligned: a 124M-parameter checkpoint is 500 MB, and every copy costs memory and
+      // time. Callers treat weights as read-only.
+      if (bytes.byteOffset % 4 === 0) return new Float32Array(bytes.buffer, bytes.byteOffset, count);
+      return new Float32Array(aligned(bytes, 4), 0, count);
     case 'F64': {
       const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
       const out = new Float32Array(count);

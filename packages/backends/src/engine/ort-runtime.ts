@@ -84,7 +84,7 @@ async function probeDevice(device: ResolvedDevice): Promise<string | null> {
     if (process.platform !== 'linux' || process.arch !== 'x64') return 'the CUDA provider of onnxruntime-node exists only for Linux x64';
     const dir = ortBinaryDir();
     if (!dir || !existsSync(join(dir, 'libonnxruntime_providers_cuda.so'))) {
-      return 'the CUDA provider libraries of onnxruntime-node are not installed (run `npx --package onnxruntime-node -c "node node_modules/onnxruntime-node/script/install.js --onnxruntime-node-install=cuda12"`, see docs/models.md)';
+      return 'the CUDA provider of onnxruntime-node is not installed (run `ONNXRUNTIME_NODE_INSTALL=cuda12 node node_modules/onnxruntime-node/script/install.js` in your project; it needs CUDA 12 and cuDNN 9, see docs/models.md)';
     }
   }
   const ort = await loadOrt();

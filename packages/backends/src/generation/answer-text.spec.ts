@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { extractAnswerText } from './answer-text.js';
+import { extractAnswerText, pythonStrip } from './answer-text.js';
 
 const PROMPT = 'Below is an instruction.\n\n### Instruction:\nSay hi';
 
@@ -17,5 +17,18 @@ describe('extractAnswerText', () => {
     ['removes by character count, not by matching', `${'X'.repeat(PROMPT.length)} tail`, PROMPT, undefined, 'tail'],
   ])('%s', (_name, full, prompt, header, expected) => {
     expect(extractAnswerText(full, prompt, header)).toBe(expected);
+  });
+});
+
+describe('pythonStrip', () => {
+  it.each([
+    ['  a b \n', 'a b'],
+    ['\x1c\x1fx\x85', 'x'],
+    ['\ufeffx\ufeff', '\ufeffx\ufeff'],
+    ['\u3000\u00a0x\u2028', 'x'],
+    ['', ''],
+    [' \t\n ', ''],
+  ])('strips %j as Python does', (text, expected) => {
+    expect(pythonStrip(text)).toBe(expected);
   });
 });

@@ -27,10 +27,10 @@ describe('AdamW scalars', () => {
   });
 });
 
-async function compareSteps(accumulate: number): Promise<void> {
+async function compareSteps(accumulate: number, optimizerOn: 'host' | 'graph'): Promise<void> {
   const config: AdamWConfig = { ...BOOK_ADAMW, lr: 1e-2 };
   const params = randomGpt2Parameters(SHAPE, 3, { perturb: true, std: 0.2 });
-  const trainer = await Gpt2Trainer.create({ shape: SHAPE, parameters: params, optimizer: config, threads: 1 });
+  const trainer = await Gpt2Trainer.create({ shape: SHAPE, parameters: params, optimizer: config, threads: 1, optimizerOn });
   const specs = parameterSpecs(SHAPE);
   const p64 = new Map(specs.map((s) => [s.name, Float64Array.from(params.get(s.name) as Float32Array)]));
   const m64 = new Map(specs.map((s) => [s.name, new Float64Array((params.get(s.name) as Float32Array).length)]));
@@ -65,14 +65,16 @@ async function compareSteps(accumulate: number): Promise<void> {
   }
 }
 
-describe('AdamW graph', () => {
-  it('matches a float64 torch-style AdamW over three steps', async () => {
-    await compareSteps(1);
-  });
+describe('AdamW (host pass and ONNX graph)', () => {
+  for (const where of ['host', 'graph'] as const) {
+    it(`${where}: matches a float64 torch-style AdamW over three steps`, async () => {
+      await compareSteps(1, where);
+    });
 
-  it('averages accumulated micro-batch gradients', async () => {
-    await compareSteps(3);
-  });
+    it(`${where}: averages accumulated micro-batch gradients`, async () => {
+      await compareSteps(3, where);
+    });
+  }
 
   it('decays every parameter, including unused rows, LayerNorm and biases', async () => {
     const params = randomGpt2Parameters(SHAPE, 5, { perturb: true });

@@ -75,6 +75,36 @@ export function buildAdamWGraph(config: AdamWConfig): GraphBuilder {
   return g;
 }
 
+/**
+ * One AdamW step on float32 buffers, in place, in a single pass (each element's arithmetic in float64, stored as
+ * float32). The trainer's default on the host: one read and one write of each buffer, no temporaries, where the
+ * element-wise graph would stream gigabytes of intermediates for GPT-2 small.
+ */
+export function adamWStepInPlace(
+  config: AdamWConfig,
+  scalars: AdamWScalars,
+  param: Float32Array,
+  grad: Float32Array,
+  m: Float32Array,
+  v: Float32Array,
+  gradScale = 1,
+): void {
+  const { decay, stepSize, biasCorrection2Sqrt } = scalars;
+  const b1 = 1 - config.beta1;
+  const b2 = config.beta2;
+  const c2 = 1 - config.beta2;
+  const eps = config.eps;
+  for (let i = 0; i < param.length; i++) {
+    const g = (grad[i] as number) * gradScale;
+    const mOld = m[i] as number;
+    const mi = mOld + (g - mOld) * b1;
+    const vi = (v[i] as number) * b2 + g * g * c2;
+    m[i] = mi;
+    v[i] = vi;
+    param[i] = (param[i] as number) * decay - stepSize * (mi / (Math.sqrt(vi) / biasCorrection2Sqrt + eps));
+  }
+}
+
 /** The same update in float64, in place (test oracle). */
 export function adamWReferenceStep(
   config: AdamWConfig,

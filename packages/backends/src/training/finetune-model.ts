@@ -15,6 +15,7 @@ import {
   type SplitOptions,
 } from '@judgekit/core';
 import { encodeGpt2 } from '../tokenizer/gpt2-tokenizer.js';
+import type { AdamWConfig } from './adamw.js';
 import { elementCount, parameterSpecs, type Gpt2Parameters, type Gpt2Shape } from './gpt2-parameters.js';
 import { Gpt2Trainer, type AdamWState, type TrainingDevice } from './gpt2-trainer.js';
 import { encodeExamples, type EncodedExample } from './instruction-batches.js';
@@ -133,8 +134,17 @@ function runFingerprint(shape: Gpt2Shape, recipe: FinetuneRecipe, checkpoint: st
   return canonicalHash({ shape, recipe: rest, checkpoint: basename(checkpoint), train: train.map((e) => [e.ids, e.promptLength]), validation: validation.map((e) => e.ids) });
 }
 
+/**
+ * The study's recipe with `partial` laid over it. `optimizer.learningRate` is read as an alias of `lr` (the study
+ * config's name for it).
+ */
 export function resolveRecipe(partial: Partial<FinetuneRecipe> = {}): FinetuneRecipe {
-  return { ...STUDY_RECIPE, ...partial, optimizer: { ...STUDY_RECIPE.optimizer, ...(partial.optimizer ?? {}) } };
+  const { learningRate, ...optimizer } = (partial.optimizer ?? {}) as Partial<AdamWConfig> & { learningRate?: number };
+  return {
+    ...STUDY_RECIPE,
+    ...partial,
+    optimizer: { ...STUDY_RECIPE.optimizer, ...(learningRate !== undefined ? { lr: learningRate } : {}), ...optimizer },
+  };
 }
 
 /** Fine-tune a checkpoint; see the file comment for what is written where. */

@@ -2,7 +2,7 @@
 // sessions, the parameters and AdamW moments in buffers reused from step to step, and gradient accumulation.
 import * as ort from 'onnxruntime-node';
 import { JudgekitError } from '@judgekit/core';
-import { adamWScalars, buildAdamWGraph, checkAdamWConfig, type AdamWConfig } from './adamw.js';
+import { adamWScalars, adamWStepInPlace, buildAdamWGraph, checkAdamWConfig, type AdamWConfig } from './adamw.js';
 import { buildGpt2TrainGraph, gradientName } from './gpt2-train-graph.js';
 import { checkParameters, elementCount, parameterSpecs, type Gpt2Parameters, type Gpt2Shape, type ParameterSpec } from './gpt2-parameters.js';
 
@@ -41,6 +41,11 @@ export interface Gpt2TrainerOptions {
   threads?: number;
   /** Restore moments and step (resume). */
   optimizerState?: AdamWState;
+  /**
+   * Where AdamW runs: `host` (default) updates the host buffers in place in one pass; `graph` runs the AdamW ONNX
+   * graph per tensor on the session's provider (the path for weights that stay on a GPU).
+   */
+  optimizerOn?: 'host' | 'graph';
 }
 
 function executionProviders(device: TrainingDevice): string[] {
@@ -62,6 +67,7 @@ async function createSession(model: Uint8Array, device: TrainingDevice, threads:
   try {
     return await ort.InferenceSession.create(model, {
       executionProviders: executionProviders(device),
+      ...(process.env.JUDGEKIT_TRAIN_NO_ARENA ? { enableCpuMemArena: false } : {}),
       graphOptimizationLevel: 'all',
       // Warnings only say that shape ops run on the CPU next to a GPU provider; keep logs readable.
       logSeverityLevel: 3,
@@ -112,7 +118,7 @@ export class Gpt2Trainer {
     options: Gpt2TrainerOptions,
     readonly trainSession: ort.InferenceSession,
     readonly evalSession: ort.InferenceSession,
-    readonly adamSession: ort.InferenceSession,
+    readonly adamSession: ort.InferenceSession | undefined,
   ) {
     this.shape = options.shape;
     this.device = options.device ?? 'cpu';
@@ -141,7 +147,7 @@ export class Gpt2Trainer {
     const device = options.device ?? 'cpu';
     const train = await createSession(buildGpt2TrainGraph(options.shape, { backward: true }).encode(), device, options.threads);
     const evaluation = await createSession(buildGpt2TrainGraph(options.shape, { backward: false }).encode(), device, options.threads);
-    const adam = await createSession(buildAdamWGraph(options.optimizer).encode(), device, options.threads);
+    const adam = options.optimizerOn === 'graph' ? await createSession(buildAdamWGraph(options.optimizer).encode(), device, options.threads) : undefined;
     return new Gpt2Trainer(options, train, evaluation, adam);
   }
 
@@ -225,6 +231,16 @@ export class Gpt2Trainer {
     const gradScale = 1 / this.#accumulated;
     this.#step += 1;
     const { decay, stepSize, biasCorrection2Sqrt } = adamWScalars(this.optimizer, this.#step);
+    if (!this.adamSession) {
+      const scalars = { decay, stepSize, biasCorrection2Sqrt };
+      for (const spec of this.specs) {
+        const name = spec.name;
+        adamWStepInPlace(this.optimizer, scalars, this.#params.get(name) as Float32Array, gradients.get(name) as Float32Array, this.#m.get(name) as Float32Array, this.#v.get(name) as Float32Array, gradScale);
+      }
+      this.#accumulated = 0;
+      return;
+    }
+    const adam = this.adamSession;
     const scalar = (value: number): ort.Tensor => new ort.Tensor('float32', new Float32Array([value]), []);
     const scalars = { decay: scalar(decay), step_size: scalar(stepSize), bc2_sqrt: scalar(biasCorrection2Sqrt), grad_scale: scalar(gradScale) };
     const largest = Math.max(...this.specs.map((spec) => elementCount(spec.shape)));
@@ -241,7 +257,7 @@ export class Gpt2Trainer {
       const outParam = scratch.param.subarray(0, n);
       const outM = scratch.m.subarray(0, n);
       const outV = scratch.v.subarray(0, n);
-      await this.adamSession.run(
+      await adam.run(
         { param: flat(param), grad: flat(gradients.get(spec.name) as Float32Array), m: flat(m), v: flat(v), ...scalars },
         { param_out: flat(outParam), m_out: flat(outM), v_out: flat(outV) },
       );
@@ -253,6 +269,6 @@ export class Gpt2Trainer {
   }
 
   async dispose(): Promise<void> {
-    await Promise.all([this.trainSession.release(), this.evalSession.release(), this.adamSession.release()]);
+    await Promise.all([this.trainSession.release(), this.evalSession.release(), this.adamSession?.release()]);
   }
 }

@@ -147,8 +147,9 @@ export async function trainEpochs(options: TrainEpochsOptions): Promise<TrainEpo
   }
   const maxEpochs = recipe.stopping.kind === 'fixed' ? recipe.stopping.epochs : recipe.stopping.maxEpochs;
   const collate = { padTokenId: recipe.padTokenId, maxLength: recipe.maxLength ?? trainer.shape.contextLength, maskPrompt: recipe.maskPrompt };
-  const stream = options.progress === undefined || options.progress === true ? process.stderr : options.progress || undefined;
-  const drawProgress = Boolean(stream && (options.progress !== undefined ? options.progress !== false : stream.isTTY && !process.env.CI));
+  // `true` forces the line on stderr; a stream (or the default, stderr) gets it only when it is a TTY outside CI.
+  const stream = options.progress === false ? undefined : options.progress === true || options.progress === undefined ? process.stderr : options.progress;
+  const drawProgress = options.progress === true || Boolean(stream?.isTTY && !process.env.CI);
   // The study's rule compares with the previous epoch and restores its weights, so keep a real copy of them.
   let previous: { epoch: number; validationLoss: number; weights: Gpt2Parameters } | undefined;
   const startEpoch = options.resume?.epoch ?? 0;

@@ -1,5 +1,6 @@
 // `judgekit convert <checkpoint> --out model.onnx`: write a safetensors GPT-2 checkpoint as an ONNX graph
 // (decoder with KV cache, last-position decoder, or loss graph), weights external above 2 GB.
+import { resolve } from 'node:path';
 import { JudgekitError } from '@judgekit/core';
 import { stringOption, type CliCommand } from '../cli-command.js';
 
@@ -21,13 +22,16 @@ export const command: CliCommand = {
     'external-data': { type: 'boolean', description: 'Always write the weights to <file>.data' },
   },
   async run(args, io) {
-    const [checkpoint, ...extra] = args.positionals;
-    const out = stringOption(args, 'out');
-    if (!checkpoint || extra.length > 0 || !out) throw new JudgekitError('usage', `expected <checkpoint> and --out. Usage: ${command.usage}`);
+    const [checkpointArg, ...extra] = args.positionals;
+    const outArg = stringOption(args, 'out');
+    if (!checkpointArg || extra.length > 0 || !outArg) throw new JudgekitError('usage', `expected <checkpoint> and --out. Usage: ${command.usage}`);
+    const checkpoint = resolve(io.cwd, checkpointArg);
+    const out = resolve(io.cwd, outArg);
     const kind = stringOption(args, 'kind') ?? 'decoder';
     if (!(KINDS as readonly string[]).includes(kind)) throw new JudgekitError('usage', `--kind must be one of ${KINDS.join(', ')}, got "${kind}".`);
     const { loadGpt2Checkpoint, buildGpt2Graph } = await import('@judgekit/backends');
-    const configPath = stringOption(args, 'config');
+    const configOption = stringOption(args, 'config');
+    const configPath = configOption === undefined ? undefined : resolve(io.cwd, configOption);
     const model = await loadGpt2Checkpoint(checkpoint, configPath ? { configPath } : {});
     const files = await buildGpt2Graph(model, kind as (typeof KINDS)[number]).writeFile(out, { externalData: args.values['external-data'] ? true : 'auto' });
     const c = model.config;

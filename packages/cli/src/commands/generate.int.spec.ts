@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTinyGpt2 } from '../../../backends/src/testing/create-tiny-gpt2.js';
+import { createTinyGpt2 } from '@judgekit/backends/testing';
 import { main } from '../main.js';
 
 let dir: string;

@@ -8,4 +8,5 @@ export const commandLoaders: Record<string, () => Promise<CliCommand>> = {
   convert: async () => (await import('./convert.js')).command,
   report: async () => (await import('./report.js')).command,
   run: async () => (await import('./run.js')).command,
+  finetune: async () => (await import('./finetune.js')).command,
 };

@@ -188,7 +188,7 @@ export const command: CliCommand = {
       ...(stringOption(args, 'name') ? { judgeName: stringOption(args, 'name') as string } : {}),
       template,
       repeats,
-      itemsInFlight: 2 * concurrency,
+      itemsInFlight: concurrency + 2,
       ...(aggregate ? { aggregate } : {}),
       calls,
       ...(provider ? { provider } : {}),

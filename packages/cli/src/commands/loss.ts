@@ -1,5 +1,6 @@
 // `judgekit loss <model> <data>`: test loss under a stated protocol (the study's non-overlapping windows by
 // default, or strided windows with --stride).
+import { resolve } from 'node:path';
 import { JudgekitError, Progress } from '@judgekit/core';
 import { integerOption, stringOption, type CliCommand } from '../cli-command.js';
 
@@ -22,10 +23,12 @@ export const command: CliCommand = {
     json: { type: 'boolean', description: 'Print one JSON object (loss, tokens, protocol, ...)' },
   },
   async run(args, io) {
-    const [modelPath, dataPath, ...extra] = args.positionals;
-    if (!modelPath || !dataPath || extra.length > 0) {
+    const [modelArg, dataArg, ...extra] = args.positionals;
+    if (!modelArg || !dataArg || extra.length > 0) {
       throw new JudgekitError('usage', `expected <model> and <data>. Usage: ${command.usage}`);
     }
+    const modelPath = resolve(io.cwd, modelArg);
+    const dataPath = resolve(io.cwd, dataArg);
     const format = stringOption(args, 'format');
     if (format !== undefined && !(FORMATS as readonly string[]).includes(format)) {
       throw new JudgekitError('usage', `--format must be one of ${FORMATS.join(', ')}, got "${format}".`);
@@ -38,7 +41,8 @@ export const command: CliCommand = {
     const stride = integerOption(args, 'stride', undefined, 1);
     const startToken = integerOption(args, 'start-token', 0, 0)!;
     const batches = integerOption(args, 'batches', undefined, 1);
-    const configPath = stringOption(args, 'config');
+    const configOption = stringOption(args, 'config');
+    const configPath = configOption === undefined ? undefined : resolve(io.cwd, configOption);
     const source = await openTokenSource(dataPath, format as (typeof FORMATS)[number] | undefined);
     const model = await createGpt2LikelihoodModel(modelPath, { device, ...(threads ? { threads } : {}), ...(configPath ? { configPath } : {}) });
     let progress: Progress | undefined;

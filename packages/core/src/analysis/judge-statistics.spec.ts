@@ -176,15 +176,20 @@ describe('loss vs score', () => {
     expect(c.models).toBe(4);
     expect(c.spearman).toBeCloseTo(-1, 12);
     expect(c.pearson).toBeCloseTo(-0.8924, 3);
-    expect(c.caveat).toMatch(/Only 4 models/);
-    expect(c.spearmanCi95[1]).toBeLessThanOrEqual(-0.99);
+    expect(c.caveat).toMatch(/Only 4 models: too few to resample/);
+    expect(c.spearmanCi95[0]).toBeNaN();
+    const five = lossScoreCorrelation('j', [3.2, 3.5, 3.7, 4.1, 4.3], [40, 23, 17, 15, 9], { resamples: 300 });
+    expect(five.caveat).toMatch(/Only 5 models: the bootstrap over models is coarse/);
+    expect(five.spearmanCi95[1]).toBeLessThanOrEqual(-0.99);
   });
 
   it('reproduces the published table: loss vs the study batched judge scores', () => {
     const loss = [3.231, 3.5, 3.674, 3.725, 3.73, 3.771, 3.944, 4.135, 4.167];
     const batched = [39.64, 16.66, 16.5, 11.59, 11.23, 11.59, 11.32, 16.41, 15.77];
     const c = lossScoreCorrelation('batched', loss, batched, { resamples: 500 });
-    expect(c.pearson).toBeLessThan(-0.4);
+    expect(c.pearson).toBeCloseTo(-0.6305, 3);
+    expect(c.spearman).toBeCloseTo(-0.5356, 3);
+    expect(c.caveat).toMatch(/Only 9 models/);
     expect(c.spearmanCi95[0]).toBeLessThan(c.spearman);
     expect(c.spearmanCi95[1]).toBeGreaterThan(c.spearman);
   });

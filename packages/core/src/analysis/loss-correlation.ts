@@ -14,6 +14,9 @@ export interface LossCorrelation {
   caveat?: string;
 }
 
+/** Below this many models a bootstrap over models has too few distinct resamples to mean anything. */
+export const MIN_MODELS_FOR_CI = 5;
+
 /** `losses[m]` and `scores[m]` per model (NaN = missing; those models are left out). */
 export function lossScoreCorrelation(judge: string, losses: readonly number[], scores: readonly number[], options: BootstrapOptions = {}): LossCorrelation {
   const x: number[] = [];
@@ -27,7 +30,7 @@ export function lossScoreCorrelation(judge: string, losses: readonly number[], s
   });
   const n = x.length;
   const resampled = (stat: (a: number[], b: number[]) => number, seed: string): [number, number] =>
-    n < 3
+    n < MIN_MODELS_FOR_CI
       ? [Number.NaN, Number.NaN]
       : bootstrapCI(
           n,
@@ -45,7 +48,9 @@ export function lossScoreCorrelation(judge: string, losses: readonly number[], s
   const caveat =
     n < 3
       ? `Only ${n} model(s) with both a loss and a score: no correlation can be estimated.`
-      : n < 10
+      : n < MIN_MODELS_FOR_CI
+        ? `Only ${n} models: too few to resample, so no CI; the correlation itself is fragile.`
+        : n < 10
         ? `Only ${n} models: the bootstrap over models is coarse and its CI wide; treat the sign, not the value.`
         : undefined;
   return {

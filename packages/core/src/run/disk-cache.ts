@@ -2,7 +2,7 @@
 // calls and downloads, so a rerun pays for nothing twice.
 import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { canonicalJson, sha256Hex } from '../util/canonical-hash.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 
@@ -22,6 +22,8 @@ export class DiskCache implements KeyValueCache {
   readonly directory: string;
   /** Entries found corrupt on read; they are treated as misses and overwritten. */
   corrupt = 0;
+  /** Shard folders already created by this instance: a cache write costs no mkdir after the first. */
+  readonly #madeDirs = new Set<string>();
 
   constructor(directory: string) {
     this.directory = directory;
@@ -52,7 +54,10 @@ export class DiskCache implements KeyValueCache {
 
   async set<T>(key: string, value: T): Promise<void> {
     const record = { key, sum: sha256Hex(canonicalJson(value)), value };
-    await writeFileAtomic(this.pathFor(key), JSON.stringify(record));
+    const path = this.pathFor(key);
+    const folder = dirname(path);
+    await writeFileAtomic(path, JSON.stringify(record), { parentExists: this.#madeDirs.has(folder) });
+    this.#madeDirs.add(folder);
   }
 }
 

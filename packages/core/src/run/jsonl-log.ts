@@ -80,11 +80,11 @@ export class JsonlLog<T> {
   append(key: string, value: T): Promise<void> {
     const line = encodeLogLine(key, value);
     const write = this.#queue.then(async () => {
-      await mkdir(dirname(this.path), { recursive: true });
       if (!this.#ensuredNewline) {
+        await mkdir(dirname(this.path), { recursive: true });
         // A crash can leave a torn last line; start on a fresh line so the next record is not glued to it.
-        this.#ensuredNewline = true;
         await terminateLastLine(this.path);
+        this.#ensuredNewline = true;
       }
       await appendFile(this.path, line);
     });

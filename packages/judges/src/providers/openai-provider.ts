@@ -33,6 +33,8 @@ export class OpenAiProvider implements ChatModelProvider {
   readonly api: OpenAiApi;
   readonly baseURL: string;
   readonly structuredOutput: boolean;
+  /** Set when the endpoint rejected a JSON-schema request; later requests go without (replies are validated anyway). */
+  schemaRejected = false;
   readonly #apiKey: string;
   readonly #timeoutMs: number | undefined;
   #client: Promise<OpenAiClient> | undefined;
@@ -68,10 +70,31 @@ export class OpenAiProvider implements ChatModelProvider {
     const started = performance.now();
     try {
       const client = await this.#getClient();
-      const result = this.api === 'responses' ? await this.#responses(client, request) : await this.#chat(client, request);
+      const result = await this.#send(client, request);
       return { ...result, latencyMs: performance.now() - started };
     } catch (error) {
       return { error: chatErrorFromSdk(error, this.id, request.signal), tokenUsage: { prompt: 0, completion: 0 }, latencyMs: performance.now() - started };
+    }
+  }
+
+  #sendsSchema(request: ChatRequest): boolean {
+    return request.responseSchema !== undefined && this.structuredOutput && !this.schemaRejected;
+  }
+
+  async #send(client: OpenAiClient, request: ChatRequest): Promise<Omit<ChatResponse, 'latencyMs'>> {
+    const call = (): Promise<Omit<ChatResponse, 'latencyMs'>> => (this.api === 'responses' ? this.#responses(client, request) : this.#chat(client, request));
+    if (!this.#sendsSchema(request)) return call();
+    try {
+      return await call();
+    } catch (error) {
+      // Some models and compatible servers refuse structured outputs with a 400 naming the field: drop it for
+      // this endpoint and ask again once, rather than failing every item.
+      const { status, message } = error as { status?: unknown; message?: unknown };
+      if (status === 400 && /response_format|json_schema|text\.format|structured/i.test(String(message))) {
+        this.schemaRejected = true;
+        return call();
+      }
+      throw error;
     }
   }
 
@@ -85,7 +108,7 @@ export class OpenAiProvider implements ChatModelProvider {
         ...(request.seed !== undefined ? { seed: request.seed } : {}),
         // OpenAI's newer models refuse `max_tokens`; compatible servers mostly know only `max_tokens`.
         ...(request.maxTokens !== undefined ? (official ? { max_completion_tokens: request.maxTokens } : { max_tokens: request.maxTokens }) : {}),
-        ...(request.responseSchema && this.structuredOutput
+        ...(request.responseSchema && this.#sendsSchema(request)
           ? { response_format: { type: 'json_schema' as const, json_schema: { name: request.responseSchema.name, schema: request.responseSchema.schema, strict: true } } }
           : {}),
       },
@@ -107,7 +130,7 @@ export class OpenAiProvider implements ChatModelProvider {
         ...(system.length > 0 ? { instructions: system.join('\n\n') } : {}),
         ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),
         ...(request.maxTokens !== undefined ? { max_output_tokens: request.maxTokens } : {}),
-        ...(request.responseSchema && this.structuredOutput
+        ...(request.responseSchema && this.#sendsSchema(request)
           ? { text: { format: { type: 'json_schema' as const, name: request.responseSchema.name, schema: request.responseSchema.schema, strict: true } } }
           : {}),
         store: false,

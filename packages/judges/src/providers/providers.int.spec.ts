@@ -42,6 +42,17 @@ describe('OpenAI provider', () => {
     expect(server.requests[before]!.body.response_format).toEqual({ type: 'json_schema', json_schema: { name: 'model_scores', schema: { type: 'object' }, strict: true } });
   });
 
+  it('drops structured output for an endpoint that rejects it, and asks again once', async () => {
+    server.setScript((r) => (r.body.response_format ? { status: 400, errorMessage: "Invalid parameter: 'response_format' of type 'json_schema' is not supported with this model." } : '{"ok": 1}'));
+    const before = server.requests.length;
+    const provider = new OpenAiProvider({ env: { OPENAI_API_KEY: KEY }, baseURL: server.openaiBaseURL, structuredOutput: true });
+    const withSchema = { ...request, responseSchema: { name: 's', schema: { type: 'object' } } };
+    expect(await provider.complete(withSchema)).toMatchObject({ output: '{"ok": 1}' });
+    expect(await provider.complete(withSchema)).toMatchObject({ output: '{"ok": 1}' });
+    expect(server.requests.slice(before).map((r) => r.body.response_format !== undefined)).toEqual([true, false, false]);
+    expect(provider.schemaRejected).toBe(true);
+  });
+
   it('speaks the Responses API', async () => {
     server.setScript(() => ({ text: '{"Model 1": {"score": 3}}', usage: { prompt: 20, completion: 9 } }));
     const before = server.requests.length;

@@ -1,0 +1,103 @@
+// The real path end to end: `judgekit judge` (judges plugin, openai SDK) against the judge simulator in both
+// modes with repeats, then `judgekit report` on the run directory; the report recovers the planted slot effect.
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { plantedRun, startJudgeSimulator, type JudgeSimulator } from '@judgekit/report/testing';
+import { main } from '../main.js';
+import { parsePrices } from './report.js';
+
+function sink(): { stream: Writable; text: () => string } {
+  let text = '';
+  return {
+    stream: new Writable({
+      write(chunk, _encoding, done) {
+        text += String(chunk);
+        done();
+      },
+    }),
+    text: () => text,
+  };
+}
+
+const POSITION = [8, 0, -8];
+let dir: string;
+let sim: JudgeSimulator;
+const files: string[] = [];
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'judgekit-cli-report-'));
+  const planted = plantedRun(
+    [
+      { name: 'medium', quality: 65 },
+      { name: 'small', quality: 55 },
+      { name: 'local', quality: 45 },
+    ],
+    12,
+    'cli',
+  );
+  for (const model of planted.items.models) {
+    const records = planted.items.items.map((item, i) => ({ instruction: item.instruction, input: item.input, output: item.output, model_response: model.responses[i] ?? '' }));
+    const file = join(dir, `${model.name}-ift-test-results.json`);
+    await writeFile(file, JSON.stringify(records));
+    files.push(file);
+  }
+  sim = await startJudgeSimulator({ quality: planted.quality, callMoodSd: 6, answerNoiseSd: 2, positionEffects: POSITION, seed: 3 });
+});
+
+afterAll(async () => {
+  await sim?.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('judgekit judge against the simulator, then judgekit report', () => {
+  it('writes a report whose slot effects bracket the planted ones', async () => {
+    const run = join(dir, 'run');
+    const env = { ...process.env, OPENAI_API_KEY: 'sk-simulator', OPENAI_BASE_URL: sim.baseURL, JUDGEKIT_CACHE_DIR: join(dir, 'cache'), CI: '1' };
+    for (const mode of ['batched', 'single']) {
+      const out = sink();
+      const err = sink();
+      const code = await main(['judge', '--mode', mode, '--judge', 'openai:judge-simulator', '--out', run, '--repeats', '3', '--seed', '1', '--reseed-per-repeat', '--concurrency', '4', ...files], { stdout: out.stream, stderr: err.stream, env, cwd: dir });
+      expect(code, `judge --mode ${mode} failed: ${err.text()}`).toBe(0);
+    }
+    expect(sim.calls).toBe(12 * 3 + 12 * 3 * 3);
+
+    const out = sink();
+    const err = sink();
+    const code = await main(['report', run, '--resamples', '300', '--price', 'judge-simulator=1.25/10'], { stdout: out.stream, stderr: err.stream, env, cwd: dir });
+    expect(err.text()).toBe('');
+    expect(code).toBe(0);
+    expect(out.text()).toContain('## Scores (mean over items, 95% bootstrap CI)');
+    expect(out.text()).toMatch(/Wrote .*report\.html and .*report\.md/);
+    const html = await readFile(join(run, 'report.html'), 'utf8');
+    expect(html).toContain('id="position"');
+    const md = await readFile(join(run, 'report.md'), 'utf8');
+    // "- **batched**: #1 +8.1 [6.9, 9.2], #2 ..., #3 ..."
+    const line = md.split('\n').find((l) => l.startsWith('- **batched**: #1'));
+    expect(line).toBeDefined();
+    const slots = [...(line as string).matchAll(/#(\d) ([+-]?[\d.]+) \[([-\d.]+), ([-\d.]+)\]/g)].map((m) => [Number(m[2]), Number(m[3]), Number(m[4])]);
+    expect(slots).toHaveLength(3);
+    slots.forEach(([, lo, hi], s) => {
+      expect(lo).toBeLessThanOrEqual(POSITION[s] as number);
+      expect(hi).toBeGreaterThanOrEqual(POSITION[s] as number);
+    });
+    expect(md).toMatch(/\| batched \| batched \| 36 \|/);
+    expect(md).toMatch(/\| single \| single \| 108 \|/);
+  });
+
+  it.each([
+    [['gpt-5.1=1.25/10'], { 'gpt-5.1': { inputPerMillion: 1.25, outputPerMillion: 10 } }],
+    [['a:b=0/0.5'], { 'a:b': { inputPerMillion: 0, outputPerMillion: 0.5 } }],
+  ])('parsePrices(%j)', (values, expected) => {
+    expect(parsePrices(values)).toEqual(expected);
+  });
+
+  it('explains a missing run directory', async () => {
+    const err = sink();
+    const code = await main(['report', join(dir, 'nope')], { stdout: sink().stream, stderr: err.stream, env: process.env, cwd: dir });
+    expect(code).toBe(1);
+    expect(err.text()).toMatch(/items\.json does not exist: is this a run directory\?/);
+  });
+});

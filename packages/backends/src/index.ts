@@ -1,6 +1,8 @@
 // @judgekit/backends: GPT-2 checkpoints (safetensors, two namings), an ONNX writer and GPT-2 graphs, sessions on
 // ONNX Runtime (CPU, CUDA, WebGPU) and the test-loss metric. The default export is the DI module; ONNX Runtime
 // loads only when a model is opened.
+import type { FinetuneOptions, FinetuneResult } from './training/finetune-model.js';
+
 export { default } from './backends-module.js';
 export * from './checkpoint/safetensors.js';
 export * from './checkpoint/gpt2-config.js';
@@ -17,3 +19,16 @@ export * from './metrics/token-source.js';
 export * from './metrics/test-loss.js';
 export * from './metrics/test-loss-metric.js';
 export * from './onnx-backend.js';
+// Generation (answers for the study) and instruction fine-tuning, for callers that import the main entry; their
+// own subpaths (`/generation`, `/training`) load less. Training imports ONNX Runtime at module load, so only its
+// types are re-exported here and `finetune` loads it on first call.
+export * from './generation/index.js';
+export type { FinetuneOptions, FinetuneResult } from './training/finetune-model.js';
+
+/** Instruction fine-tuning (see `@judgekit/backends/training`); loads the training code and ONNX Runtime lazily. */
+export async function finetune(options: FinetuneOptions): Promise<FinetuneResult> {
+  const training = await import('./training/finetune-model.js');
+  return training.finetune(options);
+}
+// Generation defines its own (structural) step arguments too; the engine's win on the main entry.
+export type { DecoderStepArgs } from './engine/gpt2-decoder-session.js';

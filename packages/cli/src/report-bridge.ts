@@ -1,7 +1,6 @@
 // The report stage of `judgekit run` calls @judgekit/report; kept in one place so the pipeline does not know
-// the report package's API.
+// the report package's API, and the report package loads only when a run gets that far.
 export async function writeReport(runDir: string): Promise<string[]> {
-  const report = (await import('@judgekit/report')) as unknown as { writeReport?: (dir: string) => Promise<{ files: string[] }> };
-  if (typeof report.writeReport !== 'function') throw new Error('@judgekit/report has no writeReport(runDir) export');
-  return (await report.writeReport(runDir)).files;
+  const { writeRunReport } = await import('@judgekit/report');
+  return (await writeRunReport(runDir, {})).files;
 }

@@ -9,4 +9,5 @@ export * from './render-markdown.js';
 export * from './run-report.js';
 export * from './html-reporter.js';
 export * from './llm-category-tagger.js';
-export { default as reportModule } from './report-module.js';
+// The plugin loader (`assembleContainer({ plugins: ['@judgekit/report'] })`) takes the default export.
+export { default, default as reportModule } from './report-module.js';

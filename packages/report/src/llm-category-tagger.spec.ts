@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ChatModelProvider, ChatRequest, ChatResponse } from '@judgekit/core';
+import { MemoryCache, type ChatModelProvider, type ChatRequest, type ChatResponse } from '@judgekit/core';
 import { categoryPrompt, LlmCategoryTagger, parseCategoryReply } from './llm-category-tagger.js';
 
 const CATEGORIES = ['factual recall', 'rewriting/formatting', 'reasoning/math', 'other'];
@@ -29,7 +29,8 @@ describe('LlmCategoryTagger', () => {
         return replies[seen.length - 1] as ChatResponse;
       },
     };
-    const tagger = new LlmCategoryTagger({ provider, model: 'tagger', concurrency: 1 });
+    const cache = new MemoryCache();
+    const tagger = new LlmCategoryTagger({ provider, model: 'tagger', concurrency: 1, cache });
     const tags = await tagger.tag([
       { index: 0, instruction: 'What is the capital of Peru?', input: '' },
       { index: 1, instruction: 'Calculate 3 + 4.', input: '' },
@@ -38,5 +39,9 @@ describe('LlmCategoryTagger', () => {
     expect(tags).toEqual(['other', 'reasoning/math', 'rewriting/formatting']);
     expect(seen).toHaveLength(3);
     expect(seen[0]?.messages[0]?.content).toBe(categoryPrompt({ index: 0, instruction: 'What is the capital of Peru?', input: '' }, CATEGORIES));
+    // A rerun answers the usable reply from the cache and asks again only where the reply was unusable.
+    replies.push({ output: 'rewriting/formatting', tokenUsage: { prompt: 1, completion: 1 }, latencyMs: 1 }, { output: 'other', tokenUsage: { prompt: 1, completion: 1 }, latencyMs: 1 });
+    expect(await tagger.tag([{ index: 0, instruction: 'What is the capital of Peru?', input: '' }, { index: 2, instruction: 'Translate "cat" to French.', input: '' }])).toEqual(['other', 'rewriting/formatting']);
+    expect(seen).toHaveLength(4);
   });
 });

@@ -1,12 +1,14 @@
 // A CategoryTagger that asks a chat model for each item's category, falling back to the rules when the reply
 // names no known category or the call fails (failures come back as data from the provider).
-import { DEFAULT_CATEGORIES, mapConcurrent, ruleBasedCategory, type CategoryTagger, type ChatModelProvider, type TaggableItem } from '@judgekit/core';
+import { canonicalHash, DEFAULT_CATEGORIES, mapConcurrent, ruleBasedCategory, type CategoryTagger, type ChatModelProvider, type KeyValueCache, type TaggableItem } from '@judgekit/core';
 
 export interface LlmCategoryTaggerOptions {
   provider: ChatModelProvider;
   model: string;
   categories?: readonly string[];
   concurrency?: number;
+  /** Remembers replies so a report rerun makes no calls; keyed by endpoint, model and prompt. */
+  cache?: KeyValueCache;
 }
 
 export function categoryPrompt(item: TaggableItem, categories: readonly string[]): string {
@@ -44,15 +46,18 @@ export class LlmCategoryTagger implements CategoryTagger {
   }
 
   async tag(items: readonly TaggableItem[], signal?: AbortSignal): Promise<string[]> {
+    const { provider, model, cache } = this.#options;
     return mapConcurrent(items, this.#options.concurrency ?? 4, async (item) => {
-      const response = await this.#options.provider.complete({
-        model: this.#options.model,
-        messages: [{ role: 'user', content: categoryPrompt(item, this.categories) }],
-        temperature: 0,
-        maxTokens: 10,
-        ...(signal ? { signal } : {}),
-      });
-      return (response.output !== undefined ? parseCategoryReply(response.output, this.categories) : undefined) ?? ruleBasedCategory(item.instruction, item.input);
+      const content = categoryPrompt(item, this.categories);
+      const key = `category-tagger/${canonicalHash({ provider: provider.id, endpoint: provider.cacheIdentity, model, content })}`;
+      let output = cache ? await cache.get<string>(key) : undefined;
+      if (output === undefined) {
+        const response = await provider.complete({ model, messages: [{ role: 'user', content }], temperature: 0, maxTokens: 10, ...(signal ? { signal } : {}) });
+        output = response.output;
+        // Only usable replies are remembered, so a failed call is retried next time.
+        if (cache && output !== undefined && parseCategoryReply(output, this.categories)) await cache.set(key, output);
+      }
+      return (output !== undefined ? parseCategoryReply(output, this.categories) : undefined) ?? ruleBasedCategory(item.instruction, item.input);
     });
   }
 }

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import 'reflect-metadata';
 import { Container } from 'inversify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Reporter } from '@judgekit/core';
+import { assembleContainer, Reporter } from '@judgekit/core';
 import reportModule from './report-module.js';
 import { writeRunReport } from './run-report.js';
 import { HOSTILE_ANSWER, HOSTILE_MODEL, writeReportTestRun } from './report-test-run.js';
@@ -57,5 +57,11 @@ describe('writeRunReport', () => {
     expect(reporter.id).toBe('html');
     const out = await reporter.report(dir);
     expect(out.files.map((f) => f.slice(dir.length + 1))).toEqual(['report.html', 'report.md']);
+  });
+
+  it('loads as a plugin by package name', async () => {
+    const { container, loaded } = await assembleContainer({ plugins: ['@judgekit/report'] });
+    expect(loaded).toEqual(['@judgekit/report']);
+    expect(container.get<Reporter>(Reporter).id).toBe('html');
   });
 });

@@ -17,8 +17,9 @@ export interface LikelihoodModelOptions {
   threads?: number;
   configPath?: string;
   /**
-   * Upper bound on batch x seq x vocab logits held by the runtime in one run (default 2^27 floats = 512 MB):
-   * larger batches are split into row groups so peak memory stays bounded.
+   * Upper bound on batch x seq x vocab logits held by the runtime in one run (default 2^26 floats = 256 MB, one
+   * 1024-token row of GPT-2's vocabulary): larger batches are split into row groups so peak memory stays bounded.
+   * A row of 1024 tokens already keeps the MatMuls large enough to run at full speed.
    */
   maxLogitElements?: number;
 }
@@ -167,7 +168,7 @@ export async function createGpt2LikelihoodModel(model: LoadedGpt2 | string, opti
       await session.release();
       throw new JudgekitError('model', `${String(model)} has an nll output but no judgekit config metadata; rebuild it with \`judgekit convert --kind loss\`.`);
     }
-    return new GraphLikelihoodModel(ort, session, source.config, device, options.maxLogitElements ?? 2 ** 27);
+    return new GraphLikelihoodModel(ort, session, source.config, device, options.maxLogitElements ?? 2 ** 26);
   }
   if (!session.outputNames.includes('logits')) {
     await session.release();

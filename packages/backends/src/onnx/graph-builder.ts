@@ -155,8 +155,8 @@ export class OnnxGraphBuilder {
         const raw = t.raw ?? new Uint8Array(0);
         // Integer tensors stay inline: they are shapes and indices that shape inference must read at load time.
         if (raw.byteLength < min || t.dataType !== OnnxDataType.FLOAT) return t;
-        // Keep every tensor 64-byte aligned so the runtime may map it directly.
-        const pad = (64 - (offset % 64)) % 64;
+        // Page-align every tensor so the runtime may map it from the file instead of copying it.
+        const pad = (4096 - (offset % 4096)) % 4096;
         if (pad) chunks.push(new Uint8Array(pad));
         offset += pad;
         chunks.push(raw);

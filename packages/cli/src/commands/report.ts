@@ -1,5 +1,5 @@
 // `judgekit report <run-dir>`: write report.html (self-contained) and report.md, and print the Markdown summary.
-import { JudgekitError, type JudgePricing, type LengthUnit } from '@judgekit/core';
+import { assembleContainer, ChatModelProviderFactory, defaultCacheDir, DiskCache, getContributions, JudgekitError, type CategoryTagger, type JudgePricing, type LengthUnit } from '@judgekit/core';
 import { resolve } from 'node:path';
 import { integerOption, stringOption, type CliCommand } from '../cli-command.js';
 
@@ -14,6 +14,21 @@ export function parsePrices(values: readonly string[]): Record<string, JudgePric
   return out;
 }
 
+/** `--tagger rules` or `--tagger <provider>:<model>` (an LLM tagger through the judges plugin's providers). */
+async function createTagger(spec: string, env: NodeJS.ProcessEnv): Promise<CategoryTagger | undefined> {
+  if (spec === 'rules') return undefined;
+  const colon = spec.indexOf(':');
+  if (colon <= 0 || colon === spec.length - 1) throw new JudgekitError('usage', `--tagger must be "rules" or <provider>:<model>, e.g. openai:gpt-4o-mini; got "${spec}".`);
+  const [providerId, model] = [spec.slice(0, colon), spec.slice(colon + 1)];
+  const judges = await import('@judgekit/judges');
+  const { container } = await assembleContainer({ modules: [judges.default] });
+  const factories = getContributions<ChatModelProviderFactory>(container, ChatModelProviderFactory);
+  const factory = factories.find((f) => f.id === providerId);
+  if (!factory) throw new JudgekitError('usage', `Unsupported --tagger provider "${providerId}". Should be one of: ${factories.map((f) => f.id).join(', ')}.`);
+  const { LlmCategoryTagger } = await import('@judgekit/report');
+  return new LlmCategoryTagger({ provider: factory.create({ env }), model, cache: new DiskCache(defaultCacheDir(env)) });
+}
+
 export const command: CliCommand = {
   name: 'report',
   summary: 'Analyse a run directory: scores with CIs, judge reliability, position and length bias, loss vs score; writes report.html and report.md',
@@ -25,6 +40,7 @@ export const command: CliCommand = {
     price: { type: 'string', multiple: true, value: '<judge=in/out>', description: 'USD per million prompt/completion tokens for a judge name or judge model, for the cost column' },
     resamples: { type: 'string', value: '<n>', description: 'Bootstrap resamples', default: '2000' },
     seed: { type: 'string', value: '<n>', description: 'Bootstrap seed', default: '20240601' },
+    tagger: { type: 'string', value: '<rules|provider:model>', description: 'Category tagger for the per-category breakdown: keyword rules, or a chat model (e.g. openai:gpt-4o-mini; falls back to the rules per item)', default: 'rules' },
     'no-categories': { type: 'boolean', description: 'Skip the per-category breakdown' },
     quiet: { type: 'boolean', short: 'q', description: 'Do not print the Markdown summary' },
   },
@@ -37,6 +53,7 @@ export const command: CliCommand = {
     const { writeRunReport } = await import('@judgekit/report');
     const out = stringOption(args, 'out');
     const title = stringOption(args, 'title');
+    const tagger = args.values['no-categories'] === true ? null : await createTagger(stringOption(args, 'tagger') ?? 'rules', io.env);
     const report = await writeRunReport(resolve(io.cwd, dir), {
       ...(out ? { outDir: resolve(io.cwd, out) } : {}),
       ...(title ? { title } : {}),
@@ -44,7 +61,7 @@ export const command: CliCommand = {
       ...(Array.isArray(prices) && prices.length > 0 ? { pricing: parsePrices(prices) } : {}),
       resamples: integerOption(args, 'resamples', 2000, 100) as number,
       seed: integerOption(args, 'seed', 20240601) as number,
-      ...(args.values['no-categories'] === true ? { tagger: null } : {}),
+      ...(tagger !== undefined ? { tagger } : {}),
       ...(io.signal ? { signal: io.signal } : {}),
     });
     if (args.values.quiet !== true) io.stdout.write(`${report.markdown}\n`);

@@ -100,7 +100,6 @@ describe('statistics recover planted effects', () => {
     expect(calls).toBe(20 * 4 * 6 + 20 * 6);
     const single = analysis.judges.find((j) => j.judge === 'single')!;
     const batched = analysis.judges.find((j) => j.judge === 'batched')!;
-    console.log('mood:', { single: single.rankStability, batched: batched.rankStability, slots: batched.positionBias?.slots.map((s) => [s.effect, s.effectCi95]) });
     expect(batched.rankStability.kendallW).toBeGreaterThan(single.rankStability.kendallW);
     expect(batched.rankStability.sameRankingShare).toBeGreaterThan(single.rankStability.sameRankingShare);
     const slots = batched.positionBias!.slots;
@@ -125,7 +124,6 @@ describe('statistics recover planted effects', () => {
     );
     const single = analysis.judges.find((j) => j.judge === 'single')!;
     const batched = analysis.judges.find((j) => j.judge === 'batched')!;
-    console.log('answer noise:', { single: single.rankStability, batched: batched.rankStability });
     expect(single.rankStability.kendallW).toBeGreaterThan(batched.rankStability.kendallW);
     expect(batched.positionBias!.slots[0]!.effectCi95[0]).toBeGreaterThan(0);
   });

@@ -53,7 +53,6 @@ export default async function lossBench(args: string[] = []): Promise<void> {
     log,
   );
   const ceiling = judgekit.matmul.gflops;
-  const ceilingPerCpu = judgekit.matmul.gflopPerCpuSecond;
   const rows = SHAPES.map((shape, i) => {
     const ours = judgekit.results[i] as LossRun;
     const theirs = peer.results[i] as LossRun;
@@ -61,39 +60,40 @@ export default async function lossBench(args: string[] = []): Promise<void> {
     const tokens = shape.batch * shape.seq;
     const ourRate = flops / ours.seconds / 1e9;
     const theirRate = flops / theirs.seconds / 1e9;
-    const ourPerCpu = flops / ours.cpuSeconds / 1e9;
-    const theirPerCpu = flops / theirs.cpuSeconds / 1e9;
     return {
       shape: `${shape.batch}x${shape.seq}`,
-      line: `| ${shape.batch}x${shape.seq} | ${fmt(tokens / ours.seconds, 0)} | ${fmt(ourRate)} (${fmt((100 * ourRate) / ceiling, 0)}%) | ${fmt(ourPerCpu)} (${fmt((100 * ourPerCpu) / ceilingPerCpu, 0)}%) | ${fmt(tokens / theirs.seconds, 0)} | ${fmt(theirRate)} | ${fmt(theirPerCpu)} | **${fmt(theirs.seconds / ours.seconds, 2)}x** (${fmt(theirs.cpuSeconds / ours.cpuSeconds, 2)}x) | ${ours.meanNll.toFixed(4)} / ${theirs.meanNll.toFixed(4)} |`,
+      line: `| ${shape.batch}x${shape.seq} | ${fmt(tokens / ours.seconds, 0)} | ${fmt(ourRate)} (${fmt((100 * ourRate) / ceiling, 0)}%) | ${fmt(tokens / theirs.seconds, 0)} | ${fmt(theirRate)} | **${fmt(theirs.seconds / ours.seconds, 2)}x** | ${fmt(ours.cpuSeconds)} / ${fmt(theirs.cpuSeconds)} | ${ours.meanNll.toFixed(4)} / ${theirs.meanNll.toFixed(4)} |`,
       ratioCeiling: ourRate / ceiling,
-      ratioCeilingPerCpu: ourPerCpu / ceilingPerCpu,
       speedup: theirs.seconds / ours.seconds,
     };
   });
   for (const row of rows) {
-    console.log(`  ${row.shape}: ${fmt(100 * row.ratioCeiling, 0)}% of ceiling (${fmt(100 * row.ratioCeilingPerCpu, 0)}% per CPU-second), ${fmt(row.speedup, 2)}x transformers.js`);
+    console.log(`  ${row.shape}: ${fmt(100 * row.ratioCeiling, 0)}% of ceiling, ${fmt(row.speedup, 2)}x transformers.js`);
   }
   const big = rows.find((r) => r.shape === '6x1024');
-  // Where the time goes, from ORT's own profiler, when the target is missed (or on request).
   let profile: Profile | undefined;
   let ops: OpsProbe | undefined;
-  if (args.includes('--profile') || (big && big.ratioCeilingPerCpu < 0.8)) {
-    profile = await runCase<Profile>('loss-profile', { checkpointPath: model.checkpointPath, batch: 1, seq: 1024 }, log);
+  // Where the time goes, always: ORT's own per-op profile of one (warm) batch. The one-node op probes only on
+  // request or when the ceiling target is missed.
+  profile = await runCase<Profile>('loss-profile', { checkpointPath: model.checkpointPath, batch: 1, seq: 1024 }, log);
+  if (args.includes('--profile') || (big && big.ratioCeiling < 0.8)) {
     ops = await runCase<OpsProbe>('loss-ops', { rows: 1024, C: GPT2_SMALL.embDim, V: GPT2_SMALL.vocabSize }, log);
   }
   const profileText = profile
     ? `
-ONNX Runtime's profile of judgekit's loss graph for one 1x1024 batch (${fmt(profile.seconds)} s, kernel time ${fmt(profile.kernelMs / 1000)} s; op types
-above 1%): ${profile.ops
+Where the time goes: ONNX Runtime's profile of judgekit's loss graph for one warm 1x1024 batch (${fmt(profile.seconds)} s, kernel time
+${fmt(profile.kernelMs / 1000)} s; op types above 1%): ${profile.ops
         .filter((o) => o.share >= 0.01)
         .map((o) => `${o.op} ${fmt(100 * o.share, 0)}%`)
-        .join(', ')}.
+        .join(', ')}. MatMul is the block and attention matmuls, Gemm the output head: the loss graph spends its time in
+the matmuls, so it runs at about the rate ONNX Runtime's MatMul gets on this machine. (A cold first run also pays for
+growing ONNX Runtime's memory arenas, first-touch page faults that are expensive in this VM; it is excluded here and
+by the warm-up above.)
 `
     : '';
   const opsText = ops
     ? `
-The two suspects as one-node graphs on [${ops.rows}, ${GPT2_SMALL.embDim}] hidden states / [${ops.rows}, ${GPT2_SMALL.vocabSize}] logits (best of 2, CPU-seconds so
+The head and the log-sum-exp as one-node graphs on [${ops.rows}, ${GPT2_SMALL.embDim}] hidden states / [${ops.rows}, ${GPT2_SMALL.vocabSize}] logits (best of 2, CPU-seconds so
 that other load cancels out):
 
 | op | CPU-seconds | GFLOP per CPU-second |
@@ -114,13 +114,12 @@ MatMul [${CEILING.m}, ${CEILING.k}] x [${CEILING.k}, ${CEILING.n}] (one-node gra
 before and after the loss runs: ${fmt(judgekit.matmul.before)} and ${fmt(judgekit.matmul.after)} GFLOP/s; the higher is used):
 **${fmt(ceiling)} GFLOP/s**. Each engine gets one untimed 1x64 warm-up run first.
 
-The machine is shared (load average 7-9 on 2 cores while these ran), so wall-clock rates move with other people's work.
-Each run's CPU time (user + system, all threads, from \`process.cpuUsage()\`) is recorded too: "per CPU-s" rates divide
-the FLOPs by it, which cancels most of the contention (ONNX Runtime's spinning worker threads count as used). Ceiling
-per CPU-second: **${fmt(ceilingPerCpu)} GFLOP**.
+The machine is shared with other engineers' builds and tests (load average 6-9 on its 2 cores while this ran), so
+wall-clock rates move with their work: repeated runs of this benchmark differed by up to 2-3x in absolute rates, and the
+ceiling itself is taken as the better of two measurements. Compare ratios within one run.
 
-| batch x seq | judgekit tokens/s | judgekit GFLOP/s (% of ceiling) | judgekit GFLOP per CPU-s (% of ceiling) | transformers.js tokens/s | transformers.js GFLOP/s | transformers.js GFLOP per CPU-s | judgekit speedup, wall (CPU) | mean NLL (judgekit / transformers.js) |
-| --- | --- | --- | --- | --- | --- | --- | --- | --- |
+| batch x seq | judgekit tokens/s | judgekit GFLOP/s (% of ceiling) | transformers.js tokens/s | transformers.js GFLOP/s | judgekit speedup | CPU-seconds (judgekit / transformers.js) | mean NLL (judgekit / transformers.js) |
+| --- | --- | --- | --- | --- | --- | --- | --- |
 ${rows.map((r) => r.line).join('\n')}
 
 Peer: the same weights as judgekit's full-logits decoder graph (\`onnx/model.onnx\`, Hugging Face/optimum input names)
@@ -134,8 +133,8 @@ ${fmt(judgekit.afterLoad.rssMb / 1024, 2)} GiB; ${judgekit.results.map((r) => `$
 transformers.js ${fmt(peer.peakRssMb / 1024, 2)} GiB. Session load: judgekit ${fmt(judgekit.loadSeconds)} s (builds the ONNX
 graph from the safetensors checkpoint), transformers.js ${fmt(peer.loadSeconds)} s.
 
-Targets: >= 80% of the ceiling at 6x1024 (measured ${big ? fmt(100 * big.ratioCeiling, 0) : '?'}% wall-clock, ${big ? fmt(100 * big.ratioCeilingPerCpu, 0) : '?'}% per CPU-second), >= 2x
-transformers.js (measured ${big ? fmt(big.speedup, 2) : '?'}x).
+Targets: >= 80% of the ceiling at 6x1024 (measured ${big ? fmt(100 * big.ratioCeiling, 0) : '?'}%), >= 2x transformers.js (measured
+${big ? fmt(big.speedup, 2) : '?'}x).
 ${profileText}${opsText}`;
   await writeBenchSection('loss', markdown);
   console.log(markdown);

@@ -4,6 +4,7 @@ export * from './errors.js';
 export * from './contracts/records.js';
 export * from './contracts/chat-model-provider.js';
 export * from './contracts/judge.js';
+export * from './contracts/judge-factory.js';
 export * from './contracts/instruction-dataset.js';
 export * from './contracts/model-backend.js';
 export * from './contracts/metric.js';

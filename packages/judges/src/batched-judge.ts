@@ -105,5 +105,5 @@ export class BatchedJudge implements PlannableJudge {
 export const batchedJudgeFactory: JudgeFactory = {
   mode: 'batched',
   needsProvider: true,
-  create: (options) => new BatchedJudge(options),
+  create: (options: JudgeOptions) => new BatchedJudge(options),
 };

@@ -1,10 +1,9 @@
-// Contribution point for judge modes: each mode's factory builds a configured Judge. (A candidate for core's
-// contracts; it lives here until core takes it, under the same Symbol.for name so the token will not change.)
-import type { ChatModelProvider, ChatRequest, Judge, JudgeItemInput, JudgeMode } from '@judgekit/core';
+// Options of this package's judges, on top of core's JudgeFactory contract (the token and interface live in core).
+import { JudgeFactory, type ChatModelProvider, type ChatRequest, type Judge, type JudgeFactoryOptions, type JudgeItemInput } from '@judgekit/core';
 import type { JudgeCallRunner } from './judge-call-runner.js';
 import type { SingleJudgeWording } from './single-judge-prompt.js';
 
-export interface JudgeOptions {
+export interface JudgeOptions extends JudgeFactoryOptions {
   /** Needed by judges that call a model. */
   provider?: ChatModelProvider;
   calls?: JudgeCallRunner;
@@ -36,10 +35,4 @@ export function isPlannable(judge: Judge): judge is PlannableJudge {
   return typeof (judge as Partial<PlannableJudge>).plannedRequests === 'function';
 }
 
-export const JudgeFactory = Symbol.for('@judgekit/core/JudgeFactory');
-export interface JudgeFactory {
-  readonly mode: JudgeMode;
-  /** Whether the judge calls a model (and so needs `--judge <provider>:<model>`). */
-  readonly needsProvider: boolean;
-  create(options: JudgeOptions): Judge;
-}
+export { JudgeFactory };

@@ -85,5 +85,5 @@ export class SingleJudge implements PlannableJudge {
 export const singleJudgeFactory: JudgeFactory = {
   mode: 'single',
   needsProvider: true,
-  create: (options) => new SingleJudge(options),
+  create: (options: JudgeOptions) => new SingleJudge(options),
 };

@@ -211,7 +211,11 @@ export async function createGpt2DecoderSession(model: LoadedGpt2 | string, optio
     await source.cleanup();
   }
   const config = source.config ?? (await foreignGpt2Config(session, model as string, options.configPath));
-  return new OrtGpt2DecoderSession(ort, session, config, device);
+  const decoder = new OrtGpt2DecoderSession(ort, session, config, device);
+  // Pay first-run costs (weight pages, kernel set-up, shader compilation on WebGPU) while loading.
+  const warm = await decoder.step({ inputIds: Int32Array.of(0), positionIds: Int32Array.of(0), attentionMask: Int32Array.of(1), batch: 1, seq: 1, past: null });
+  warm.present.dispose();
+  return decoder;
 }
 
 export type { LoadedGpt2 } from '../checkpoint/load-gpt2-checkpoint.js';

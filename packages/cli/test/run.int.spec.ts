@@ -1,0 +1,137 @@
+// `judgekit run` in-process on a study of answer files: a batched and a single judge against the fake
+// OpenAI-compatible server plus the reference judge; the study table, the merged run directory, the report, and
+// a second run that makes no request and says there is nothing to do.
+import 'reflect-metadata';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { JsonlLog, type JudgmentRecord, type RunResults } from '@judgekit/core';
+import { batchedReplyFor, singlePromptAnswer, startFakeLlmServer, type FakeLlmServer } from '@judgekit/judges/testing';
+import { main } from '../src/main.js';
+
+const KEY = 'sk-test-SECRET-run-7f3a';
+let server: FakeLlmServer;
+let root: string;
+
+function capture(): { stream: Writable; text: () => string } {
+  let text = '';
+  const stream = new Writable({
+    write(chunk, _encoding, done) {
+      text += String(chunk);
+      done();
+    },
+  });
+  return { stream, text: () => text };
+}
+
+async function judgekit(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const stdout = capture();
+  const stderr = capture();
+  const code = await main(args, {
+    stdout: stdout.stream,
+    stderr: stderr.stream,
+    env: { OPENAI_API_KEY: KEY, OPENAI_BASE_URL: server.openaiBaseURL, JUDGEKIT_CACHE_DIR: join(root, 'cache') },
+    cwd: root,
+  });
+  return { code, stdout: stdout.text(), stderr: stderr.text() };
+}
+
+const worth = (answer: string): number => Number(/worth (\d+)/.exec(answer)?.[1] ?? -1);
+const SCORES: Record<string, number[]> = { weak: [10, 20, 30, 40], strong: [70, 80, 90, 100] };
+
+beforeAll(async () => {
+  server = await startFakeLlmServer((request) =>
+    request.prompt.startsWith('Given the input') ? String(worth(singlePromptAnswer(request.prompt) ?? '')) : batchedReplyFor(request.prompt, worth),
+  );
+  root = await mkdtemp(join(tmpdir(), 'judgekit-run-'));
+  for (const [name, scores] of Object.entries(SCORES)) {
+    const records = scores.map((score, i) => ({ instruction: `Task ${i}`, input: i % 2 ? 'with input' : '', output: `answer worth 100 number ${i}`, model_response: `answer worth ${score}` }));
+    await writeFile(join(root, `${name}-ift-test-results.json`), JSON.stringify(records));
+  }
+  await writeFile(
+    join(root, 'study.json'),
+    JSON.stringify({
+      runDir: 'out',
+      models: [
+        { name: 'Weak model', answers: 'weak-ift-test-results.json' },
+        { name: 'Strong model', answers: 'strong-ift-test-results.json' },
+      ],
+      judges: [
+        { name: 'batched', mode: 'batched', judge: 'openai:judge-model', repeats: 2, seed: 5 },
+        { name: 'single', mode: 'single', judge: 'openai:judge-model' },
+        { mode: 'reference' },
+      ],
+    }),
+  );
+});
+
+afterAll(async () => {
+  await server.close();
+});
+
+describe('judgekit run (answer files, three judges)', () => {
+  it('judges, merges every judge into one table and run directory, and writes the report', async () => {
+    const { code, stdout, stderr } = await judgekit(['run', 'study.json']);
+    expect(stderr).not.toContain('unexpected error');
+    expect(code).toBe(0);
+    // batched: 4 items x 2 repeats; single: 4 items x 2 models.
+    expect(server.requests).toHaveLength(16);
+    expect(stdout).toMatch(/\| model \| test loss \| batched score \| single score \| reference score \|/);
+
+    const out = join(root, 'out');
+    const results = JSON.parse(await readFile(join(out, 'results.json'), 'utf8')) as RunResults;
+    expect(results.judges.map((judge) => judge.name)).toEqual(['batched', 'single', 'reference']);
+    const [weak, strong] = results.models;
+    expect(weak?.name).toBe('Weak model');
+    expect(weak?.judges?.batched?.score).toBe(25);
+    expect(strong?.judges?.batched?.score).toBe(85);
+    expect(strong?.judges?.single?.score).toBe(85);
+    expect(weak?.score).toBe(25); // the primary (first) judge
+    expect(strong?.judges?.reference?.score).toBeGreaterThan(weak?.judges?.reference?.score ?? 100);
+
+    const { entries, problems } = await new JsonlLog<JudgmentRecord>(join(out, 'judgments.jsonl')).read();
+    expect(problems).toEqual([]);
+    const judges = new Set([...entries.values()].map((record) => record.judge));
+    expect([...judges].sort()).toEqual(['batched', 'reference', 'single']);
+    expect(entries.size).toBe(8 + 4 + 4);
+
+    const csv = await readFile(join(out, 'results.csv'), 'utf8');
+    expect(csv.split('\n')[0]).toBe(
+      'model,test_loss,batched_score,batched_ci95_low,batched_ci95_high,batched_scored,batched_failed,single_score,single_ci95_low,single_ci95_high,single_scored,single_failed,reference_score,reference_ci95_low,reference_ci95_high,reference_scored,reference_failed',
+    );
+    const html = await readFile(join(out, 'report.html'), 'utf8');
+    expect(html).toContain('Strong model');
+    const runJson = await readFile(join(out, 'run.json'), 'utf8');
+    expect(runJson).toContain('"stagesRun"');
+    expect(runJson).not.toContain(KEY);
+  });
+
+  it('does nothing on a finished run, and makes no request', async () => {
+    const before = server.requests.length;
+    const { code, stdout } = await judgekit(['run', 'study.json']);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/Nothing to do/);
+    expect(server.requests.length).toBe(before);
+  });
+
+  it('adds a judge to a finished run with only that judge\'s calls', async () => {
+    const config = JSON.parse(await readFile(join(root, 'study.json'), 'utf8')) as { judges: unknown[] };
+    config.judges.push({ name: 'single-study', mode: 'single', judge: 'openai:judge-model', wording: 'study' });
+    await writeFile(join(root, 'study.json'), JSON.stringify(config));
+    const before = server.requests.length;
+    const { code, stdout } = await judgekit(['run', 'study.json']);
+    expect(code).toBe(0);
+    expect(server.requests.length - before).toBe(8);
+    expect(stdout).toContain('single-study score');
+  });
+
+  it('refuses a config with an unknown field, naming it', async () => {
+    await writeFile(join(root, 'bad.json'), JSON.stringify({ models: [{ name: 'x', answers: 'weak-ift-test-results.json', weights: 'x' }] }));
+    const { code, stderr } = await judgekit(['run', 'bad.json']);
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/bad\.json/);
+    expect(stderr).toMatch(/\/models\/0: unknown field "weights"/);
+  });
+});

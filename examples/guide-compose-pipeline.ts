@@ -8,6 +8,7 @@ import {
   assembleContainer,
   getContributions,
   InstructionDataset,
+  JudgeFactory,
   JudgekitError,
   loadAnswerFiles,
   loadStudyConfig,
@@ -18,7 +19,7 @@ import {
   type AnswerRecord,
   type Stage,
 } from '@judgekit/core';
-import { JudgeFactory, JudgeRunner } from '@judgekit/judges';
+import { JudgeRunner } from '@judgekit/judges';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -2,8 +2,7 @@
 // scores each answer by its length in characters (capped at 100) and makes no model calls. A real plugin would
 // call a model through a ChatModelProvider; the wiring is the same. Load it by listing this file (or its
 // package) under "plugins" in a config, or with `assembleContainer({ plugins: [...] })`.
-import type { Judge, JudgeItemInput, JudgeItemResult } from '@judgekit/core';
-import { JudgeFactory, type JudgeOptions } from '@judgekit/judges';
+import { JudgeFactory, type Judge, type JudgeFactoryOptions, type JudgeItemInput, type JudgeItemResult } from '@judgekit/core';
 import { ContainerModule } from 'inversify';
 
 export class LengthJudge implements Judge {
@@ -30,7 +29,7 @@ export class LengthJudge implements Judge {
 export const lengthJudgeFactory: JudgeFactory = {
   mode: 'length',
   needsProvider: false,
-  create: (_options: JudgeOptions) => new LengthJudge(),
+  create: (_options: JudgeFactoryOptions) => new LengthJudge(),
 };
 
 // The module is the plugin: judgekit loads the default export and collects every JudgeFactory bound in it.

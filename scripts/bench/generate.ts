@@ -41,6 +41,14 @@ export default async function generateBench(args: string[]): Promise<void> {
 
   const ours = await runCase<GenRun>('generate-judgekit', { checkpointPath: model.checkpointPath, prompts, maxNewTokens: tokens, batchSize }, log);
   const theirs = await runCase<GenRun>('generate-transformers', { root: `${model.transformersRoot}/`, id: model.transformersId, prompts, texts, maxNewTokens: tokens }, log);
+  if (args.includes('--profile')) {
+    const profile = await runCase<{ stepSeconds: number[]; runMs: number; ops: { op: string; share: number }[] }>(
+      'decode-profile',
+      { checkpointPath: model.checkpointPath, batch: batchSize, past: Math.max(...lengths), steps: 8 },
+      log,
+    );
+    console.log(`  decode steps at batch ${batchSize}: ${profile.stepSeconds.map((s) => s.toFixed(3)).join(', ')} s; ops: ${profile.ops.slice(0, 6).map((o) => `${o.op} ${fmt(100 * o.share, 0)}%`).join(', ')}`);
+  }
   const identical = ours.completions.filter((c, i) => JSON.stringify(c) === JSON.stringify(theirs.completions[i])).length;
   const firstDiff = ours.completions.map((c, i) => {
     const other = theirs.completions[i] ?? [];
@@ -57,8 +65,9 @@ export default async function generateBench(args: string[]): Promise<void> {
 
 Same GPT-2-small-shaped random-weight model as the loss benchmark. Prompts: ${prompts.length} of the 110 prompts of ${all.source}
 (every ${stride}th, ${Math.min(...lengths)}-${Math.max(...lengths)} tokens, book template), greedy, at most **${tokens} new tokens**
-(not the study's 256: transformers.js needs about 0.15 s per token at batch 1 on this machine, so 110 x 256 would take over an
-hour; random weights almost never emit 50256, so every answer runs to the limit: ${generated} tokens generated).
+(not the study's 256: transformers.js took ${fmt(theirs.seconds / generated, 3)} s per token at batch 1 here, so 110 x 256 would take
+about ${fmt((theirs.seconds / generated) * 110 * 256 / 60, 0)} minutes on this shared machine; random weights almost never emit 50256, so every answer runs to
+the limit: ${generated} tokens generated).
 Machine: ${machine}.
 
 | engine | seconds | CPU-seconds | new tokens/s | peak RSS | session load |
@@ -68,7 +77,7 @@ Machine: ${machine}.
 
 judgekit is **${fmt(speedup, 2)}x** faster in wall-clock time (target >= 5x) and used ${fmt(cpuSpeedup, 2)}x less CPU time. The machine
 is shared with other engineers' builds and tests (load average 6-9 on its 2 cores), so wall-clock figures move with their
-work: repeated runs of this benchmark gave judgekit 2.6x to 5.7x. Greedy completions identical token for token: **${identical}/${prompts.length}**${
+work: four runs of this benchmark on 2026-11-28 gave judgekit 2.6x to 5.7x. Greedy completions identical token for token: **${identical}/${prompts.length}**${
     identical < prompts.length ? ` (first differing position per prompt, -1 = identical: ${firstDiff.join(', ')})` : ''
   }. transformers.js's tokenizer (the \`tokenizer.json\` the bench builds from gpt-tokenizer's ranks) gives judgekit's ids for
 ${theirs.sameTokens ?? '?'}/${prompts.length} prompts. Both run the same ONNX Runtime (onnxruntime-node 1.30.0) on the CPU provider; transformers.js

@@ -1,6 +1,7 @@
-// `judgekit judge` against a judge server that misbehaves: a 429 storm, connection resets, a stall past the
-// timeout, garbage and truncated bodies, a 503 HTML page and a wrong content type. The run completes; passing
-// faults are retried into scores; lasting ones are recorded per item with a reason; the summary counts them.
+// `judgekit judge` against a judge server that misbehaves: a 429 storm, connection resets, stalls past the
+// timeout (before the headers, and mid-body), garbage and truncated bodies, a 503 HTML page and a wrong content
+// type. The run completes; passing faults are retried into scores; lasting ones are recorded per item with a
+// reason; the summary counts them.
 import 'reflect-metadata';
 import { decodeLog, type JudgmentRecord, type RunResults } from '@judgekit/core';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -12,11 +13,11 @@ import { main } from '../src/main.js';
 import { startFaultyJudgeServer, type Fault, type FaultyJudgeServer } from './support/faulty-judge-server.js';
 import { fixtureBatchedReply, itemOfPrompt, writeFixtureAnswers } from './support/judge-fixture.js';
 
-const ITEMS = 16;
+const ITEMS = 18;
 const STORM = 4;
 const HTTP_RETRIES = 3;
 
-/** What item i suffers, by i % 8; `lasting` faults never clear, the others clear after `times` attempts. */
+/** What item i suffers, by i % 9; `lasting` faults never clear, the others clear after `times` attempts. */
 const PLAN: Array<{ name: string; fault: (attempt: number, text: string) => Fault; lasting: boolean }> = [
   { name: 'none', fault: (_, text) => ({ kind: 'ok', text }), lasting: false },
   { name: 'connection reset twice', fault: (n, text) => (n < 2 ? { kind: 'reset' } : { kind: 'ok', text }), lasting: false },
@@ -30,6 +31,7 @@ const PLAN: Array<{ name: string; fault: (attempt: number, text: string) => Faul
   },
   { name: 'connection reset always', fault: () => ({ kind: 'reset' }), lasting: true },
   { name: 'truncated body once', fault: (n, text) => (n < 1 ? { kind: 'truncated' } : { kind: 'ok', text }), lasting: false },
+  { name: 'body stalls after the headers once', fault: (n, text) => (n < 1 ? { kind: 'stall-body' } : { kind: 'ok', text }), lasting: false },
 ];
 
 let server: FaultyJudgeServer;

@@ -65,6 +65,22 @@ describe('package manifests', () => {
   if (withoutLicenceFile.length > 0) it.todo(`a LICENSE file (Apache-2.0 text) in ${withoutLicenceFile.join(', ')}`);
 });
 
+describe('versioning with changesets', () => {
+  it('releases every workspace package together, at one version, from the pending changesets', async () => {
+    const config = JSON.parse(readFileSync(join(REPO_ROOT, '.changeset', 'config.json'), 'utf8')) as { fixed: string[][]; baseBranch: string; access: string };
+    const names = PACKAGES.map((dir) => (manifests[dir] as Manifest).name).sort();
+    expect(config.fixed.map((group) => [...group].sort())).toEqual([names]);
+    expect(config.access).toBe('public');
+    const { default: getReleasePlan } = (await import('@changesets/get-release-plan')) as unknown as { default: (cwd: string) => Promise<{ changesets: Array<{ releases: Array<{ name: string }> }>; releases: Array<{ name: string; newVersion: string }> }> };
+    const plan = await getReleasePlan(REPO_ROOT);
+    for (const changeset of plan.changesets) for (const release of changeset.releases) expect(names).toContain(release.name);
+    if (plan.releases.length > 0) {
+      expect(plan.releases.map((release) => release.name).sort()).toEqual(names);
+      expect(new Set(plan.releases.map((release) => release.newVersion)).size).toBe(1);
+    }
+  });
+});
+
 describe.skipIf(missingDist.length > 0)(`npm pack tarballs in a fresh project${skipReason}`, () => {
   let work: string;
   let project: string;

@@ -171,6 +171,66 @@ const cases: Record<string, (params: Record<string, unknown>) => Promise<unknown
     return { rows, results };
   },
 
+  /** ORT's per-op profile of decode steps of judgekit's last-position decoder graph (batch rows, `past` cached tokens). */
+  async 'decode-profile'(params) {
+    const { checkpointPath, batch, past, steps } = params as { checkpointPath: string; batch: number; past: number; steps: number };
+    const ort = await loadOrt();
+    const dir = await mkdtemp(join(tmpdir(), 'judgekit-profile-'));
+    try {
+      const source = await openableModel(checkpointPath, 'decoder-last');
+      const config = source.config!;
+      const session = await ort.InferenceSession.create(source.model as Uint8Array, { ...sessionOptions({ device: 'cpu' }), enableProfiling: true, profileFilePrefix: join(dir, 'decode') });
+      await source.cleanup();
+      const H = config.nHeads;
+      const D = config.embDim / H;
+      const int64 = (n: number, f: (i: number) => number, dims: number[]) => new ort.Tensor('int64', BigInt64Array.from({ length: n }, (_, i) => BigInt(f(i))), dims);
+      let pastTensors: Record<string, unknown> = {};
+      for (let l = 0; l < config.nLayers; l++) {
+        pastTensors[`past_key_values.${l}.key`] = new ort.Tensor('float32', new Float32Array(0), [batch, H, 0, D]);
+        pastTensors[`past_key_values.${l}.value`] = new ort.Tensor('float32', new Float32Array(0), [batch, H, 0, D]);
+      }
+      let length = 0;
+      const stepTimes: number[] = [];
+      for (let s = 0; s <= steps; s++) {
+        const seq = s === 0 ? past : 1;
+        const t = performance.now();
+        const out = await session.run({
+          input_ids: int64(batch * seq, (i) => (i * 31) % 50257, [batch, seq]),
+          position_ids: int64(batch * seq, (i) => length + (i % seq), [batch, seq]),
+          attention_mask: int64(batch * (length + seq), () => 1, [batch, length + seq]),
+          ...pastTensors,
+        } as never);
+        if (s > 0) stepTimes.push((performance.now() - t) / 1000);
+        length += seq;
+        pastTensors = {};
+        for (let l = 0; l < config.nLayers; l++) {
+          pastTensors[`past_key_values.${l}.key`] = out[`present.${l}.key`];
+          pastTensors[`past_key_values.${l}.value`] = out[`present.${l}.value`];
+        }
+      }
+      session.endProfiling();
+      await session.release();
+      const file = (await readdir(dir)).find((f) => f.endsWith('.json'));
+      if (!file) throw new Error('no ORT profile written');
+      const events = JSON.parse(await readFile(join(dir, file), 'utf8')) as { cat: string; name: string; ts: number; dur: number; args?: { op_name?: string } }[];
+      const runs = events.filter((e) => e.name === 'model_run').sort((a, b) => a.ts - b.ts);
+      const from = runs[2]?.ts ?? 0; // skip the prefill and the first decode step
+      const runMs = runs.filter((r) => r.ts >= from).reduce((n, r) => n + r.dur / 1000, 0);
+      const byOp = new Map<string, number>();
+      let total = 0;
+      for (const event of events) {
+        if (event.cat !== 'Node' || !event.name.endsWith('_kernel_time') || event.ts < from) continue;
+        const op = event.args?.op_name ?? '?';
+        byOp.set(op, (byOp.get(op) ?? 0) + event.dur);
+        total += event.dur;
+      }
+      const ops = [...byOp.entries()].sort((a, b) => b[1] - a[1]).map(([op, us]) => ({ op, ms: us / 1000, share: us / total }));
+      return { stepSeconds: stepTimes, runMs, kernelMs: total / 1000, ops };
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  },
+
   /** ORT's per-op profile of judgekit's loss graph for one batch: which op types take the time. */
   async 'loss-profile'(params) {
     const { checkpointPath, batch, seq } = params as { checkpointPath: string; batch: number; seq: number };

@@ -61,6 +61,9 @@ for (const { device, skip } of devices) {
       // Prefill two tokens, then one at a time.
       const first = await session.step({ inputIds: Int32Array.from(ids.slice(0, 2)), positionIds: Int32Array.from([0, 1]), attentionMask: Int32Array.from([1, 1]), batch: 1, seq: 2, past });
       expect(maxAbsDiff(first.logits, ref[1]!)).toBeLessThan(1e-4);
+      // On WebGPU the cache stays on the device between steps.
+      const location = (first.present as unknown as { tensors: { location: string }[] }).tensors[0]!.location;
+      expect(location).toBe(device === 'webgpu' ? 'gpu-buffer' : 'cpu');
       past = first.present;
       for (let t = 2; t < ids.length; t++) {
         const step: { logits: Float32Array; present: KvCache } = await session.step({ inputIds: Int32Array.from([ids[t]!]), positionIds: Int32Array.from([t]), attentionMask: new Int32Array(t + 1).fill(1), batch: 1, seq: 1, past });

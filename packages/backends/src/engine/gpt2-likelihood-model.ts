@@ -168,12 +168,12 @@ export async function createGpt2LikelihoodModel(model: LoadedGpt2 | string, opti
       await session.release();
       throw new JudgekitError('model', `${String(model)} has an nll output but no judgekit config metadata; rebuild it with \`judgekit convert --kind loss\`.`);
     }
-    const model = new GraphLikelihoodModel(ort, session, source.config, device, options.maxLogitElements ?? 2 ** 26);
+    const likelihood = new GraphLikelihoodModel(ort, session, source.config, device, options.maxLogitElements ?? 2 ** 26);
     // One 1-token run pays the first-run costs (touching every weight page, the kernels' lazy set-up) while
     // loading, not in the first measured batch: on the development machine the first 8x128 batch of a 124M model
     // took 14.6 s, later ones 3-4 s.
-    await model.tokenNll(Int32Array.of(0), Int32Array.of(0), 1, 1);
-    return model;
+    await likelihood.tokenNll(Int32Array.of(0), Int32Array.of(0), 1, 1);
+    return likelihood;
   }
   if (!session.outputNames.includes('logits')) {
     await session.release();

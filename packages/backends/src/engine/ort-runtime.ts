@@ -1,6 +1,6 @@
 // Loads onnxruntime-node lazily (so importing @judgekit/backends never loads the native module) and resolves
 // devices: a frozen map of what each device needs, a priority list for `auto`, and probes run once.
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { Device } from '@judgekit/core';
@@ -19,7 +19,7 @@ export interface DeviceInfo {
 
 /** Every device judgekit accepts, in one frozen map; `auto` picks the first available in DEVICE_PRIORITY. */
 export const DEVICES: Readonly<Record<Device, DeviceInfo>> = Object.freeze({
-  auto: Object.freeze({ executionProvider: '', description: 'the first available of cuda, webgpu, cpu' }),
+  auto: Object.freeze({ executionProvider: '', description: 'the first available of cuda, webgpu (hardware adapters only), cpu' }),
   cpu: Object.freeze({ executionProvider: 'cpu', description: 'ONNX Runtime CPU provider' }),
   cuda: Object.freeze({ executionProvider: 'cuda', description: 'NVIDIA GPU through the CUDA 12 provider (install it with onnxruntime-node\'s installer)' }),
   webgpu: Object.freeze({ executionProvider: 'webgpu', description: 'any GPU through WebGPU (Vulkan, Metal or D3D12)' }),
@@ -106,6 +106,20 @@ async function probeDevice(device: ResolvedDevice): Promise<string | null> {
   }
 }
 
+/**
+ * On Linux, a WebGPU adapter without a GPU device node can only be a software one (Mesa's lavapipe): it passes the
+ * probe but runs far slower than the CPU provider, so `auto` passes it over. An explicit `webgpu` still uses it.
+ */
+export function hasLinuxGpuDevice(): boolean {
+  if (process.platform !== 'linux') return true;
+  try {
+    if (readdirSync('/dev/dri').some((name) => name.startsWith('renderD'))) return true;
+  } catch {
+    // no DRM devices
+  }
+  return existsSync('/dev/nvidia0');
+}
+
 /** Resolve `auto` to the first available device; check an explicit one is usable. */
 export async function resolveDevice(device: Device = 'auto'): Promise<ResolvedDevice> {
   parseDevice(device);
@@ -115,6 +129,7 @@ export async function resolveDevice(device: Device = 'auto'): Promise<ResolvedDe
     return device;
   }
   for (const candidate of DEVICE_PRIORITY) {
+    if (candidate === 'webgpu' && !hasLinuxGpuDevice()) continue;
     if ((await deviceUnavailableReason(candidate)) === null) return candidate;
   }
   return 'cpu';

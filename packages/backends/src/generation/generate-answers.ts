@@ -18,7 +18,7 @@ import {
 } from '@judgekit/core';
 import { type Gpt2Tokenizer, gpt2Tokenizer } from '../tokenizer/gpt2-tokenizer.js';
 import { extractAnswerText } from './answer-text.js';
-import { lengthSortedBatches, STUDY_MAX_NEW_TOKENS } from './batched-generation.js';
+import { DEFAULT_GENERATION_BATCH_SIZE, lengthSortedBatches, STUDY_MAX_NEW_TOKENS } from './batched-generation.js';
 
 export interface GenerateAnswersOptions {
   model: GenerativeModel;
@@ -30,7 +30,7 @@ export interface GenerateAnswersOptions {
   name: string;
   /** `book` (default), `study`, or a custom template. */
   template?: PromptTemplateRef;
-  /** Prompts per forward pass; default 8. */
+  /** Prompts per forward pass; default 16. */
   batchSize?: number;
   /** Default 256. */
   maxNewTokens?: number;
@@ -112,7 +112,7 @@ export async function generateAnswers(options: GenerateAnswersOptions): Promise<
   const missing = answers.flatMap((answer, index) => (answer === undefined ? [index] : []));
   const resumed = records.length - missing.length;
 
-  const batchSize = options.batchSize ?? 8;
+  const batchSize = options.batchSize ?? DEFAULT_GENERATION_BATCH_SIZE;
   const progress = new Progress({
     label: `generate ${name}`,
     total: records.length,

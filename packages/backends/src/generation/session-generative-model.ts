@@ -1,10 +1,10 @@
 // The core `GenerativeModel` contract on top of a decoder session: batched, KV-cached generation.
 import type { GenerationOptions, GenerativeModel } from '@judgekit/core';
 import type { DecoderSession } from './decoder-session.js';
-import { generateTokens, type TokenGenerationOptions } from './batched-generation.js';
+import { DEFAULT_GENERATION_BATCH_SIZE, generateTokens, type TokenGenerationOptions } from './batched-generation.js';
 
 export interface SessionGenerativeModelOptions {
-  /** Prompts per forward pass when a call names none; default 8. */
+  /** Prompts per forward pass when a call names none; default 16. */
   batchSize?: number;
 }
 
@@ -14,7 +14,7 @@ export class SessionGenerativeModel implements GenerativeModel {
 
   constructor(session: DecoderSession, options: SessionGenerativeModelOptions = {}) {
     this.session = session;
-    this.#batchSize = options.batchSize ?? 8;
+    this.#batchSize = options.batchSize ?? DEFAULT_GENERATION_BATCH_SIZE;
   }
 
   get contextLength(): number {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { writeSafetensors } from '../checkpoint/safetensors.js';
 import { encodeGpt2 } from '../tokenizer/gpt2-tokenizer.js';
-import { LLMC_MAGIC, detectTokenFileFormat, openTokenSource, parseJsonlDocuments, splitTextDocuments } from './token-source.js';
+import { LLMC_MAGIC, detectTokenFileFormat, openTokenSource, parseJsonlDocuments, readJsonlDocuments, readTextDocuments, splitTextDocuments } from './token-source.js';
 
 async function tempDir(): Promise<string> {
   return mkdtemp(join(tmpdir(), 'judgekit-tokens-'));
@@ -27,6 +27,23 @@ describe('token sources', () => {
     ['a<|endoftext|><|endoftext|>b', ['a', '', 'b']],
   ])('splits %j into documents', (text, documents) => {
     expect(splitTextDocuments(text)).toEqual(documents);
+  });
+
+  it('streams documents in chunks, with markers and multi-byte characters across chunk boundaries', async () => {
+    const dir = await tempDir();
+    const text = 'héllo wörld<|endoftext|>second ✓ doc<|endoftext|>third<|endoftext|>\n';
+    await writeFile(join(dir, 'd.txt'), text);
+    for (const chunkBytes of [3, 7, 64]) {
+      const documents: string[] = [];
+      for await (const d of readTextDocuments(join(dir, 'd.txt'), chunkBytes)) documents.push(d);
+      expect(documents).toEqual(splitTextDocuments(text));
+    }
+    await writeFile(join(dir, 'd.jsonl'), '{"text":"é one"}\n\n{"text":"two ✓"}\n{"text":"three"}');
+    const lines: string[] = [];
+    for await (const d of readJsonlDocuments(join(dir, 'd.jsonl'), 5)) lines.push(d);
+    expect(lines).toEqual(['é one', 'two ✓', 'three']);
+    await writeFile(join(dir, 'bad.jsonl'), '{"text":"a"}\n{"text":"b"}\n\n{"nope":1}\n');
+    await expect(openTokenSource(join(dir, 'bad.jsonl'))).rejects.toThrow(/bad.jsonl line 4 has no string "text" field/);
   });
 
   it('reads JSONL documents and names a bad line', () => {

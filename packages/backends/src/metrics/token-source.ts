@@ -2,11 +2,12 @@
 // followed by 50256), flat uint16 token files (nanoGPT's raw .bin or llm.c's .bin with its 256-int32 header), or a
 // safetensors file with a `tokens` tensor. Token files are read window by window, so their size is not bounded
 // by memory.
-import { open, readFile } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { JudgekitError } from '@judgekit/core';
 import { SafetensorsFile } from '../checkpoint/safetensors.js';
-import { END_OF_TEXT, encodeGpt2Documents } from '../tokenizer/gpt2-tokenizer.js';
+import { END_OF_TEXT, END_OF_TEXT_ID, encodeGpt2 } from '../tokenizer/gpt2-tokenizer.js';
 
 export type TokenFileFormat = 'text' | 'jsonl' | 'bin' | 'safetensors';
 
@@ -44,15 +45,16 @@ export function detectTokenFileFormat(path: string): TokenFileFormat {
 /** Split text on `<|endoftext|>` into documents; a trailing marker does not start an empty document. */
 export function splitTextDocuments(text: string): string[] {
   const pieces = text.split(END_OF_TEXT);
-  while (pieces.length > 1 && pieces[pieces.length - 1]!.trim() === '') pieces.pop();
+  if (pieces.length > 1 && pieces[pieces.length - 1]!.trim() === '') pieces.pop();
   return pieces;
 }
 
 /** The `text` field of each JSONL line; errors name the line. */
-export function parseJsonlDocuments(text: string, file: string): string[] {
+export function parseJsonlDocuments(text: string, file: string, firstLine = 0): string[] {
   const documents: string[] = [];
   const lines = text.split('\n');
-  lines.forEach((line, index) => {
+  lines.forEach((line, i) => {
+    const index = firstLine + i;
     if (line.trim() === '') return;
     let record: unknown;
     try {
@@ -112,6 +114,91 @@ async function binSource(path: string): Promise<TokenSource> {
   };
 }
 
+/** Tokens appended in chunks of uint16 (GPT-2 ids fit), so a long token stream costs 2 bytes per token. */
+class TokenBuffer {
+  private data = new Uint16Array(1 << 16);
+  length = 0;
+
+  push(ids: readonly number[]): void {
+    if (this.length + ids.length > this.data.length) {
+      let size = this.data.length;
+      while (size < this.length + ids.length) size *= 2;
+      const grown = new Uint16Array(size);
+      grown.set(this.data.subarray(0, this.length));
+      this.data = grown;
+    }
+    for (const id of ids) {
+      if (id > 0xffff) throw new JudgekitError('internal', `token id ${id} does not fit in uint16`);
+      this.data[this.length++] = id;
+    }
+  }
+
+  toSource(description: string): TokenSource {
+    const data = this.data.subarray(0, this.length);
+    return {
+      length: data.length,
+      description,
+      read: async (start, count) => Int32Array.from(data.subarray(start, start + count)),
+      close: async () => {},
+    };
+  }
+}
+
+/** Tokenize documents as they stream by: each followed by 50256. Errors name the document. */
+async function tokenizeDocuments(documents: AsyncIterable<string>, file: string): Promise<{ tokens: TokenBuffer; count: number }> {
+  const tokens = new TokenBuffer();
+  let count = 0;
+  for await (const document of documents) {
+    try {
+      tokens.push(encodeGpt2(document));
+    } catch (error) {
+      throw new JudgekitError('input', `${file}, document ${count}: ${(error as Error).message}`, { file, location: `document ${count}`, cause: error });
+    }
+    tokens.push([END_OF_TEXT_ID]);
+    count++;
+  }
+  return { tokens, count };
+}
+
+/** Documents of a text file split on `<|endoftext|>`, read in chunks (a marker may span two chunks). */
+export async function* readTextDocuments(path: string, chunkBytes = 1 << 20): AsyncGenerator<string> {
+  let pending = '';
+  let emitted = 0;
+  for await (const chunk of createReadStream(path, { encoding: 'utf8', highWaterMark: chunkBytes })) {
+    pending += chunk as string;
+    const pieces = pending.split(END_OF_TEXT);
+    pending = pieces.pop()!;
+    for (const piece of pieces) {
+      emitted++;
+      yield piece;
+    }
+  }
+  // Text after the last marker is a document unless it is only whitespace (a file ending in the marker).
+  if (emitted === 0 || pending.trim() !== '') yield pending;
+}
+
+/** The `text` field of each JSONL line, streamed; errors name the line. */
+export async function* readJsonlDocuments(path: string, chunkBytes = 1 << 20): AsyncGenerator<string> {
+  let pending = '';
+  let line = 0;
+  const parse = (text: string): string | undefined => {
+    line++;
+    if (text.trim() === '') return undefined;
+    return parseJsonlDocuments(text, path, line - 1)[0];
+  };
+  for await (const chunk of createReadStream(path, { encoding: 'utf8', highWaterMark: chunkBytes })) {
+    pending += chunk as string;
+    const lines = pending.split('\n');
+    pending = lines.pop()!;
+    for (const text of lines) {
+      const document = parse(text);
+      if (document !== undefined) yield document;
+    }
+  }
+  const last = parse(pending);
+  if (last !== undefined) yield last;
+}
+
 /** Open a token source; `format` defaults to one guessed from the extension. */
 export async function openTokenSource(path: string, format: TokenFileFormat = detectTokenFileFormat(path)): Promise<TokenSource> {
   try {
@@ -124,12 +211,12 @@ export async function openTokenSource(path: string, format: TokenFileFormat = de
         return tokenSourceFromArray(file.int32('tokens').data, `safetensors tokens ${path}`);
       }
       case 'jsonl': {
-        const documents = parseJsonlDocuments(await readFile(path, 'utf8'), path);
-        return tokenSourceFromArray(encodeGpt2Documents(documents), `GPT-2 tokens of ${documents.length} JSONL documents in ${path}, each followed by 50256`);
+        const { tokens, count } = await tokenizeDocuments(readJsonlDocuments(path), path);
+        return tokens.toSource(`GPT-2 tokens of ${count} JSONL documents in ${path}, each followed by 50256`);
       }
       case 'text': {
-        const documents = splitTextDocuments(await readFile(path, 'utf8'));
-        return tokenSourceFromArray(encodeGpt2Documents(documents), `GPT-2 tokens of ${documents.length} text documents in ${path} (split on <|endoftext|>), each followed by 50256`);
+        const { tokens, count } = await tokenizeDocuments(readTextDocuments(path), path);
+        return tokens.toSource(`GPT-2 tokens of ${count} text documents in ${path} (split on <|endoftext|>), each followed by 50256`);
       }
     }
   } catch (error) {

@@ -28,10 +28,47 @@ export function gradientName(parameter: string): string {
   return `grad.${parameter}`;
 }
 
+/** [N, C] gradient rows of the token embedding, one per input position (row i goes to row input_ids[i]). */
+export const TOKEN_ROWS_GRAD = 'token_rows_grad';
+/** [N, C] gradient rows of the output head, one per position (row i goes to row targets[i]; zero when ignored). */
+export const HEAD_ROWS_GRAD = 'head_rows_grad';
+
+/** Whether the graph outputs `grad.<name>` itself (the untied token embedding is built on the host only). */
+export function graphHasGradient(shape: Gpt2Shape, parameter: string): boolean {
+  return !(parameter === 'wte.weight' && !shape.tiedHead);
+}
+
+/**
+ * Finish the embedding gradients on the host after a gradient run: scatter-add the token rows into the token
+ * embedding's gradient (zeroed first when the head is untied) and the head rows into the head's gradient (the
+ * token embedding when tied), skipping ignored targets. `grads` holds the graph's outputs.
+ */
+export function completeEmbeddingGradients(
+  shape: Gpt2Shape,
+  grads: ReadonlyMap<string, Float32Array>,
+  ids: ArrayLike<number>,
+  targets: ArrayLike<number>,
+  tokenRows: Float32Array,
+  headRows: Float32Array,
+): void {
+  const C = shape.embDim;
+  const wte = grads.get('wte.weight') as Float32Array;
+  const head = shape.tiedHead ? wte : (grads.get('lm_head.weight') as Float32Array);
+  if (!shape.tiedHead) wte.fill(0);
+  for (let i = 0; i < ids.length; i++) {
+    const row = (ids[i] as number) * C;
+    for (let c = 0; c < C; c++) wte[row + c] = (wte[row + c] as number) + (tokenRows[i * C + c] as number);
+    const target = targets[i] as number;
+    if (target === -100) continue;
+    const headRow = target * C;
+    for (let c = 0; c < C; c++) head[headRow + c] = (head[headRow + c] as number) + (headRows[i * C + c] as number);
+  }
+}
+
 /** Build the loss (and gradient) graph for a GPT-2 shape. Dimensions B and T are symbolic. */
 export function buildGpt2TrainGraph(shape: Gpt2Shape, options: TrainGraphOptions): GraphBuilder {
   const g = new GraphBuilder(options.backward ? 'gpt2_train_step' : 'gpt2_eval_loss');
-  const { vocabSize: V, contextLength: P, embDim: C, nLayers: L, nHeads: H } = shape;
+  const { contextLength: P, embDim: C, nLayers: L, nHeads: H } = shape;
   const D = C / H;
   const specs = parameterSpecs(shape);
   for (const spec of specs) g.input(spec.name, 'float', spec.shape);
@@ -132,13 +169,16 @@ export function buildGpt2TrainGraph(shape: Gpt2Shape, options: TrainGraphOptions
   };
   const biasGrad = (dy: string): string => g.reduceSum(dy, [0]);
 
-  // d loss / d logits = (softmax - onehot(target)) * valid / count
+  // d loss / d logits = (softmax - onehot(target)) * valid / count. Only the softmax part is formed as a [N, V]
+  // tensor; the one-hot part touches one element per row, so its effect on the two head products is applied to
+  // [N, C] rows instead: -w_i * head[t_i] here, and -w_i * hf_i added to head row t_i on the host (see
+  // completeEmbeddingGradients). A ScatterElements over [N, V] cost as much as a big matmul on the CPU.
   const rowWeight = g.op('Unsqueeze', [g.div(validF, count), g.int64([1])]);
-  const probsOut = g.op('Exp', [logp]);
-  const minusOne = g.op('Expand', [g.float(-1), g.op('Shape', [safeTargets])]);
-  const dLogits = g.mul(g.op('ScatterElements', [probsOut, safeTargets, minusOne], { axis: 1, reduction: 'add' }), rowWeight);
-  const dHead = g.gemm(dLogits, hf, 1, 0);
-  let dx = g.gemm(dLogits, head, 0, 0);
+  const dSoftmax = g.mul(g.op('Exp', [logp]), rowWeight);
+  const dHead = g.gemm(dSoftmax, hf, 1, 0);
+  const targetRows = g.op('Gather', [head, g.reshape(safeTargets, [-1])], { axis: 0 });
+  let dx = g.sub(g.gemm(dSoftmax, head, 0, 0), g.mul(targetRows, rowWeight));
+  g.output(HEAD_ROWS_GRAD, g.op('Neg', [g.mul(hf, rowWeight)]), 'float', ['N', C]);
 
   const layerNormBackward = (s: LayerNormSaved, dy: string, gammaName: string, betaName: string): string => {
     const xhat = g.mul(g.sub(s.x, s.mean), s.inv);
@@ -188,23 +228,19 @@ export function buildGpt2TrainGraph(shape: Gpt2Shape, options: TrainGraphOptions
     dx = g.add(dx, layerNormBackward(s.ln1, dH1, `${p}ln_1.weight`, `${p}ln_1.bias`));
   }
 
-  // Embeddings: positions sum over the batch and pad to the context length; tokens scatter-add by id (on top of
-  // the head's gradient when the head is tied).
+  // Embeddings: positions sum over the batch and pad to the context length; token rows are scattered into the
+  // token-embedding gradient on the host (completeEmbeddingGradients), a few MB instead of a [V, C] scatter here.
   const dx3 = g.op('Reshape', [dx, btC]);
   const dPos = g.reduceSum(dx3, [0]);
   const padRows = g.sub(g.int64([P]), t1);
   const pads = g.op('Concat', [g.int64([0, 0]), padRows, g.int64([0])], { axis: 0 });
   setGrad('wpe.weight', g.op('Pad', [dPos, pads]));
-  const flatIds = g.op('Unsqueeze', [g.reshape(ids, [-1]), g.int64([1])]);
-  if (shape.tiedHead) {
-    setGrad('wte.weight', g.op('ScatterND', [dHead, flatIds, dx], { reduction: 'add' }));
-  } else {
-    const zeros = g.op('ConstantOfShape', [g.int64([V, C])], { value: { tensor: { type: 'float', dims: [1], data: new Uint8Array(4) } } });
-    setGrad('wte.weight', g.op('ScatterND', [zeros, flatIds, dx], { reduction: 'add' }));
-    setGrad('lm_head.weight', dHead);
-  }
+  g.output(TOKEN_ROWS_GRAD, dx, 'float', ['N', C]);
+  if (shape.tiedHead) setGrad('wte.weight', dHead);
+  else setGrad('lm_head.weight', dHead);
   for (const spec of specs) {
     const grad = grads.get(spec.name);
+    if (!grad && spec.name === 'wte.weight') continue; // untied: all of it comes from the host scatter
     if (!grad) throw new Error(`internal: no gradient built for ${spec.name}`);
     g.output(gradientName(spec.name), grad, 'float', spec.shape);
   }

@@ -3,7 +3,7 @@
 import * as ort from 'onnxruntime-node';
 import { JudgekitError } from '@judgekit/core';
 import { adamWScalars, adamWStepInPlace, buildAdamWGraph, checkAdamWConfig, type AdamWConfig } from './adamw.js';
-import { buildGpt2TrainGraph, gradientName } from './gpt2-train-graph.js';
+import { buildGpt2TrainGraph, completeEmbeddingGradients, gradientName, graphHasGradient, HEAD_ROWS_GRAD, TOKEN_ROWS_GRAD } from './gpt2-train-graph.js';
 import { checkParameters, elementCount, parameterSpecs, type Gpt2Parameters, type Gpt2Shape, type ParameterSpec } from './gpt2-parameters.js';
 
 export const TRAINING_DEVICES = Object.freeze({ auto: 'auto', cpu: 'cpu', cuda: 'cuda', webgpu: 'webgpu' } as const);
@@ -207,9 +207,12 @@ export class Gpt2Trainer {
       for (const spec of this.specs) this.#microGrads.set(spec.name, new Float32Array(elementCount(spec.shape)));
     }
     const target = first ? this.#grads : this.#microGrads;
-    const fetches: Record<string, ort.Tensor | null> = { loss: null, count: null };
-    for (const spec of this.specs) fetches[gradientName(spec.name)] = new ort.Tensor('float32', target.get(spec.name) as Float32Array, spec.shape);
+    const fetches: Record<string, ort.Tensor | null> = { loss: null, count: null, [TOKEN_ROWS_GRAD]: null, [HEAD_ROWS_GRAD]: null };
+    for (const spec of this.specs) {
+      if (graphHasGradient(this.shape, spec.name)) fetches[gradientName(spec.name)] = new ort.Tensor('float32', target.get(spec.name) as Float32Array, spec.shape);
+    }
     const out = await this.trainSession.run(this.#feeds(batch), fetches);
+    completeEmbeddingGradients(this.shape, target, batch.inputs, batch.targets, out[TOKEN_ROWS_GRAD]?.data as Float32Array, out[HEAD_ROWS_GRAD]?.data as Float32Array);
     if (!first) {
       for (const spec of this.specs) {
         const sum = this.#grads.get(spec.name) as Float32Array;

@@ -26,6 +26,9 @@ export const command: CliCommand = {
     const outArg = stringOption(args, 'out');
     if (!checkpointArg || extra.length > 0 || !outArg) throw new JudgekitError('usage', `expected <checkpoint> and --out. Usage: ${command.usage}`);
     const checkpoint = resolve(io.cwd, checkpointArg);
+    if (checkpoint.toLowerCase().endsWith('.onnx')) {
+      throw new JudgekitError('usage', `${checkpointArg} is already ONNX; \`judgekit loss\` and \`judgekit generate\` take it as it is. Convert from the .safetensors checkpoint.`);
+    }
     const out = resolve(io.cwd, outArg);
     const kind = stringOption(args, 'kind') ?? 'decoder';
     if (!(KINDS as readonly string[]).includes(kind)) throw new JudgekitError('usage', `--kind must be one of ${KINDS.join(', ')}, got "${kind}".`);

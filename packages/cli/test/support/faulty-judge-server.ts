@@ -9,6 +9,7 @@ export type Fault =
   | { kind: 'ok'; text: string; delayMs?: number }
   | { kind: 'reset' }
   | { kind: 'stall' }
+  | { kind: 'stall-body' }
   | { kind: 'garbage'; body?: string }
   | { kind: 'truncated' }
   | { kind: 'status'; status: number; retryAfter?: string; body?: string; contentType?: string }
@@ -75,6 +76,14 @@ export async function startFaultyJudgeServer(script: (request: FaultyRequest) =>
         stalled.add(res);
         res.on('close', () => stalled.delete(res));
         return;
+      case 'stall-body': {
+        // Headers and the start of a body, then nothing: only a client-side timeout ends this.
+        stalled.add(res);
+        res.on('close', () => stalled.delete(res));
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.write('{"id": "chatcmpl-stalled", "choices": [');
+        return;
+      }
       case 'garbage':
         res.writeHead(200, { 'content-type': 'application/json' }).end(fault.body ?? '{"choices": [{"message": nope ]]\u0000\u00ff');
         return;

@@ -5,7 +5,7 @@
 // by the compose-a-pipeline guide script, and the installed `judgekit` binary judges that pipeline's answers.
 // Needs the built dist/ folders (`npm test` builds first) and npm; about 30-60 s, most of it `npm install`.
 import { execFile } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -32,8 +32,26 @@ interface Manifest {
 }
 
 const manifests = Object.fromEntries(PACKAGES.map((dir) => [dir, JSON.parse(readFileSync(join(REPO_ROOT, 'packages', dir, 'package.json'), 'utf8')) as Manifest]));
+/** Newest modification time of the non-test sources under a folder. */
+function newestSource(dir: string): number {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) newest = Math.max(newest, newestSource(path));
+    else if (/\.ts$/.test(entry.name) && !/\.spec\.ts$/.test(entry.name)) newest = Math.max(newest, statSync(path).mtimeMs);
+  }
+  return newest;
+}
+
+// `npm test` builds first (pretest); run alone, this test needs a build at least as new as the sources.
 const missingDist = PACKAGES.filter((dir) => !existsSync(join(REPO_ROOT, 'packages', dir, 'dist', 'index.js')));
-const skipReason = missingDist.length > 0 ? ` (skipped: no dist/ in ${missingDist.join(', ')}; run \`npm run build\` first)` : '';
+const staleDist = PACKAGES.filter(
+  (dir) => !missingDist.includes(dir) && statSync(join(REPO_ROOT, 'packages', dir, 'dist', 'index.js')).mtimeMs < newestSource(join(REPO_ROOT, 'packages', dir, 'src')),
+);
+const skipReason =
+  missingDist.length > 0 || staleDist.length > 0
+    ? ` (skipped: dist/ ${[...missingDist.map((dir) => `missing in ${dir}`), ...staleDist.map((dir) => `older than src/ in ${dir}`)].join(', ')}; run \`npm run build\` first)`
+    : '';
 
 describe('package manifests', () => {
   it.each(PACKAGES)('%s has exports with types, files, engines, a licence and ESM type', (dir) => {
@@ -81,7 +99,7 @@ describe('versioning with changesets', () => {
   });
 });
 
-describe.skipIf(missingDist.length > 0)(`npm pack tarballs in a fresh project${skipReason}`, () => {
+describe.skipIf(skipReason !== '')(`npm pack tarballs in a fresh project${skipReason}`, () => {
   let work: string;
   let project: string;
   const tarballs = new Map<string, { file: string; files: string[] }>();

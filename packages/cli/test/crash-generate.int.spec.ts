@@ -73,7 +73,7 @@ describe('judgekit generate survives kill -9', () => {
     // Exactly the answers missing from the log are generated; every logged one is kept.
     expect(final.stdout).toMatch(new RegExp(`${RECORDS} answers \\(${RECORDS - seen} generated .*, ${seen} resumed`));
     expect(JSON.parse(await readFile(join(out, 'tiny-ift-test-results.json'), 'utf8'))).toEqual(baseline);
-  });
+  }, 180_000);
 
   it('a damaged log line is not trusted: that answer is generated again', async () => {
     const out = join(root, 'crashed');
@@ -88,5 +88,5 @@ describe('judgekit generate survives kill -9', () => {
     const answers = JSON.parse(await readFile(join(out, 'tiny-ift-test-results.json'), 'utf8')) as Array<{ model_response: string }>;
     expect(answers.some((answer) => answer.model_response.includes('FORGED'))).toBe(false);
     expect(answers).toEqual(baseline);
-  });
+  }, 120_000);
 });

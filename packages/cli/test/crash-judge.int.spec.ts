@@ -87,7 +87,7 @@ describe('judgekit judge survives kill -9', () => {
     expect(entries.size).toBe(ITEMS);
     baseline = scoresByKey(entries);
     baselineResults = JSON.parse(await readFile(join(root, 'baseline-run', 'results.json'), 'utf8'));
-  });
+  }, 120_000);
 
   it(`killed ${KILLS} times at random points, reruns finish with nothing finished recomputed or re-billed`, async () => {
     const random = seeded(20261128);
@@ -137,7 +137,7 @@ describe('judgekit judge survives kill -9', () => {
     const before = server.requests.length;
     expect((await runJudgekit(judgeArgs(crashOut()), env(crashCache()))).code).toBe(0);
     expect(server.requests.length).toBe(before);
-  });
+  }, 240_000);
 
   it('a damaged log line is reported and redone from the cache; a damaged cache entry is not trusted and re-asked', async () => {
     const logPath = join(crashOut(), 'judgments.jsonl');
@@ -170,5 +170,5 @@ describe('judgekit judge survives kill -9', () => {
     expect(scoresByKey(entries)).toEqual(baseline);
     expect(JSON.parse(await readFile(join(crashOut(), 'results.json'), 'utf8'))).toEqual(baselineResults);
     expect(itemA).not.toBe(itemB);
-  });
+  }, 120_000);
 });

@@ -4,14 +4,14 @@
 // reason; the summary counts them.
 import 'reflect-metadata';
 import { decodeLog, type JudgmentRecord, type RunResults } from '@judgekit/core';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../src/main.js';
 import { startFaultyJudgeServer, type Fault, type FaultyJudgeServer } from './support/faulty-judge-server.js';
-import { fixtureBatchedReply, itemOfPrompt, writeFixtureAnswers } from './support/judge-fixture.js';
+import { FIXTURE_MODELS, fixtureBatchedReply, fixtureScore, itemOfPrompt, writeFixtureAnswers } from './support/judge-fixture.js';
 
 const ITEMS = 18;
 const STORM = 4;
@@ -117,5 +117,53 @@ describe('judgekit judge against a faulty judge server', () => {
     }
     expect(stdout.text()).toMatch(new RegExp(`${lastingItems.length} failed\\)`));
     expect(stdout.text()).toMatch(/\d+ retries/);
+  }, 90_000);
+});
+
+describe('judgekit judge --mode single against a judge that answers with garbage text', () => {
+  it('re-asks after an unusable reply, and records the ones that stay unusable per answer with the reply quoted', async () => {
+    const asked = new Map<string, number>();
+    const garbage = await startFaultyJudgeServer((request) => {
+      const item = itemOfPrompt(request.prompt);
+      const attempt = asked.get(request.prompt) ?? 0;
+      asked.set(request.prompt, attempt + 1);
+      const worth = /worth (\d+)/.exec(request.prompt)?.[1] ?? '0';
+      // Item kinds by i % 3: always prose; prose once then a number; a plain number.
+      if (item % 3 === 0) return { kind: 'ok', text: `I would rate this response ${worth} out of 100.` };
+      if (item % 3 === 1 && attempt === 0) return { kind: 'ok', text: `{"score": ${worth}}` };
+      return { kind: 'ok', text: worth };
+    });
+    try {
+      const stdout = capture();
+      const stderr = capture();
+      const out = join(root, 'single-run');
+      const singleDir = join(root, 'single');
+      await mkdir(singleDir);
+      const singleFiles = await writeFixtureAnswers(singleDir, 6);
+      const code = await main(['judge', '--mode', 'single', '--judge', 'openai:prose', '--out', out, '--retries', '2', ...singleFiles], {
+        stdout: stdout.stream,
+        stderr: stderr.stream,
+        env: { OPENAI_API_KEY: 'sk-faults-test', OPENAI_BASE_URL: garbage.baseURL, JUDGEKIT_CACHE_DIR: join(root, 'single-cache') },
+        cwd: root,
+      });
+      expect(stderr.text()).not.toMatch(/unexpected error/);
+      expect(code).toBe(0);
+      const log = decodeLog<JudgmentRecord>(await readFile(join(out, 'judgments.jsonl'), 'utf8'));
+      expect(log.entries.size).toBe(6);
+      for (const record of log.entries.values()) {
+        for (const score of record.scores) {
+          if (record.index % 3 === 0) {
+            expect(score.score).toBeNull();
+            expect(score.failure).toMatch(/reply is not an integer: "I would rate this response \d+ out of 100\." \(after 3 attempts\)/);
+          } else expect(score.score).toBe(fixtureScore(FIXTURE_MODELS.indexOf(score.model as (typeof FIXTURE_MODELS)[number]), record.index));
+        }
+      }
+      // Prose items were asked 1 + 2 times per answer; the re-asked ones twice; the rest once.
+      expect([...asked.values()].sort()).toEqual([...Array(6).fill(1), ...Array(6).fill(2), ...Array(6).fill(3)].sort());
+      const results = JSON.parse(await readFile(join(out, 'results.json'), 'utf8')) as RunResults;
+      for (const model of results.models) expect([model.scored, model.failed]).toEqual([4, 2]);
+    } finally {
+      await garbage.close();
+    }
   }, 90_000);
 });

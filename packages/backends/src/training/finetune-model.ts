@@ -222,7 +222,7 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
         await writeJsonAtomic(paths.config, configJson);
         history.push(report);
         const meta: ResumeMetadata = { version: 1, fingerprint, epoch: report.epoch, step: live.step, finished, epochs: [...history] };
-        await writeResumeState(paths.resume, live.parameters, live.optimizerState(), checkpoint.shape, meta);
+        await writeResumeState(paths.resume, live.parameters, live.optimizerState({ copy: false }), checkpoint.shape, meta);
       },
       onEpochRejected: async (report) => {
         log(formatEpochReport(report));

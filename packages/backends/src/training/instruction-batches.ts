@@ -83,8 +83,3 @@ export function evaluationBatches(count: number, batchSize: number): number[][] 
   for (let start = 0; start < count; start += batchSize) batches.push(Array.from({ length: Math.min(batchSize, count - start) }, (_, i) => start + i));
   return batches;
 }
-
-/** Tokens of the book's batches over one epoch (non-padding positions), for throughput and time estimates. */
-export function batchTokenCount(batch: TokenBatch): number {
-  return batch.batch * batch.seq;
-}

@@ -59,11 +59,28 @@ async function readConfigFile(path: string): Promise<FinetuneConfigFile> {
  * process is the real CLI (its own stdout), so tests and embedders run in-process. Returns the child's exit code,
  * or undefined to carry on here.
  */
+const WATCH_PARENT = 'JUDGEKIT_FINETUNE_WATCH_PARENT';
+
+/**
+ * In the re-run child: when the parent goes away (its IPC channel closes, which also happens on SIGKILL), stop at
+ * once, as the parent did, rather than train on as an orphan. Every file is written atomically, so a rerun
+ * resumes from the last completed epoch either way.
+ */
+function stopWithParent(): void {
+  if (!process.env[WATCH_PARENT] || !process.send) return;
+  process.channel?.unref();
+  process.once('disconnect', () => process.kill(process.pid, 'SIGKILL'));
+}
+
 async function rerunWithHugePages(io: CliIo): Promise<number | undefined> {
   const env = process.env;
   if (process.platform !== 'linux' || io.stdout !== process.stdout || /hugetlb/.test(env.GLIBC_TUNABLES ?? '') || env.JUDGEKIT_NO_HUGEPAGES) return undefined;
   const tunables = [env.GLIBC_TUNABLES, 'glibc.malloc.hugetlb=1'].filter(Boolean).join(':');
-  const child = spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], { stdio: 'inherit', env: { ...env, GLIBC_TUNABLES: tunables } });
+  // An IPC channel lets the child notice when this process dies, even by SIGKILL, and stop too (see below).
+  const child = spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
+    stdio: ['inherit', 'inherit', 'inherit', 'ipc'],
+    env: { ...env, GLIBC_TUNABLES: tunables, [WATCH_PARENT]: '1' },
+  });
   // The terminal's Ctrl-C reaches the child too; wait for it to stop rather than leave it running.
   const forward = (signal: NodeJS.Signals) => () => child.kill(signal);
   const onInt = forward('SIGINT');
@@ -124,6 +141,7 @@ export const command: CliCommand = {
     if (!checkpointArg || extra.length > 0 || !datasetArg || !outArg) {
       throw new JudgekitError('usage', `expected <checkpoint>, --dataset and --out. Usage: ${command.usage}`);
     }
+    stopWithParent();
     const rerun = await rerunWithHugePages(io);
     if (rerun !== undefined) return rerun;
     const at = (path: string): string => resolve(io.cwd, path);

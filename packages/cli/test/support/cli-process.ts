@@ -64,9 +64,9 @@ export async function runJudgekit(args: readonly string[], env: Record<string, s
 }
 
 /** Resolve when `condition()` holds (polled), or reject after `timeoutMs`. */
-export async function waitFor(condition: () => boolean, timeoutMs = 60_000, pollMs = 5): Promise<void> {
+export async function waitFor(condition: () => boolean | Promise<boolean>, timeoutMs = 60_000, pollMs = 5): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
+  while (!(await condition())) {
     if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
     await new Promise((resolveWait) => setTimeout(resolveWait, pollMs));
   }

@@ -36,3 +36,4 @@ export * from './analysis/length-bias.js';
 export * from './analysis/loss-correlation.js';
 export * from './analysis/category-tagger.js';
 export * from './analysis/run-analysis.js';
+export * from './util/json-syntax-error.js';

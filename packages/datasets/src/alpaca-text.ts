@@ -1,6 +1,6 @@
 // Alpaca records from the text of a file: a JSON array, or JSONL (one record per line). The format is taken
 // from the option, else the content, else the file extension, so a `.txt` download or a misnamed file still loads.
-import { JudgekitError, validateAlpacaRecord, validateAlpacaRecords, type AlpacaRecord } from '@judgekit/core';
+import { findJsonSyntaxError, JudgekitError, validateAlpacaRecord, validateAlpacaRecords, type AlpacaRecord } from '@judgekit/core';
 
 export type AlpacaTextFormat = 'json' | 'jsonl';
 
@@ -50,8 +50,10 @@ export function parseAlpacaJson(text: string, file: string): AlpacaRecord[] {
   try {
     value = JSON.parse(stripBom(text));
   } catch (error) {
-    throw new JudgekitError('dataset', `${file}: not valid JSON (${(error as Error).message}). Expected a JSON array of Alpaca records or JSONL.`, {
+    const where = findJsonSyntaxError(stripBom(text));
+    throw new JudgekitError('dataset', `${file}${where ? `:${where.line}:${where.column}` : ''}: not valid JSON (${(error as Error).message}). Expected a JSON array of Alpaca records or JSONL.`, {
       file,
+      ...(where ? { location: `line ${where.line}, column ${where.column}` } : {}),
       cause: error,
     });
   }

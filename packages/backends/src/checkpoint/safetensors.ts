@@ -57,6 +57,9 @@ export function parseSafetensorsHeader(bytes: Uint8Array, fileSize: number, file
       metadata = (raw ?? {}) as Record<string, string>;
       continue;
     }
+    if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+      throw new JudgekitError('model', `${file}: tensor "${name}" has a header entry ${JSON.stringify(raw)}; expected an object with dtype, shape and data_offsets.`, { file, location: name });
+    }
     const info = raw as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
     const dtype = info.dtype as SafetensorsDtype;
     if (typeof info.dtype !== 'string' || !(dtype in DTYPE_BYTES)) {

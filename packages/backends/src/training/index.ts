@@ -8,6 +8,6 @@ export * from './instruction-batches.js';
 export * from './instruction-finetune.js';
 export * from './training-checkpoint.js';
 export * from './finetune-model.js';
-export { readSafetensors, writeSafetensors, decodeSafetensors, encodeSafetensors, type NamedTensor, type SafetensorsContents } from './safetensors-file.js';
-export { encodeOnnxModel, type OnnxGraph, type OnnxNode } from './onnx-model-writer.js';
+export { readSafetensors as readTrainingSafetensors, writeSafetensors as writeTrainingSafetensors, type NamedTensor, type SafetensorsContents } from './safetensors-file.js';
+export { encodeOnnxModel as encodeTrainingOnnxModel, type OnnxGraph as TrainingOnnxGraph } from './onnx-model-writer.js';
 export { GraphBuilder as TrainingGraphBuilder, TRAINING_OPSET } from './graph-builder.js';

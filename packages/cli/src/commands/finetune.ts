@@ -60,6 +60,7 @@ async function readConfigFile(path: string): Promise<FinetuneConfigFile> {
  * or undefined to carry on here.
  */
 const WATCH_PARENT = 'JUDGEKIT_FINETUNE_WATCH_PARENT';
+const DEVICES = ['auto', 'cpu', 'cuda', 'webgpu'] as const;
 
 /**
  * In the re-run child: when the parent goes away (its IPC channel closes, which also happens on SIGKILL), stop at
@@ -151,11 +152,12 @@ export const command: CliCommand = {
     if (stringOption(args, 'epochs') !== undefined && stringOption(args, 'max-epochs') !== undefined) {
       throw new JudgekitError('usage', 'Give either --epochs (fixed) or --max-epochs (early stopping), not both.');
     }
-    const { TRAINING_DEVICES, finetune } = await import('@judgekit/backends/training');
     const device = stringOption(args, 'device') ?? 'cpu';
-    if (!(device in TRAINING_DEVICES)) {
-      throw new JudgekitError('usage', `Unsupported device "${device}". Should be one of: ${Object.keys(TRAINING_DEVICES).join(', ')}.`);
+    if (!(DEVICES as readonly string[]).includes(device)) {
+      throw new JudgekitError('usage', `Unsupported device "${device}". Should be one of: ${DEVICES.join(', ')}.`);
     }
+    // The main entry's `finetune` loads the training code (and ONNX Runtime) on first call.
+    const { finetune } = await import('@judgekit/backends');
     const template = stringOption(args, 'template') ?? 'book';
     const { loadAlpacaDataset, isUrl } = await import('@judgekit/datasets');
     const dataset = await loadAlpacaDataset({ location: isUrl(datasetArg) ? datasetArg : at(datasetArg) });
@@ -173,7 +175,7 @@ export const command: CliCommand = {
       outDir: at(outArg),
       ...(name ? { name } : {}),
       template,
-      device: device as keyof typeof TRAINING_DEVICES,
+      device: device as (typeof DEVICES)[number],
       ...(threads ? { threads } : {}),
       ...(limit ? { limit } : {}),
       resume: !args.values.fresh,

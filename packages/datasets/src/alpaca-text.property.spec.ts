@@ -46,7 +46,7 @@ describe('parseAlpacaText on any text', () => {
           expect(problem.file).toBe(file);
           expect(problem.message).toContain(file);
           // Record-level failures name the record (JSON) or line (JSONL), and the field when there is one.
-          if (problem.location !== undefined) expect(problem.location).toMatch(/^(top level|record \d+|line \d+)(, field (instruction|input|output))?$/);
+          if (problem.location !== undefined) expect(problem.location).toMatch(/^(top level|record \d+|line \d+)(, column \d+|, field (instruction|input|output))?$/);
           // A failure without a location is a whole-file JSON syntax error (see the todo below).
           else expect(problem.message).toMatch(/not valid JSON/);
           return;

@@ -67,7 +67,7 @@ describe('parseAlpacaText', () => {
 
   it('names the record of a bad JSON array entry and reports broken JSON', () => {
     expect(() => parseAlpacaText(JSON.stringify([a, { ...b, output: 3 }]), 'd.json')).toThrowError(/d\.json: record 1 has `output` of type a number/);
-    expect(() => parseAlpacaText('[{"instruction": ', 'd.json')).toThrowError(/d\.json: not valid JSON/);
+    expect(() => parseAlpacaText('[{"instruction": ', 'd.json')).toThrowError(/d\.json:1:18: not valid JSON/);
     expect(() => parseAlpacaText('{\n  "data": []\n}', 'd.json')).toThrowError(/expected a JSON array .* found an object/);
   });
 });

@@ -77,10 +77,12 @@ describe('package manifests', () => {
     }
   });
 
-  const withoutReadme = PACKAGES.filter((dir) => !existsSync(join(REPO_ROOT, 'packages', dir, 'README.md')));
-  const withoutLicenceFile = PACKAGES.filter((dir) => !existsSync(join(REPO_ROOT, 'packages', dir, 'LICENSE')));
-  if (withoutReadme.length > 0) it.todo(`a README.md in ${withoutReadme.join(', ')} (listed in "files" but missing, so npm pack leaves it out)`);
-  if (withoutLicenceFile.length > 0) it.todo(`a LICENSE file (Apache-2.0 text) in ${withoutLicenceFile.join(', ')}`);
+  it.each(PACKAGES)('%s has a README and the licence text, and publishes both', (dir) => {
+    const manifest = manifests[dir] as Manifest;
+    expect(existsSync(join(REPO_ROOT, 'packages', dir, 'README.md'))).toBe(true);
+    expect(readFileSync(join(REPO_ROOT, 'packages', dir, 'LICENSE'), 'utf8')).toMatch(/Apache License\s+Version 2\.0/);
+    expect(manifest.files).toEqual(expect.arrayContaining(['README.md', 'LICENSE']));
+  });
 });
 
 describe('versioning with changesets', () => {
@@ -152,7 +154,7 @@ describe.skipIf(skipReason !== '')(`npm pack tarballs in a fresh project${skipRe
         else targets.push(target.types, target.import);
         expect(subpath === './package.json' || typeof target === 'object').toBe(true);
       }
-      for (const target of targets) if (target) expect(packed.files, `${manifest.name}: ${target}`).toContain(target.replace(/^\.\//, ''));
+      for (const target of [...targets, 'README.md', 'LICENSE']) if (target) expect(packed.files, `${manifest.name}: ${target}`).toContain(target.replace(/^\.\//, ''));
       // Nothing but built output and metadata: no sources, tests or configs.
       expect(packed.files.filter((file) => /^(src|test)\/|\.spec\.|tsconfig|vitest|tsup/.test(file)), manifest.name).toEqual([]);
     }

@@ -45,10 +45,15 @@ describe('parseAlpacaText on any text', () => {
           const problem = error as JudgekitError;
           expect(problem.file).toBe(file);
           expect(problem.message).toContain(file);
-          // Record-level failures name the record (JSON) or line (JSONL), and the field when there is one.
-          if (problem.location !== undefined) expect(problem.location).toMatch(/^(top level|record \d+|line \d+)(, column \d+|, field (instruction|input|output))?$/);
-          // A failure without a location is a whole-file JSON syntax error (see the todo below).
-          else expect(problem.message).toMatch(/not valid JSON/);
+          // Every failure names its place: the record (JSON) or line (JSONL) and the field, or for a JSON syntax
+          // error the line and column, which lie inside the text.
+          expect(problem.location).toMatch(/^(top level|record \d+|line \d+)(, column \d+|, field (instruction|input|output))?$/);
+          const at = /^line (\d+), column (\d+)$/.exec(problem.location ?? '');
+          if (at) {
+            const lines = (text.charCodeAt(0) === 0xfeff ? text.slice(1) : text).split('\n');
+            expect(Number(at[1])).toBeLessThanOrEqual(lines.length);
+            expect(Number(at[2])).toBeLessThanOrEqual((lines[Number(at[1]) - 1] as string).length + 1);
+          }
           return;
         }
         for (const record of records) {
@@ -88,6 +93,4 @@ describe('parseAlpacaText on any text', () => {
       RUNS,
     );
   });
-
-  it.todo('a whole-file JSON syntax error names the line and column (parseAlpacaJson sets no `location` today)');
 });

@@ -181,7 +181,7 @@ class FinetuneStage implements Stage {
           ...(config.maxLength !== undefined ? { maxLength: config.maxLength } : {}),
           ...(config.epochs !== undefined ? { stopping: { kind: 'fixed' as const, epochs: config.epochs } } : { stopping: { kind: 'early' as const, maxEpochs: config.maxEpochs ?? 100 } }),
           ...(config.learningRate !== undefined || config.weightDecay !== undefined
-            ? { optimizer: { ...(config.learningRate !== undefined ? { learningRate: config.learningRate } : {}), ...(config.weightDecay !== undefined ? { weightDecay: config.weightDecay } : {}) } as never }
+            ? { optimizer: { ...(config.learningRate !== undefined ? { lr: config.learningRate } : {}), ...(config.weightDecay !== undefined ? { weightDecay: config.weightDecay } : {}) } as never }
             : {}),
         },
         ...(typeof this.env.loaded.config.dataset?.template === 'string' || typeof this.env.loaded.config.dataset?.template === 'object' ? { template: this.env.loaded.config.dataset.template as never } : {}),

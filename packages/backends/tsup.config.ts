@@ -8,5 +8,6 @@ export default defineConfig(
     'testing/index': 'src/testing/index.ts',
     'generation/index': 'src/generation/index.ts',
     'tokenizer/index': 'src/tokenizer/index.ts',
+    'training/index': 'src/training/index.ts',
   }),
 );

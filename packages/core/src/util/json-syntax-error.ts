@@ -49,8 +49,10 @@ export function findJsonSyntaxError(text: string): JsonErrorPosition | undefined
     }
     fail();
   };
+  const numberPattern = /-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/y;
   const number = (): void => {
-    const match = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/.exec(text.slice(i, i + 400));
+    numberPattern.lastIndex = i;
+    const match = numberPattern.exec(text);
     if (!match || match[0] === '' || match[0] === '-') fail();
     i += (match as RegExpExecArray)[0].length;
   };

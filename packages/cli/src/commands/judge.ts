@@ -106,6 +106,7 @@ export const command: CliCommand = {
     'empty-as-zero': { type: 'boolean', description: 'Single judge: score an empty answer 0 without a call' },
     'reseed-per-repeat': { type: 'boolean', description: 'Batched: a different balanced order for each repeat' },
     'cache-dir': { type: 'string', value: '<dir>', description: 'Judge-call cache (default JUDGEKIT_CACHE_DIR, else ~/.cache/judgekit)' },
+    plugin: { type: 'string', multiple: true, value: '<module>', description: 'Load a judge or provider plugin (npm package or path exporting a ContainerModule); repeatable' },
     prices: { type: 'string', value: '<file>', description: 'JSON price table {"provider:model": {"input": usdPer1M, "output": usdPer1M}} added to the built-in one' },
   },
 
@@ -116,7 +117,8 @@ export const command: CliCommand = {
     if (!outOption) throw new JudgekitError('usage', '--out <dir> is required: the run directory to write.');
     if (args.positionals.length === 0) throw new JudgekitError('usage', 'Give one or more answer files ({name}-ift-test-results.json) after the options.');
 
-    const { container } = await assembleContainer({ modules: [judgesModule] });
+    const plugins = (args.values.plugin as string[] | undefined) ?? [];
+    const { container } = await assembleContainer({ modules: [judgesModule], plugins, baseDir: io.cwd });
     const judgeFactories = getContributions<JudgeFactory>(container, JudgeFactory);
     const judgeFactory = judgeFactories.find((factory) => factory.mode === mode);
     if (!judgeFactory) throw new JudgekitError('usage', `Unsupported --mode "${mode}". Should be one of: ${judgeFactories.map((f) => f.mode).join(', ')}.`);

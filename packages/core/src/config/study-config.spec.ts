@@ -22,7 +22,8 @@ describe('study config', () => {
 
   it.each([
     [{ models: [{ name: 'a', chekpoint: 'x' }] }, /\/models\/0: unknown field "chekpoint"/],
-    [{ judges: [{ mode: 'pairwise' }] }, /\/judges\/0\/mode: must be one of "single", "batched", "reference"/],
+    [{ judges: [{ mode: '' }] }, /\/judges\/0\/mode: must NOT have fewer than 1 characters/],
+    [{ judges: [{ mode: 'batched', aggregate: 'mean' }] }, /\/judges\/0\/aggregate: must be one of "drop-failed", "failed-as-zero"/],
     [{ judges: [{ mode: 'single', judge: 'gpt-4o' }] }, /\/judges\/0\/judge: must match pattern/],
     [{ dataset: { location: 'x', sha256: 'abc' } }, /\/dataset\/sha256/],
     [{ loss: { contextLength: 10 } }, /\/loss: must have required property 'data'/],

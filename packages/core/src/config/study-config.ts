@@ -9,7 +9,8 @@ import { JudgekitError } from '../errors.js';
 
 export interface JudgeConfig {
   name?: string;
-  mode: 'single' | 'batched' | 'reference';
+  /** `single`, `batched`, `reference`, or a mode a judge plugin adds. */
+  mode: 'single' | 'batched' | 'reference' | (string & {});
   judge?: string;
   api?: 'chat' | 'responses';
   temperature?: number;

@@ -1,53 +1,61 @@
-// `npm run demo`: the embedded default, offline. Writes answer files for a few fictional models on the project's
-// own tiny instruction set, then runs the study pipeline (`judgekit run`) on them with the offline reference
-// judge: results table, annotated files and the report. With OPENAI_API_KEY set, a batched LLM judge joins in.
+// `npm run demo`: the whole study on an embedded default, offline, in a few minutes on two cores. Three tiny
+// GPT-2 models (real GPT-2 vocabulary) are pre-trained from seeded random weights on the project's own corpus
+// (different sizes and step counts), then `judgekit run` measures their test loss on held-out text, fine-tunes
+// each on the project's tiny instruction set (arithmetic, copying and rewriting words, fact lookup), generates
+// answers for the test split, judges them with the offline reference judge, and writes the table and the report.
+// With OPENAI_API_KEY set, a batched LLM judge joins in.
 import 'reflect-metadata';
-import { splitDataset, writeJsonAtomic, type AnswerRecord } from '@judgekit/core';
-import { tinyTaskItems, type TinyTaskCategory } from '@judgekit/datasets';
-import { main } from 'judgekit';
-import { mkdir } from 'node:fs/promises';
+import { writeJsonAtomic } from '@judgekit/core';
+import { tinyCorpus, tinyTasks } from '@judgekit/datasets';
+import { main, rerunWithHugePages, stopWithParent } from 'judgekit';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { CONTEXT_LENGTH, pretrainDemoModel, type DemoModelSpec } from './demo-models.ts';
 
-const runRoot = resolve(process.env.JUDGEKIT_DEMO_DIR ?? 'runs/demo');
+// Training with the full vocabulary is several times faster with huge pages, which glibc only takes at start-up.
+stopWithParent();
+const rerun = await rerunWithHugePages({ stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd() });
+if (rerun !== undefined) process.exit(rerun);
 
-/** How each fictional model answers one item: skills per task family, from the reference answer. */
-type Answerer = (output: string, category: TinyTaskCategory, index: number) => string;
+const root = resolve(process.env.JUDGEKIT_DEMO_DIR ?? 'runs/demo');
+const quick = process.env.JUDGEKIT_EXAMPLE_QUICK === '1';
+const log = (line: string): void => console.error(`judgekit demo: ${line}`);
 
-const offByOne = (text: string): string => text.replace(/= (\d+)\./, (_, n: string) => `= ${Number(n) + 1}.`);
-const wrongCapital = (text: string): string => text.replace(/is ([A-Z][a-z]+)\.$/, 'is Paris.');
+const MODELS: DemoModelSpec[] = [
+  { name: 'wide-long', embDim: 64, nLayers: 2, nHeads: 4, steps: quick ? 40 : 250 },
+  { name: 'wide-short', embDim: 64, nLayers: 2, nHeads: 4, steps: quick ? 8 : 40 },
+  { name: 'narrow-long', embDim: 32, nLayers: 1, nHeads: 2, steps: quick ? 40 : 250 },
+];
 
-const MODELS: Record<string, Answerer> = {
-  // Knows every fact and does every rewrite; slips on one sum in five.
-  scholar: (output, category, index) => (category === 'arithmetic' && index % 5 === 0 ? offByOne(output) : output),
-  // Good at rewriting words, weak at recall and arithmetic.
-  copyist: (output, category, index) =>
-    category === 'fact' ? wrongCapital(output) : category === 'arithmetic' && index % 2 === 0 ? offByOne(output) : output,
-  // Answers in the right shape, rarely with the right content.
-  guesser: (output, category) =>
-    category === 'copy' ? output : category === 'arithmetic' ? offByOne(output) : category === 'fact' ? wrongCapital(output) : 'I am not sure.',
-  // Repeats the question back.
-  parrot: () => 'Below is an instruction that describes a task.',
-};
+// The project's own data: a corpus for pre-training and held-out test loss, and an instruction set.
+const dataDir = join(root, 'data');
+await mkdir(dataDir, { recursive: true });
+const documents = tinyCorpus({ count: 400, seed: 3 });
+const heldOut = documents.slice(360);
+await writeFile(join(dataDir, 'heldout.jsonl'), heldOut.map((text) => JSON.stringify({ text })).join('\n') + '\n');
+await writeJsonAtomic(join(dataDir, 'tiny-tasks.json'), tinyTasks({ count: quick ? 120 : 500, seed: 7 }));
 
-async function writeAnswerFiles(dir: string): Promise<Array<{ name: string; answers: string }>> {
-  const items = tinyTaskItems({ count: 300, seed: 7 });
-  const split = splitDataset(items);
-  await mkdir(dir, { recursive: true });
-  const files: Array<{ name: string; answers: string }> = [];
-  for (const [name, answer] of Object.entries(MODELS)) {
-    const records: AnswerRecord[] = split.test.map(({ record, category }, index) => ({ ...record, model_response: answer(record.output, category, index) }));
-    const file = join(dir, `${name}-ift-test-results.json`);
-    await writeJsonAtomic(file, records);
-    files.push({ name, answers: file });
-  }
-  return files;
+const models = [];
+for (const spec of MODELS) {
+  const { checkpoint } = await pretrainDemoModel(spec, documents.slice(0, 360), join(root, 'models'), log);
+  models.push({ name: spec.name, checkpoint });
 }
 
-const answers = await writeAnswerFiles(join(runRoot, 'fictional-answers'));
 const judges: Array<Record<string, unknown>> = [{ name: 'reference', mode: 'reference' }];
 if (process.env.OPENAI_API_KEY) judges.push({ name: 'batched', mode: 'batched', judge: `openai:${process.env.JUDGEKIT_DEMO_JUDGE ?? 'gpt-4o-mini'}` });
-const configFile = join(runRoot, 'study.json');
-await writeJsonAtomic(configFile, { runDir: 'run', models: answers, judges });
-
-console.log(`judgekit demo: ${answers.length} fictional models, ${judges.map((j) => j.name).join(' + ')} judge${judges.length > 1 ? 's' : ''}`);
+const configFile = join(root, 'study.json');
+await writeJsonAtomic(configFile, {
+  runDir: 'run',
+  device: 'cpu',
+  models,
+  loss: { data: 'data/heldout.jsonl', contextLength: CONTEXT_LENGTH, batchSize: 8 },
+  // A short custom template: the book's preamble would double every example's length for these tiny models.
+  dataset: { location: 'data/tiny-tasks.json', template: { name: 'short', prompt: '### Instruction:\n{instruction}', input: '\n### Input:\n{input}', response: '\n### Response:\n{output}' }, limit: 40 },
+  // Early stopping as in the study; the prompt tokens are masked (a known variant) so tiny models spend their
+  // few steps on the answers.
+  finetune: quick ? { epochs: 1, learningRate: 0.002, weightDecay: 0.01, batchSize: 8, maskPrompt: true, seed: 1 } : { maxEpochs: 5, learningRate: 0.003, weightDecay: 0.01, batchSize: 8, maskPrompt: true, seed: 1 },
+  generation: { maxNewTokens: 24, batchSize: 16 },
+  judges,
+});
+log(`${models.length} models, ${judges.map((j) => j.name).join(' + ')} judge; config ${configFile}`);
 process.exitCode = await main(['run', configFile], { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd() });

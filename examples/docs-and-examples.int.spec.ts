@@ -1,7 +1,8 @@
 // Every example under examples/ and every TypeScript block in docs/ is type-checked and run, so the
 // documentation cannot drift from the code.
 import { execFile } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -11,8 +12,8 @@ const run = promisify(execFile);
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const snippetDir = join(root, '.test-output', 'doc-snippets');
 
-/** Examples that the demo or a dedicated test already runs, or that need a key. */
-const RUN_ELSEWHERE = new Set(['demo.ts']);
+/** Run by their own test below (demo.ts), or modules the examples import (demo-models.ts). */
+const RUN_ELSEWHERE = new Set(['demo.ts', 'demo-models.ts']);
 
 function docSnippets(): Array<{ name: string; code: string }> {
   const snippets: Array<{ name: string; code: string }> = [];
@@ -60,6 +61,25 @@ describe('docs and examples', () => {
       expect(stderr).not.toMatch(/Error/);
     });
   }
+
+  it('runs the demo (quick mode): pre-training, loss, fine-tuning, generation, judging, table and report', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'judgekit-demo-'));
+    const { stdout } = await run(process.execPath, ['--conditions=@judgekit/source', '--import', 'tsx/esm', join(root, 'examples', 'demo.ts')], {
+      cwd: root,
+      env: { ...process.env, JUDGEKIT_EXAMPLE_QUICK: '1', JUDGEKIT_DEMO_DIR: dir, JUDGEKIT_CACHE_DIR: join(dir, 'cache'), OPENAI_API_KEY: '' },
+      maxBuffer: 16 * 1024 * 1024,
+    });
+    expect(stdout).toMatch(/\| model \| test loss \| reference score \|/);
+    const results = JSON.parse(readFileSync(join(dir, 'run', 'results.json'), 'utf8')) as { models: Array<{ name: string; loss?: number; scored: number }> };
+    expect(results.models.map((model) => model.name)).toEqual(['wide-long', 'wide-short', 'narrow-long']);
+    for (const model of results.models) {
+      expect(model.loss).toBeGreaterThan(0);
+      expect(model.scored).toBeGreaterThan(0);
+    }
+    // More pre-training gives a lower held-out loss than fewer steps of the same shape.
+    expect(results.models[0]!.loss!).toBeLessThan(results.models[1]!.loss!);
+    expect(readFileSync(join(dir, 'run', 'report.html'), 'utf8')).toContain('wide-long');
+  });
 
   const examples = readdirSync(join(root, 'examples')).filter((f) => f.endsWith('.ts') && !f.endsWith('.spec.ts') && !f.endsWith('.config.ts') && !RUN_ELSEWHERE.has(f));
   for (const example of examples) {

@@ -1,10 +1,10 @@
 // `judgekit finetune <checkpoint> --dataset <alpaca json|url> --out <dir>`: instruction fine-tuning with the study's
 // recipe (the book's batches and AdamW, early stopping on validation loss) or a fixed number of epochs.
-import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { JudgekitError } from '@judgekit/core';
-import { integerOption, stringOption, type CliCommand, type CliIo, type ParsedArgs } from '../cli-command.js';
+import { integerOption, stringOption, type CliCommand, type ParsedArgs } from '../cli-command.js';
+import { rerunWithHugePages, stopWithParent } from '../huge-pages.js';
 
 /** The finetune settings a `--config` JSON may hold (the study config's `finetune` section, same names). */
 interface FinetuneConfigFile {
@@ -51,53 +51,7 @@ async function readConfigFile(path: string): Promise<FinetuneConfigFile> {
   return settings as FinetuneConfigFile;
 }
 
-/**
- * On Linux, run the command again in a child process with glibc's malloc asking for transparent huge pages. Each
- * training step allocates and frees ~0.4 GB [tokens, vocab] tensors; with 4 KiB pages the page faults on them cost
- * about as much CPU as the matmuls (measured: 7.3 CPU-s against 2.1 CPU-s for the head matmul + log-softmax of
- * GPT-2 small at 8 x 256). The variable only takes effect at process start, hence the child. Only when this
- * process is the real CLI (its own stdout), so tests and embedders run in-process. Returns the child's exit code,
- * or undefined to carry on here.
- */
-const WATCH_PARENT = 'JUDGEKIT_FINETUNE_WATCH_PARENT';
 const DEVICES = ['auto', 'cpu', 'cuda', 'webgpu'] as const;
-
-/**
- * In the re-run child: when the parent goes away (its IPC channel closes, which also happens on SIGKILL), stop at
- * once, as the parent did, rather than train on as an orphan. Every file is written atomically, so a rerun
- * resumes from the last completed epoch either way.
- */
-function stopWithParent(): void {
-  if (!process.env[WATCH_PARENT] || !process.send) return;
-  process.channel?.unref();
-  process.once('disconnect', () => process.kill(process.pid, 'SIGKILL'));
-}
-
-async function rerunWithHugePages(io: CliIo): Promise<number | undefined> {
-  const env = process.env;
-  if (process.platform !== 'linux' || io.stdout !== process.stdout || /hugetlb/.test(env.GLIBC_TUNABLES ?? '') || env.JUDGEKIT_NO_HUGEPAGES) return undefined;
-  const tunables = [env.GLIBC_TUNABLES, 'glibc.malloc.hugetlb=1'].filter(Boolean).join(':');
-  // An IPC channel lets the child notice when this process dies, even by SIGKILL, and stop too (see below).
-  const child = spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
-    stdio: ['inherit', 'inherit', 'inherit', 'ipc'],
-    env: { ...env, GLIBC_TUNABLES: tunables, [WATCH_PARENT]: '1' },
-  });
-  // The terminal's Ctrl-C reaches the child too; wait for it to stop rather than leave it running.
-  const forward = (signal: NodeJS.Signals) => () => child.kill(signal);
-  const onInt = forward('SIGINT');
-  const onTerm = forward('SIGTERM');
-  process.on('SIGINT', onInt);
-  process.on('SIGTERM', onTerm);
-  try {
-    return await new Promise<number | undefined>((done) => {
-      child.on('error', () => done(undefined));
-      child.on('close', (code, signal) => done(code ?? (signal ? 130 : 1)));
-    });
-  } finally {
-    process.off('SIGINT', onInt);
-    process.off('SIGTERM', onTerm);
-  }
-}
 
 function numberOption(args: ParsedArgs, name: string): number | undefined {
   const raw = stringOption(args, name);

@@ -50,3 +50,19 @@ export async function rerunWithHugePages(io: CliIo): Promise<number | undefined>
   }
 }
 
+
+/** Commands that train or run models, and so re-run themselves with huge pages when started as the CLI. */
+export const HUGE_PAGE_COMMANDS: ReadonlySet<string> = new Set(['run', 'finetune', 'loss', 'generate']);
+
+/**
+ * The CLI entry (bin): the re-run happens here, never inside a command, so a script that calls `main()` in-process
+ * is not re-executed from its start.
+ */
+export async function runCli(argv: string[], io: CliIo, main: (argv: string[], io: CliIo) => Promise<number>): Promise<number> {
+  stopWithParent();
+  if (argv[0] !== undefined && HUGE_PAGE_COMMANDS.has(argv[0]) && !argv.includes('--help') && !argv.includes('-h')) {
+    const code = await rerunWithHugePages(io);
+    if (code !== undefined) return code;
+  }
+  return main(argv, io);
+}

@@ -60,7 +60,7 @@ beforeAll(async () => {
   await mkdir(join(root, 'model'));
   const tiny = await createTinyGpt2({ dir: join(root, 'model'), name: 'tiny', seed: 9, vocabSize: 50257, contextLength: 64, embDim: 8, nLayers: 1, nHeads: 2, naming: 'book', qkvBias: false, tiedHead: false });
   modelPath = tiny.checkpointPath;
-  const records = Array.from({ length: 16 }, (_, i) => ({ instruction: `Name a colour (${i}).`, input: i % 2 ? `hint ${i}` : '', output: `blue ${i}` }));
+  const records = Array.from({ length: 64 }, (_, i) => ({ instruction: `Name a colour (${i}).`, input: i % 2 ? `hint ${i}` : '', output: `blue ${i}` }));
   await writeFile(join(root, 'data.json'), JSON.stringify(records));
 });
 

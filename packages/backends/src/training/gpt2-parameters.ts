@@ -2,18 +2,10 @@
 // without the `transformer.` prefix, matrices in Conv1D [in, out] layout so the graph computes x @ W directly).
 // Checkpoint naming schemes are mapped to and from these names in checkpoint-io.ts.
 import { JudgekitError } from '@judgekit/core';
+import type { Gpt2Config } from '../checkpoint/gpt2-config.js';
 
-export interface Gpt2Shape {
-  vocabSize: number;
-  contextLength: number;
-  embDim: number;
-  nLayers: number;
-  nHeads: number;
-  /** Query/key/value projections carry a bias. */
-  qkvBias: boolean;
-  /** The output head is the token embedding (no separate `lm_head.weight`). */
-  tiedHead: boolean;
-}
+/** The trainer's name for a model's shape: the same fields as the engine's Gpt2Config. */
+export type Gpt2Shape = Gpt2Config;
 
 export interface ParameterSpec {
   name: string;

@@ -2,22 +2,11 @@
 // recipe (the book's batches and AdamW, early stopping on validation loss) or a fixed number of epochs.
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { JudgekitError } from '@judgekit/core';
+import { JudgekitError, type StudyConfig } from '@judgekit/core';
 import { integerOption, stringOption, type CliCommand, type ParsedArgs } from '../cli-command.js';
-import { rerunWithHugePages, stopWithParent } from '../huge-pages.js';
 
-/** The finetune settings a `--config` JSON may hold (the study config's `finetune` section, same names). */
-interface FinetuneConfigFile {
-  epochs?: number;
-  maxEpochs?: number;
-  learningRate?: number;
-  weightDecay?: number;
-  batchSize?: number;
-  gradientAccumulation?: number;
-  maskPrompt?: boolean;
-  maxLength?: number;
-  seed?: number;
-}
+/** The finetune settings a `--config` JSON may hold: the study config's `finetune` section. */
+type FinetuneConfigFile = NonNullable<StudyConfig['finetune']>;
 
 const CONFIG_KEYS: Record<keyof FinetuneConfigFile, 'integer' | 'number' | 'boolean'> = {
   epochs: 'integer',
@@ -96,9 +85,6 @@ export const command: CliCommand = {
     if (!checkpointArg || extra.length > 0 || !datasetArg || !outArg) {
       throw new JudgekitError('usage', `expected <checkpoint>, --dataset and --out. Usage: ${command.usage}`);
     }
-    stopWithParent();
-    const rerun = await rerunWithHugePages(io);
-    if (rerun !== undefined) return rerun;
     const at = (path: string): string => resolve(io.cwd, path);
     const file = stringOption(args, 'config') ? await readConfigFile(at(stringOption(args, 'config') as string)) : {};
     const epochs = integerOption(args, 'epochs', file.epochs, 1);

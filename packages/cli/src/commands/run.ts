@@ -8,7 +8,6 @@ import { stringOption, type CliCommand } from '../cli-command.js';
 import { buildStudyJudges } from '../study/study-judges.js';
 import { buildStudyPipeline } from '../study/study-pipeline.js';
 import { runEnvironment } from '../run-environment.js';
-import { rerunWithHugePages, stopWithParent } from '../huge-pages.js';
 
 const DEVICES = ['auto', 'cpu', 'cuda', 'webgpu'] as const;
 
@@ -22,9 +21,6 @@ export const command: CliCommand = {
     quiet: { type: 'boolean', short: 'q', description: 'Only print the results table' },
   },
   async run(args, io) {
-    stopWithParent();
-    const rerun = await rerunWithHugePages(io);
-    if (rerun !== undefined) return rerun;
     const file = args.positionals[0];
     if (!file || args.positionals.length > 1) throw new JudgekitError('usage', 'Give exactly one study config file: judgekit run study.json');
     const loaded = await loadStudyConfig(resolve(io.cwd, file));

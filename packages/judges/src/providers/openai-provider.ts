@@ -114,6 +114,11 @@ export class OpenAiProvider implements ChatModelProvider {
       },
       { signal: request.signal ?? null, maxRetries: 0 },
     );
+    // A proxy's HTML page or a truncated body can arrive with status 200; say so instead of failing on a property.
+    // Kept a transient (network) failure: such bodies usually come from a gateway in trouble, and a retry helps.
+    if (typeof completion !== 'object' || completion === null || !Array.isArray((completion as { choices?: unknown }).choices)) {
+      return { error: { kind: 'network', message: `openai: the server's reply is not a Chat Completions response (${describeBody(completion)}); check OPENAI_BASE_URL` }, tokenUsage: { prompt: 0, completion: 0 } };
+    }
     const choice = completion.choices[0];
     const usage = { prompt: completion.usage?.prompt_tokens ?? 0, completion: completion.usage?.completion_tokens ?? 0 };
     if (!choice) return { error: { kind: 'bad-response', message: 'openai: the reply has no choices' }, tokenUsage: usage };
@@ -149,3 +154,10 @@ export const openAiProviderFactory: ChatModelProviderFactory = {
   id: 'openai',
   create: (options?: ChatModelProviderOptions) => new OpenAiProvider(options as OpenAiProviderOptions),
 };
+
+/** A short, safe description of an unexpected reply body for an error message. */
+function describeBody(body: unknown): string {
+  if (typeof body === 'string') return `text starting ${JSON.stringify(body.slice(0, 60))}`;
+  if (body === null || typeof body !== 'object') return `a ${body === null ? 'null' : typeof body}`;
+  return `a JSON object with keys ${Object.keys(body).slice(0, 5).join(', ') || '(none)'}`;
+}

@@ -11,7 +11,9 @@ import { BatchedJudge, JudgeCallRunner, JudgeRunner, OpenAiProvider, SingleJudge
 import { batchedReplyFor, startFakeLlmServer } from '@judgekit/judges/testing';
 import { fileURLToPath } from 'node:url';
 
-const LATENCY_MS = 50;
+/** Per-call latencies measured: 50 ms makes client CPU per call visible; 250 ms is still faster than real judge calls. */
+const LATENCIES_MS = [50, 250];
+const LATENCY_MS = Number(process.env.JUDGEKIT_BENCH_LATENCY_MS ?? LATENCIES_MS[0]);
 const CONCURRENCY = 8;
 const MODELS = 5;
 const ITEMS = 110;
@@ -49,9 +51,9 @@ interface ServerProcess {
   close(): void;
 }
 
-async function startServerProcess(): Promise<ServerProcess> {
+async function startServerProcess(latencyMs: number): Promise<ServerProcess> {
   const child = spawn(process.execPath, ['--conditions=@judgekit/source', '--import', 'tsx/esm', fileURLToPath(import.meta.url)], {
-    env: { ...process.env, JUDGEKIT_BENCH_FAKE_SERVER: '1' },
+    env: { ...process.env, JUDGEKIT_BENCH_FAKE_SERVER: '1', JUDGEKIT_BENCH_LATENCY_MS: String(latencyMs) },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const url = await new Promise<string>((resolve, reject) => {
@@ -85,8 +87,12 @@ async function bareFetch(url: string, bodies: readonly string[]): Promise<number
 }
 
 export default async function bench(): Promise<void> {
+  for (const latency of LATENCIES_MS) await benchAtLatency(latency);
+}
+
+async function benchAtLatency(latency: number): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'judgekit-bench-judge-'));
-  const server = await startServerProcess();
+  const server = await startServerProcess(latency);
   try {
     const records = (await baseRecords()).slice(0, ITEMS);
     const files: string[] = [];
@@ -105,7 +111,7 @@ export default async function bench(): Promise<void> {
     const warm = await provider.complete({ model: 'bench', messages: [{ role: 'user', content: 'Given the input `warm-up`' }] });
     if (warm.error) throw new Error(`warm-up call failed: ${warm.error.message}`);
     const rows: string[] = [];
-    console.log(`${answers.length} models x ${answers[0]?.records.length} items, ${LATENCY_MS} ms per call, concurrency ${CONCURRENCY}, fake OpenAI server via the real SDK`);
+    console.log(`${answers.length} models x ${answers[0]?.records.length} items, ${latency} ms per call, concurrency ${CONCURRENCY}, fake OpenAI server via the real SDK`);
     for (const mode of ['single', 'batched'] as const) {
       const cacheDir = join(dir, `cache-${mode}`);
       const measure = async (runDir: string) => {
@@ -120,7 +126,7 @@ export default async function bench(): Promise<void> {
         return { wallMs, cpuMs: (used.user + used.system) / 1000, requests: (await server.served()) - before, stats: calls.stats, judge };
       };
       const cold = await measure(`run-${mode}`);
-      const ideal = (cold.requests * LATENCY_MS) / CONCURRENCY;
+      const ideal = (cold.requests * latency) / CONCURRENCY;
       // The same prompts sent bare, for the machine's floor.
       const prompts = answers[0]!.records.map((_, index) => index);
       const bodies: string[] = [];

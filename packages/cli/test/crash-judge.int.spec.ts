@@ -166,6 +166,7 @@ describe('judgekit judge survives kill -9', () => {
     expect(result.stderr).toMatch(new RegExp(`line ${damagedA + 1}: checksum mismatch`));
     expect(result.stderr).toMatch(new RegExp(`line ${damagedB + 1}: (not valid JSON|incomplete)`));
     expect(server.requests.slice(before).map((request) => itemOfPrompt(request.prompt))).toEqual([itemB]);
+    expect(result.stderr).toMatch(/1 damaged cache entry was ignored and the calls made again/);
     const { entries } = await readJudgments(crashOut());
     expect(scoresByKey(entries)).toEqual(baseline);
     expect(JSON.parse(await readFile(join(crashOut(), 'results.json'), 'utf8'))).toEqual(baselineResults);

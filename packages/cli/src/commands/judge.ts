@@ -168,7 +168,8 @@ export const command: CliCommand = {
       io.stderr.write(`judgekit judge: --judge is ignored in ${mode} mode (it makes no calls).\n`);
     }
 
-    const calls = new JudgeCallRunner({ cache: new DiskCache(cacheDir), concurrency, timeoutMs, transportRetries: httpRetries });
+    const cache = new DiskCache(cacheDir);
+    const calls = new JudgeCallRunner({ cache, concurrency, timeoutMs, transportRetries: httpRetries });
     const judge = judgeFactory.create({
       ...(provider ? { provider } : {}),
       calls,
@@ -241,6 +242,7 @@ export const command: CliCommand = {
       );
     }
     io.stdout.write(`run directory: ${outDir}\n`);
+    if (cache.corrupt > 0) io.stderr.write(`judgekit judge: ${cache.corrupt} damaged cache entr${cache.corrupt === 1 ? 'y was' : 'ies were'} ignored and the calls made again (${cacheDir}).\n`);
     if (summary.interrupted) {
       io.stderr.write('judgekit judge: interrupted; rerun the same command to finish the missing judgments.\n');
       return 130;

@@ -21,6 +21,10 @@ describe('DiskCache', () => {
     expect(cache.corrupt).toBe(1);
     await writeFile(path, '{"truncated');
     expect(await cache.get('k')).toBeUndefined();
+    expect(cache.corrupt).toBe(1); // distinct entries, however often they are read
+    await cache.set('k2', { score: 1 });
+    await writeFile(cache.pathFor('k2'), '');
+    expect(await cache.get('k2')).toBeUndefined();
     expect(cache.corrupt).toBe(2);
   });
 

@@ -20,13 +20,18 @@ export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
 
 export class DiskCache implements KeyValueCache {
   readonly directory: string;
-  /** Entries found corrupt on read; they are treated as misses and overwritten. */
-  corrupt = 0;
+  /** Keys whose entries were found damaged on read; they are treated as misses and overwritten. */
+  readonly #corruptKeys = new Set<string>();
   /** Shard folders already created by this instance: a cache write costs no mkdir after the first. */
   readonly #madeDirs = new Set<string>();
 
   constructor(directory: string) {
     this.directory = directory;
+  }
+
+  /** How many distinct entries were found damaged (and so ignored) by this instance. */
+  get corrupt(): number {
+    return this.#corruptKeys.size;
   }
 
   pathFor(key: string): string {
@@ -47,7 +52,7 @@ export class DiskCache implements KeyValueCache {
       if (parsed.key !== key || parsed.sum !== sha256Hex(canonicalJson(parsed.value))) throw new Error('checksum');
       return parsed.value;
     } catch {
-      this.corrupt++;
+      this.#corruptKeys.add(key);
       return undefined;
     }
   }

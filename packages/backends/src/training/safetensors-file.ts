@@ -3,6 +3,7 @@
 import { mkdir, open, readFile, rename } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { JudgekitError } from '@judgekit/core';
+import { parseSafetensorsHeader } from '../checkpoint/safetensors.js';
 
 export interface NamedTensor {
   shape: number[];
@@ -110,29 +111,19 @@ export async function readSafetensors(path: string, include: (name: string) => b
     }
     const headerBytes = new Uint8Array(8 + headerLength);
     await handle.read(headerBytes, 0, 8 + headerLength, 0);
-    let header: SafetensorsHeader;
-    try {
-      header = JSON.parse(new TextDecoder().decode(headerBytes.subarray(8)));
-    } catch {
-      throw new JudgekitError('model', `${path}: not a readable safetensors file (header is not JSON).`, { file: path });
-    }
+    // The engine's header parser validates every entry (dtype, shape, offsets within the file) and names the tensor.
+    const header = parseSafetensorsHeader(headerBytes, size, path);
     // Decode each tensor from its own small buffer with the in-memory decoder's rules.
     const tensors = new Map<string, NamedTensor>();
     const names: string[] = [];
-    let metadata: Record<string, string> = {};
-    for (const [name, entry] of Object.entries(header)) {
-      if (name === '__metadata__') {
-        metadata = entry as unknown as Record<string, string>;
-        continue;
-      }
+    for (const [name, entry] of header.entries) {
       names.push(name);
       if (!include(name)) continue;
-      const [start, end] = entry.data_offsets;
-      if (8 + headerLength + end > size) throw new JudgekitError('model', `${path}: tensor ${name} runs past the end of the file.`, { file: path });
-      const body = new Uint8Array(end - start);
-      await handle.read(body, 0, body.length, 8 + headerLength + start);
+      const body = new Uint8Array(entry.end - entry.begin);
+      await handle.read(body, 0, body.length, header.dataOffset + entry.begin);
       tensors.set(name, decodeTensor(name, entry.dtype, entry.shape, body, path));
     }
+    const metadata = header.metadata;
     return { tensors, metadata, names };
   } finally {
     await handle.close();

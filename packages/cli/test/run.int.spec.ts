@@ -5,38 +5,17 @@ import 'reflect-metadata';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JsonlLog, type JudgmentRecord, type RunResults } from '@judgekit/core';
 import { batchedReplyFor, singlePromptAnswer, startFakeLlmServer, type FakeLlmServer } from '@judgekit/judges/testing';
-import { main } from '../src/main.js';
+import { runMain } from './support/run-main.js';
 
 const KEY = 'sk-test-SECRET-run-7f3a';
 let server: FakeLlmServer;
 let root: string;
 
-function capture(): { stream: Writable; text: () => string } {
-  let text = '';
-  const stream = new Writable({
-    write(chunk, _encoding, done) {
-      text += String(chunk);
-      done();
-    },
-  });
-  return { stream, text: () => text };
-}
-
-async function judgekit(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = capture();
-  const stderr = capture();
-  const code = await main(args, {
-    stdout: stdout.stream,
-    stderr: stderr.stream,
-    env: { OPENAI_API_KEY: KEY, OPENAI_BASE_URL: server.openaiBaseURL, JUDGEKIT_CACHE_DIR: join(root, 'cache') },
-    cwd: root,
-  });
-  return { code, stdout: stdout.text(), stderr: stderr.text() };
-}
+const judgekit = (args: string[]) =>
+  runMain(args, { cwd: root, env: { OPENAI_API_KEY: KEY, OPENAI_BASE_URL: server.openaiBaseURL, JUDGEKIT_CACHE_DIR: join(root, 'cache') } });
 
 const worth = (answer: string): number => Number(/worth (\d+)/.exec(answer)?.[1] ?? -1);
 const SCORES: Record<string, number[]> = { weak: [10, 20, 30, 40], strong: [70, 80, 90, 100] };

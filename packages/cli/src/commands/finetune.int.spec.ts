@@ -2,25 +2,15 @@
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTinyGpt2 } from '@judgekit/backends/testing';
-import { main } from '../main.js';
+import { runMain } from '../../test/support/run-main.js';
 
 let dir: string;
 let modelPath: string;
 const records = Array.from({ length: 24 }, (_, i) => ({ instruction: `Name a colour (${i}).`, input: i % 2 ? `hint ${i}` : '', output: `blue ${i}` }));
 
-async function cli(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
-  const code = await main(argv, { stdout, stderr, env: {}, cwd: dir });
-  return { code, stdout: out, stderr: err };
-}
+const cli = (argv: string[]) => runMain(argv, { cwd: dir });
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'judgekit-cli-finetune-'));

@@ -7,8 +7,8 @@ import { decodeLog, type JudgmentRecord, type RunResults } from '@judgekit/core'
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { capture } from './support/run-main.js';
 import { main } from '../src/main.js';
 import { startFaultyJudgeServer, type Fault, type FaultyJudgeServer } from './support/faulty-judge-server.js';
 import { FIXTURE_MODELS, fixtureBatchedReply, fixtureScore, itemOfPrompt, writeFixtureAnswers } from './support/judge-fixture.js';
@@ -39,18 +39,6 @@ let root: string;
 let files: string[];
 const attempts = new Map<number, number>();
 
-function capture(): { stream: Writable; text: () => string } {
-  let text = '';
-  return {
-    stream: new Writable({
-      write(chunk, _encoding, done) {
-        text += String(chunk);
-        done();
-      },
-    }),
-    text: () => text,
-  };
-}
 
 beforeAll(async () => {
   server = await startFaultyJudgeServer((request) => {

@@ -1,10 +1,10 @@
 // The study's batched comparative judge: one call per item shows every model's answer, in a balanced seeded
 // order, labelled only "Model j"; the JSON reply is validated and mapped back to the models.
-import { JudgekitError, type ChatModelProvider, type ChatRequest, type JudgeItemInput, type JudgeItemResult } from '@judgekit/core';
+import { type ChatModelProvider, type ChatRequest, type JudgeItemInput, type JudgeItemResult } from '@judgekit/core';
 import { balancedOrder } from './balanced-order.js';
 import { batchedResponseFormat, formatBatchedJudgePrompt, parseBatchedReply } from './batched-judge-prompt.js';
 import type { JudgeCallRunner } from './judge-call-runner.js';
-import type { JudgeFactory, JudgeOptions, PlannableJudge } from './judge-factory.js';
+import { modelJudgeParts, type JudgeFactory, type JudgeOptions, type PlannableJudge } from './judge-factory.js';
 
 export const DEFAULT_ORDER_SEED = 123;
 
@@ -19,19 +19,17 @@ export class BatchedJudge implements PlannableJudge {
   readonly #orderSeed: number;
 
   constructor(options: JudgeOptions) {
-    if (!options.provider || !options.calls || !options.model) {
-      throw new JudgekitError('usage', 'The batched judge needs a provider and model: pass --judge <provider>:<model>, e.g. --judge openai:gpt-4o-mini.');
-    }
-    this.#provider = options.provider;
-    this.#calls = options.calls;
-    this.#model = options.model;
+    const parts = modelJudgeParts(options, 'batched');
+    this.#provider = parts.provider;
+    this.#calls = parts.calls;
+    this.#model = parts.model;
     this.#options = options;
-    this.#retries = options.retries ?? 2;
+    this.#retries = parts.retries;
     this.#orderSeed = options.orderSeed ?? DEFAULT_ORDER_SEED;
     this.description = {
       mode: 'batched',
-      provider: options.provider.id,
-      model: options.model,
+      provider: parts.provider.id,
+      model: parts.model,
       orderSeed: this.#orderSeed,
       reseedPerRepeat: options.reseedPerRepeat ?? false,
       structuredOutput: options.structuredOutput ?? true,

@@ -1,5 +1,5 @@
 // Options of this package's judges, on top of core's JudgeFactory contract (the token and interface live in core).
-import { JudgeFactory, type ChatModelProvider, type ChatRequest, type Judge, type JudgeFactoryOptions, type JudgeItemInput } from '@judgekit/core';
+import { JudgeFactory, JudgekitError, type ChatModelProvider, type ChatRequest, type Judge, type JudgeFactoryOptions, type JudgeItemInput } from '@judgekit/core';
 import type { JudgeCallRunner } from './judge-call-runner.js';
 import type { SingleJudgeWording } from './single-judge-prompt.js';
 
@@ -33,6 +33,14 @@ export interface PlannableJudge extends Judge {
 
 export function isPlannable(judge: Judge): judge is PlannableJudge {
   return typeof (judge as Partial<PlannableJudge>).plannedRequests === 'function';
+}
+
+/** What every judge that calls a model needs, checked once: provider, call runner, model and re-asks. */
+export function modelJudgeParts(options: JudgeOptions, mode: string): { provider: ChatModelProvider; calls: JudgeCallRunner; model: string; retries: number } {
+  if (!options.provider || !options.calls || !options.model) {
+    throw new JudgekitError('usage', `The ${mode} judge needs a provider and model: pass --judge <provider>:<model>, e.g. --judge openai:gpt-4o-mini.`);
+  }
+  return { provider: options.provider, calls: options.calls, model: options.model, retries: options.retries ?? 2 };
 }
 
 export { JudgeFactory };

@@ -1,7 +1,7 @@
 // The single-answer judge: one call per model per item, the book's prompt, an integer reply.
-import { JudgekitError, type ChatModelProvider, type ChatRequest, type JudgeItemInput, type JudgeItemResult, type ModelScore } from '@judgekit/core';
+import { type ChatModelProvider, type ChatRequest, type JudgeItemInput, type JudgeItemResult, type ModelScore } from '@judgekit/core';
 import type { JudgeCallRunner } from './judge-call-runner.js';
-import type { JudgeFactory, JudgeOptions, PlannableJudge } from './judge-factory.js';
+import { modelJudgeParts, type JudgeFactory, type JudgeOptions, type PlannableJudge } from './judge-factory.js';
 import { formatSingleJudgePrompt, parseScoreReply, type SingleJudgeWording } from './single-judge-prompt.js';
 
 export class SingleJudge implements PlannableJudge {
@@ -15,19 +15,17 @@ export class SingleJudge implements PlannableJudge {
   readonly #retries: number;
 
   constructor(options: JudgeOptions) {
-    if (!options.provider || !options.calls || !options.model) {
-      throw new JudgekitError('usage', 'The single judge needs a provider and model: pass --judge <provider>:<model>, e.g. --judge openai:gpt-4o-mini.');
-    }
-    this.#provider = options.provider;
-    this.#calls = options.calls;
-    this.#model = options.model;
+    const parts = modelJudgeParts(options, 'single');
+    this.#provider = parts.provider;
+    this.#calls = parts.calls;
+    this.#model = parts.model;
     this.#options = options;
     this.#wording = options.wording ?? 'book';
-    this.#retries = options.retries ?? 2;
+    this.#retries = parts.retries;
     this.description = {
       mode: 'single',
-      provider: options.provider.id,
-      model: options.model,
+      provider: parts.provider.id,
+      model: parts.model,
       wording: this.#wording,
       emptyAsZero: options.emptyAsZero ?? false,
       temperature: options.temperature,

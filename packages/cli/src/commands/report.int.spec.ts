@@ -3,24 +3,12 @@
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { plantedRun, startJudgeSimulator, type JudgeSimulator } from '@judgekit/report/testing';
 import { main } from '../main.js';
 import { parsePrices } from './report.js';
+import { capture as sink } from '../../test/support/run-main.js';
 
-function sink(): { stream: Writable; text: () => string } {
-  let text = '';
-  return {
-    stream: new Writable({
-      write(chunk, _encoding, done) {
-        text += String(chunk);
-        done();
-      },
-    }),
-    text: () => text,
-  };
-}
 
 const POSITION = [8, 0, -8];
 let dir: string;

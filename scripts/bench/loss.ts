@@ -37,7 +37,7 @@ export default async function lossBench(args: string[] = []): Promise<void> {
   const machine = await machineLine();
   const model = await ensureGpt2SmallModel(log);
   const judgekit = await runCase<{
-    matmul: { gflops: number; before: number; after: number; gflopPerCpuSecond: number };
+    matmul: { gflops: number; before: number; after: number; gflopPerCpuSecond: number; ortDefault: number; perCpu: number };
     loadSeconds: number;
     afterLoad: { rssMb: number; peakRssMb: number };
     results: (LossRun & { peakRssMb: number })[];
@@ -106,17 +106,18 @@ ${ops.results.map((r) => `| ${r.name} | ${r.cpuSeconds.toFixed(2)} | ${r.gflopPe
 
 Model: GPT-2 small's shape (768 dim, 12 layers, 12 heads, vocab 50257, context 1024, tied head, ${fmt(model.parameters / 1e6, 1)}M
 parameters) with seeded random weights, built by the bench under \`.bench/\`. One timed run per shape (8x128, then 6x1024),
-CPU execution provider, ONNX Runtime's default thread count. Machine: ${machine}.
+CPU execution provider; judgekit states one intra-op thread per CPU, transformers.js keeps ONNX Runtime's default
+(the ceiling's MatMul below: ${fmt(judgekit.matmul.perCpu)} GFLOP/s with one thread per CPU, ${fmt(judgekit.matmul.ortDefault)} with the default). Machine: ${machine}.
 
 FLOPs per forward = tokens x (24 L C^2 + 2 V C + 4 L T C): block matmuls, output head, and QK^T/PV over the full T x T
 square as the graph computes it (${fmt(gpt2ForwardFlops(GPT2_SMALL, 1, 1024) / 1024 / 1e6, 0)} MFLOP per token at T = 1024). Ceiling: ONNX Runtime's own
 MatMul [${CEILING.m}, ${CEILING.k}] x [${CEILING.k}, ${CEILING.n}] (one-node graph, best of ${CEILING.runs}, timed in judgekit's loss process
-before and after the loss runs: ${fmt(judgekit.matmul.before)} and ${fmt(judgekit.matmul.after)} GFLOP/s; the higher is used):
+before and after the loss runs, each under both thread settings: ${fmt(judgekit.matmul.before)} and ${fmt(judgekit.matmul.after)} GFLOP/s; the higher is used):
 **${fmt(ceiling)} GFLOP/s**. Each engine gets one untimed 1x64 warm-up run first.
 
-The machine is shared with other engineers' builds and tests (load average 6-9 on its 2 cores while this ran), so
-wall-clock rates move with their work: repeated runs of this benchmark differed by up to 2-3x in absolute rates, and the
-ceiling itself is taken as the better of two measurements. Compare ratios within one run.
+When the machine is shared with other work (load average above its 2 cores), wall-clock rates move with that work:
+repeated runs on a loaded machine differed by up to 2-3x in absolute rates, and the ceiling itself is taken as the
+better of its measurements. Compare ratios within one run.
 
 | batch x seq | judgekit tokens/s | judgekit GFLOP/s (% of ceiling) | transformers.js tokens/s | transformers.js GFLOP/s | judgekit speedup | CPU-seconds (judgekit / transformers.js) | mean NLL (judgekit / transformers.js) |
 | --- | --- | --- | --- | --- | --- | --- | --- |

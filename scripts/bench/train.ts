@@ -5,6 +5,7 @@
 // RSS is its own. Options: --steps N (timed steps, default 2), --seq T (default 256), --batch B (default 8).
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -56,25 +57,30 @@ async function matmulCeiling(runs: number): Promise<{ wall: number[]; cpu: numbe
   const a = g.input('a', 'float', [CEILING.m, CEILING.k]);
   const b = g.input('b', 'float', [CEILING.k, CEILING.n]);
   g.output('c', g.matmul(a, b), 'float', [CEILING.m, CEILING.n]);
-  const session = await ort.InferenceSession.create(g.encode(), { logSeverityLevel: 3 });
   const feeds = {
     a: new ort.Tensor('float32', Float32Array.from({ length: CEILING.m * CEILING.k }, (_, i) => ((i % 13) - 6) / 13), [CEILING.m, CEILING.k]),
     b: new ort.Tensor('float32', Float32Array.from({ length: CEILING.k * CEILING.n }, (_, i) => ((i % 7) - 3) / 7), [CEILING.k, CEILING.n]),
   };
-  await session.run(feeds);
   const flops = 2 * CEILING.m * CEILING.k * CEILING.n;
-  const wall: number[] = [];
-  const cpu: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const c0 = process.cpuUsage();
-    const t0 = performance.now();
+  let best = { wall: [0], cpu: [0] };
+  // Under ONNX Runtime's default threads and under the trainer's (one intra-op thread per CPU); the faster counts.
+  for (const threads of [{}, { intraOpNumThreads: availableParallelism(), interOpNumThreads: 1 }]) {
+    const wall: number[] = [];
+    const cpu: number[] = [];
+    const session = await ort.InferenceSession.create(g.encode(), { logSeverityLevel: 3, ...threads });
     await session.run(feeds);
-    wall.push(flops / ((performance.now() - t0) / 1000) / 1e9);
-    const c = process.cpuUsage(c0);
-    cpu.push(flops / ((c.user + c.system) / 1e6) / 1e9);
+    for (let i = 0; i < runs; i++) {
+      const c0 = process.cpuUsage();
+      const t0 = performance.now();
+      await session.run(feeds);
+      wall.push(flops / ((performance.now() - t0) / 1000) / 1e9);
+      const c = process.cpuUsage(c0);
+      cpu.push(flops / ((c.user + c.system) / 1e6) / 1e9);
+    }
+    await session.release();
+    if (median(wall) > median(best.wall)) best = { wall, cpu };
   }
-  await session.release();
-  return { wall, cpu };
+  return best;
 }
 
 async function child(params: ChildParams): Promise<ChildResult> {

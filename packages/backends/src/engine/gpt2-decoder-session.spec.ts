@@ -5,7 +5,12 @@ import { createGpt2DecoderSession, type Gpt2DecoderSession, type KvCache } from 
 import { deviceUnavailableReason } from './ort-runtime.js';
 
 const webgpuReason = await deviceUnavailableReason('webgpu');
-const devices = [{ device: 'cpu' as const, skip: null }, { device: 'webgpu' as const, skip: webgpuReason }];
+// The CPU runs both KV-cache layouts: slot buffers (its default) and optimum's concatenating graph (what GPUs use).
+const setups = [
+  { device: 'cpu' as const, cache: 'slots' as const, skip: null },
+  { device: 'cpu' as const, cache: 'concat' as const, skip: null },
+  { device: 'webgpu' as const, cache: 'concat' as const, skip: webgpuReason },
+];
 
 function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let max = 0;
@@ -20,8 +25,8 @@ const variants = [
   { naming: 'book' as const, qkvBias: true, tiedHead: true },
 ];
 
-for (const { device, skip } of devices) {
-  describe.skipIf(skip !== null)(`Gpt2DecoderSession on ${device}${skip ? ` (skipped: ${skip})` : ''}`, () => {
+for (const { device, cache, skip } of setups) {
+  describe.skipIf(skip !== null)(`Gpt2DecoderSession on ${device}, ${cache} cache${skip ? ` (skipped: ${skip})` : ''}`, () => {
     const sessions: Gpt2DecoderSession[] = [];
     afterAll(async () => {
       for (const s of sessions) await s.dispose();
@@ -30,7 +35,7 @@ for (const { device, skip } of devices) {
     for (const variant of variants) {
       it(`matches the reference forward pass (${variant.naming}, qkvBias=${variant.qkvBias}, tied=${variant.tiedHead})`, async () => {
         const tiny = await createTinyGpt2({ seed: 7, ...variant });
-        const session = await createGpt2DecoderSession(tiny.checkpointPath, { device });
+        const session = await createGpt2DecoderSession(tiny.checkpointPath, { device, cache });
         sessions.push(session);
         expect(session.config.tiedHead).toBe(variant.tiedHead);
         const ids = [3, 17, 42, 5, 88, 1, 60];
@@ -53,7 +58,7 @@ for (const { device, skip } of devices) {
 
     it('KV-cache step-by-step decoding equals full recompute', async () => {
       const tiny = await createTinyGpt2({ seed: 11, naming: 'book', qkvBias: true, tiedHead: false });
-      const session = await createGpt2DecoderSession(tiny.model, { device });
+      const session = await createGpt2DecoderSession(tiny.model, { device, cache });
       sessions.push(session);
       const ids = [9, 2, 77, 31, 4, 50];
       const ref = referenceLogits(tiny.model, ids);
@@ -61,9 +66,13 @@ for (const { device, skip } of devices) {
       // Prefill two tokens, then one at a time.
       const first = await session.step({ inputIds: Int32Array.from(ids.slice(0, 2)), positionIds: Int32Array.from([0, 1]), attentionMask: Int32Array.from([1, 1]), batch: 1, seq: 2, past });
       expect(maxAbsDiff(first.logits, ref[1]!)).toBeLessThan(1e-4);
-      // On WebGPU the cache stays on the device between steps.
-      const location = (first.present as unknown as { tensors: { location: string }[] }).tensors[0]!.location;
-      expect(location).toBe(device === 'webgpu' ? 'gpu-buffer' : 'cpu');
+      if (cache === 'concat') {
+        // On WebGPU the cache stays on the device between steps.
+        const location = (first.present as unknown as { tensors: { location: string }[] }).tensors[0]!.location;
+        expect(location).toBe(device === 'webgpu' ? 'gpu-buffer' : 'cpu');
+      } else {
+        expect((first.present as unknown as { buffers: Float32Array[] }).buffers).toHaveLength(2 * tiny.config.nLayers);
+      }
       past = first.present;
       for (let t = 2; t < ids.length; t++) {
         const step: { logits: Float32Array; present: KvCache } = await session.step({ inputIds: Int32Array.from([ids[t]!]), positionIds: Int32Array.from([t]), attentionMask: new Int32Array(t + 1).fill(1), batch: 1, seq: 1, past });
@@ -76,7 +85,7 @@ for (const { device, skip } of devices) {
 
     it('left-padded batches equal unpadded single rows', async () => {
       const tiny = await createTinyGpt2({ seed: 5, naming: 'hf', tiedHead: true });
-      const session = await createGpt2DecoderSession(tiny.model, { device });
+      const session = await createGpt2DecoderSession(tiny.model, { device, cache });
       sessions.push(session);
       const rows = [[4, 8, 15, 16, 23], [42, 7]];
       const width = 5;
@@ -114,10 +123,73 @@ for (const { device, skip } of devices) {
 
     it('rejects token ids outside the vocabulary before running', async () => {
       const tiny = await createTinyGpt2({ seed: 3 });
-      const session = await createGpt2DecoderSession(tiny.model, { device });
+      const session = await createGpt2DecoderSession(tiny.model, { device, cache });
       sessions.push(session);
       await expect(session.step({ inputIds: Int32Array.from([1, -1]), positionIds: Int32Array.from([0, 1]), attentionMask: Int32Array.from([1, 1]), batch: 1, seq: 2, past: null })).rejects.toThrow(/token id -1 at row 0, position 1/);
       await expect(session.step({ inputIds: Int32Array.from([tiny.config.vocabSize]), positionIds: Int32Array.from([0]), attentionMask: Int32Array.from([1]), batch: 1, seq: 1, past: null })).rejects.toThrow(/not an integer in \[0, 96\)/);
     });
   });
 }
+
+describe('Gpt2DecoderSession slot cache', () => {
+  const sessions: Gpt2DecoderSession[] = [];
+  afterAll(async () => {
+    for (const s of sessions) await s.dispose();
+  });
+  const one = (t: number) => ({ positionIds: Int32Array.from([t]), attentionMask: new Int32Array(t + 1).fill(1), batch: 1, seq: 1 });
+
+  it('extends in place within the reserve, grows past it, and matches the reference throughout', async () => {
+    const tiny = await createTinyGpt2({ seed: 13, naming: 'hf', qkvBias: true, tiedHead: true });
+    const session = await createGpt2DecoderSession(tiny.model, { device: 'cpu', cache: 'slots' });
+    sessions.push(session);
+    const ids = [5, 1, 90, 33, 7, 12, 64, 2, 48, 19];
+    const ref = referenceLogits(tiny.model, ids);
+    const first = await session.step({ inputIds: Int32Array.from(ids.slice(0, 2)), positionIds: Int32Array.from([0, 1]), attentionMask: Int32Array.from([1, 1]), batch: 1, seq: 2, past: null, reserve: 4 });
+    type Slots = KvCache & { capacity: number; buffers: Float32Array[]; isDisposed: boolean };
+    let past = first.present as Slots;
+    expect(past.capacity).toBe(4);
+    const capacities: number[] = [];
+    for (let t = 2; t < ids.length; t++) {
+      const step = await session.step({ inputIds: Int32Array.from([ids[t]!]), ...one(t), past, extendInPlace: true });
+      expect(maxAbsDiff(step.logits, ref[t]!)).toBeLessThan(1e-4);
+      const next = step.present as Slots;
+      // In place while it fits (same buffers), into bigger buffers once it does not; either way past is gone.
+      expect(next.buffers[0] === past.buffers[0]).toBe(t + 1 <= past.capacity);
+      expect(past.isDisposed).toBe(true);
+      await expect(session.step({ inputIds: Int32Array.of(1), ...one(t), past })).rejects.toThrow(/disposed/);
+      capacities.push(next.capacity);
+      past = next;
+    }
+    // Growth is by half the capacity (4 -> 6 -> 9 -> 14), so a long generation reallocates O(log n) times.
+    expect(capacities).toEqual([4, 4, 6, 6, 9, 9, 9, 14]);
+    expect(past.pastLength).toBe(ids.length);
+  });
+
+  it('without extendInPlace, past stays usable: two continuations from one cache', async () => {
+    const tiny = await createTinyGpt2({ seed: 17, naming: 'book', qkvBias: false, tiedHead: false });
+    const session = await createGpt2DecoderSession(tiny.model, { device: 'cpu', cache: 'slots' });
+    sessions.push(session);
+    const prefix = [8, 3, 71];
+    const first = await session.step({ inputIds: Int32Array.from(prefix), positionIds: Int32Array.from([0, 1, 2]), attentionMask: Int32Array.from([1, 1, 1]), batch: 1, seq: 3, past: null, reserve: 8 });
+    for (const next of [14, 55]) {
+      const step = await session.step({ inputIds: Int32Array.of(next), ...one(3), past: first.present });
+      expect(maxAbsDiff(step.logits, referenceLogits(tiny.model, [...prefix, next])[3]!)).toBeLessThan(1e-4);
+      step.present.dispose();
+    }
+  });
+
+  it('recycled buffers carry nothing from the batch before', async () => {
+    const tiny = await createTinyGpt2({ seed: 19, naming: 'hf', qkvBias: true, tiedHead: true });
+    const session = await createGpt2DecoderSession(tiny.model, { device: 'cpu', cache: 'slots' });
+    sessions.push(session);
+    // A big batch fills its slots, is disposed, and a smaller one reuses the buffers.
+    const big = await session.step({ inputIds: Int32Array.from({ length: 3 * 6 }, (_, i) => (i * 7) % 90), positionIds: Int32Array.from({ length: 18 }, (_, i) => i % 6), attentionMask: new Int32Array(18).fill(1), batch: 3, seq: 6, past: null, reserve: 12 });
+    const bigBuffer = (big.present as unknown as { buffers: Float32Array[] }).buffers[0]!.buffer;
+    big.present.dispose();
+    const ids = [40, 41, 42];
+    const small = await session.step({ inputIds: Int32Array.from(ids.slice(0, 2)), positionIds: Int32Array.from([0, 1]), attentionMask: Int32Array.from([1, 1]), batch: 1, seq: 2, past: null, reserve: 5 });
+    expect((small.present as unknown as { buffers: Float32Array[] }).buffers[0]!.buffer).toBe(bigBuffer);
+    const step = await session.step({ inputIds: Int32Array.of(ids[2]!), ...one(2), past: small.present, extendInPlace: true });
+    expect(maxAbsDiff(step.logits, referenceLogits(tiny.model, ids)[2]!)).toBeLessThan(1e-4);
+  });
+});

@@ -7,8 +7,8 @@ import { JudgekitError } from '@judgekit/core';
 import type * as Ort from 'onnxruntime-node';
 import type { Gpt2Config } from '../checkpoint/gpt2-config.js';
 import { readGpt2ConfigFile, type LoadedGpt2 } from '../checkpoint/load-gpt2-checkpoint.js';
-import { pastKeyName, pastValueName, presentKeyName, presentValueName } from '../onnx/gpt2-graph.js';
-import { openableModel } from './model-source.js';
+import { newKeyName, newValueName, pastKeyName, pastValueName, presentKeyName, presentValueName } from '../onnx/gpt2-graph.js';
+import { isOnnxPath, openableModel } from './model-source.js';
 import { loadOrt, resolveDevice, sessionOptions, type OrtModule, type ResolvedDevice } from './ort-runtime.js';
 import { assertValidTokenIds, toInt64 } from './token-validation.js';
 
@@ -26,6 +26,10 @@ export interface DecoderStepArgs {
   batch: number;
   seq: number;
   past: KvCache | null;
+  /** Positions the returned cache should have room for without growing (a hint; default: exactly past + seq). */
+  reserve?: number;
+  /** The caller will not use `past` again: the session may extend it in place, and `past` is then disposed. */
+  extendInPlace?: boolean;
 }
 
 export interface Gpt2DecoderSession {
@@ -34,6 +38,8 @@ export interface Gpt2DecoderSession {
   /** inputIds, positionIds: [batch, seq]; attentionMask: [batch, past.pastLength + seq] (1 real, 0 padding).
    *  Returns the LAST position's logits [batch, vocab] and the cache extended by seq (past is not disposed). */
   step(args: DecoderStepArgs): Promise<{ logits: Float32Array; present: KvCache }>;
+  /** Slot caches only: the cache with just `rows` (ascending) left, consuming the given one. */
+  readonly keepRows?: (cache: KvCache, rows: readonly number[]) => KvCache;
   dispose(): Promise<void>;
 }
 
@@ -42,6 +48,13 @@ export interface DecoderSessionOptions {
   threads?: number;
   /** JSON config for a safetensors checkpoint (book or HF), or for a foreign ONNX file. */
   configPath?: string;
+  /**
+   * How the KV cache is kept. `slots` (the default on the CPU for checkpoints): in JavaScript-owned buffers that
+   * each step reads in place and appends to; only the step's new keys and values come back from the runtime.
+   * `concat` (GPUs, and ONNX files, which have optimum's interface): the graph concatenates past and new and
+   * returns the whole cache every step, kept on the device where the provider allows.
+   */
+  cache?: 'slots' | 'concat';
 }
 
 class OrtKvCache implements KvCache {
@@ -98,8 +111,39 @@ export async function foreignGpt2Config(session: Ort.InferenceSession, path: str
   };
 }
 
+/** A KV cache in slot buffers: per layer key and value, each [batch, heads, capacity, head_dim], first `pastLength` slots filled. */
+class SlotKvCache implements KvCache {
+  private state: 'live' | 'disposed' | 'extended' = 'live';
+
+  constructor(
+    readonly pastLength: number,
+    readonly batch: number,
+    readonly owner: OrtGpt2DecoderSession,
+    readonly capacity: number,
+    readonly buffers: readonly Float32Array[],
+  ) {}
+
+  dispose(): void {
+    if (this.state !== 'live') return;
+    this.state = 'disposed';
+    this.owner.recycle(this.buffers);
+  }
+
+  /** Hand the buffers over to the cache that extends this one. */
+  markExtended(): void {
+    this.state = 'extended';
+  }
+
+  get isDisposed(): boolean {
+    return this.state !== 'live';
+  }
+}
+
 class OrtGpt2DecoderSession implements Gpt2DecoderSession {
   private readonly emptyPast = new Map<number, Ort.Tensor[]>();
+  /** Slot buffers of a disposed cache, reused by the next one that fits (one batch of generation to the next). */
+  private spare: readonly Float32Array[] | null = null;
+  readonly keepRows?: (cache: KvCache, rows: readonly number[]) => KvCache;
   private readonly hasPositionIds: boolean;
   private readonly hasCacheBranch: boolean;
   private readonly headDim: number;
@@ -109,7 +153,9 @@ class OrtGpt2DecoderSession implements Gpt2DecoderSession {
     private readonly session: Ort.InferenceSession,
     readonly config: Gpt2Config,
     readonly device: ResolvedDevice,
+    private readonly slots: boolean,
   ) {
+    if (slots) this.keepRows = (cache, rows) => this.keepSlotRows(cache, rows);
     this.hasPositionIds = session.inputNames.includes('position_ids');
     this.hasCacheBranch = session.inputNames.includes('use_cache_branch');
     this.headDim = config.embDim / config.nHeads;
@@ -118,8 +164,10 @@ class OrtGpt2DecoderSession implements Gpt2DecoderSession {
   private pastFor(batch: number): Ort.Tensor[] {
     let tensors = this.emptyPast.get(batch);
     if (!tensors) {
-      const dims = [batch, this.config.nHeads, 0, this.headDim];
-      tensors = Array.from({ length: 2 * this.config.nLayers }, () => new this.ort.Tensor('float32', new Float32Array(0), dims));
+      // The slot graph always reads at least one (masked) slot; optimum's graph takes an empty past.
+      const slots = this.slots ? 1 : 0;
+      const dims = [batch, this.config.nHeads, slots, this.headDim];
+      tensors = Array.from({ length: 2 * this.config.nLayers }, () => new this.ort.Tensor('float32', new Float32Array(batch * slots * this.config.nHeads * this.headDim), dims));
       this.emptyPast.set(batch, tensors);
     }
     return tensors;
@@ -141,15 +189,16 @@ class OrtGpt2DecoderSession implements Gpt2DecoderSession {
     if (total > this.config.contextLength) {
       throw new JudgekitError('input', `decoder step: past (${pastLength}) + seq (${seq}) exceeds the context length ${this.config.contextLength}; crop the context.`);
     }
-    if (past && !(past instanceof OrtKvCache && past.owner === this)) {
+    if (past && !((past instanceof OrtKvCache || past instanceof SlotKvCache) && past.owner === this)) {
       throw new JudgekitError('input', 'decoder step: the cache was not produced by this session.');
     }
-    if (past instanceof OrtKvCache) {
+    if (past instanceof OrtKvCache || past instanceof SlotKvCache) {
       if (past.isDisposed) throw new JudgekitError('input', 'decoder step: the cache passed as past was disposed.');
       if (past.batch !== batch) throw new JudgekitError('input', `decoder step: the cache holds ${past.batch} rows but batch is ${batch}.`);
     }
     assertValidTokenIds(args.inputIds, this.config.vocabSize, 'decoder step inputIds', { sequence: seq });
     assertValidTokenIds(args.positionIds, this.config.contextLength, 'decoder step positionIds', { sequence: seq });
+    if (this.slots) return this.slotStep(args, past as SlotKvCache | null);
     const T = this.ort.Tensor;
     const feeds: Record<string, Ort.Tensor> = {
       input_ids: new T('int64', toInt64(args.inputIds), [batch, seq]),
@@ -163,6 +212,110 @@ class OrtGpt2DecoderSession implements Gpt2DecoderSession {
       feeds[pastValueName(i)] = pastTensors[2 * i + 1]!;
     }
     const out = await this.session.run(feeds);
+    const logits = await this.lastLogits(out, batch);
+    const present: Ort.Tensor[] = [];
+    for (let i = 0; i < this.config.nLayers; i++) {
+      const key = out[presentKeyName(i)];
+      const value = out[presentValueName(i)];
+      if (!key || !value) throw new JudgekitError('model', `the decoder graph has no present.${i}.key/value outputs.`);
+      present.push(key, value);
+    }
+    return { logits, present: new OrtKvCache(total, batch, this, present) };
+  }
+
+  private async slotStep(args: DecoderStepArgs, past: SlotKvCache | null): Promise<{ logits: Float32Array; present: KvCache }> {
+    const { batch, seq } = args;
+    const { nLayers, nHeads } = this.config;
+    const D = this.headDim;
+    const pastLength = past?.pastLength ?? 0;
+    const total = pastLength + seq;
+    const slotCount = past?.capacity ?? 1;
+    // attention_mask: the past slots' validity (unused slots 0), then the step's own tokens.
+    const mask = new BigInt64Array(batch * (slotCount + seq));
+    for (let b = 0; b < batch; b++) {
+      for (let j = 0; j < pastLength; j++) mask[b * (slotCount + seq) + j] = BigInt(args.attentionMask[b * total + j]!);
+      for (let j = 0; j < seq; j++) mask[b * (slotCount + seq) + slotCount + j] = BigInt(args.attentionMask[b * total + pastLength + j]!);
+    }
+    const T = this.ort.Tensor;
+    const feeds: Record<string, Ort.Tensor> = {
+      input_ids: new T('int64', toInt64(args.inputIds), [batch, seq]),
+      position_ids: new T('int64', toInt64(args.positionIds), [batch, seq]),
+      attention_mask: new T('int64', mask, [batch, slotCount + seq]),
+    };
+    const empty = past ? null : this.pastFor(batch);
+    const dims = [batch, nHeads, slotCount, D];
+    for (let i = 0; i < 2 * nLayers; i++) {
+      const name = i % 2 === 0 ? pastKeyName(i >> 1) : pastValueName(i >> 1);
+      feeds[name] = past ? new T('float32', past.buffers[i]!, dims) : empty![i]!;
+    }
+    const out = await this.session.run(feeds);
+    const logits = await this.lastLogits(out, batch);
+    // Where the extended cache lives: past's own buffers when the caller gave them up and they have room.
+    let capacity: number;
+    let buffers: readonly Float32Array[];
+    if (past && args.extendInPlace && past.capacity >= total) {
+      capacity = past.capacity;
+      buffers = past.buffers;
+      past.markExtended();
+    } else {
+      capacity = Math.min(this.config.contextLength, Math.max(total, args.reserve ?? total, past ? Math.ceil(past.capacity * 1.5) : 0));
+      buffers = this.slotBuffers(batch * nHeads * capacity * D);
+      if (past) {
+        for (let i = 0; i < 2 * nLayers; i++) copyRows(past.buffers[i]!, past.capacity, buffers[i]!, capacity, batch * nHeads, 0, pastLength * D, D);
+        if (args.extendInPlace) past.dispose();
+      }
+    }
+    for (let i = 0; i < 2 * nLayers; i++) {
+      const name = i % 2 === 0 ? newKeyName(i >> 1) : newValueName(i >> 1);
+      const fresh = out[name];
+      if (!fresh) throw new JudgekitError('model', `the slot decoder graph has no ${name} output.`);
+      copyRows(fresh.data as Float32Array, seq, buffers[i]!, capacity, batch * nHeads, pastLength, seq * D, D);
+    }
+    return { logits, present: new SlotKvCache(total, batch, this, capacity, buffers) };
+  }
+
+  /** The cache with only `rows` kept (ascending): rows move down in place, so nothing is allocated. */
+  private keepSlotRows(cache: KvCache, rows: readonly number[]): KvCache {
+    if (!(cache instanceof SlotKvCache && cache.owner === this) || cache.isDisposed) {
+      throw new JudgekitError('input', 'keepRows: the cache was not produced by this session, or was disposed.');
+    }
+    rows.forEach((row, i) => {
+      if (!Number.isInteger(row) || row < 0 || row >= cache.batch || (i > 0 && row <= rows[i - 1]!)) {
+        throw new JudgekitError('input', `keepRows: rows must be ascending indices below ${cache.batch}; got ${JSON.stringify(rows)}.`);
+      }
+    });
+    const block = this.config.nHeads * cache.capacity * this.headDim;
+    for (const buffer of cache.buffers) {
+      rows.forEach((row, i) => {
+        if (row !== i) buffer.copyWithin(i * block, row * block, (row + 1) * block);
+      });
+    }
+    cache.markExtended();
+    return new SlotKvCache(
+      cache.pastLength,
+      rows.length,
+      this,
+      cache.capacity,
+      cache.buffers.map((buffer) => buffer.subarray(0, rows.length * block)),
+    );
+  }
+
+  /** Zeroed slot buffers of `length` floats each: recycled ones when big enough (unused slots must hold finite values). */
+  private slotBuffers(length: number): Float32Array[] {
+    const spare = this.spare;
+    if (spare && spare[0]!.length >= length) {
+      this.spare = null;
+      return spare.map((buffer) => buffer.subarray(0, length).fill(0));
+    }
+    return Array.from({ length: 2 * this.config.nLayers }, () => new Float32Array(length));
+  }
+
+  recycle(buffers: readonly Float32Array[]): void {
+    const whole = buffers.map((b) => new Float32Array(b.buffer, 0, b.buffer.byteLength / 4));
+    if (!this.spare || this.spare[0]!.length < whole[0]!.length) this.spare = whole;
+  }
+
+  private async lastLogits(out: Ort.InferenceSession.OnnxValueMapType, batch: number): Promise<Float32Array> {
     const logitsTensor = out.logits;
     if (!logitsTensor) throw new JudgekitError('model', 'the decoder graph has no `logits` output.');
     const V = this.config.vocabSize;
@@ -175,14 +328,7 @@ class OrtGpt2DecoderSession implements Gpt2DecoderSession {
       logits = new Float32Array(batch * V);
       for (let b = 0; b < batch; b++) logits.set(data.subarray((b * rows + rows - 1) * V, (b * rows + rows) * V), b * V);
     }
-    const present: Ort.Tensor[] = [];
-    for (let i = 0; i < this.config.nLayers; i++) {
-      const key = out[presentKeyName(i)];
-      const value = out[presentValueName(i)];
-      if (!key || !value) throw new JudgekitError('model', `the decoder graph has no present.${i}.key/value outputs.`);
-      present.push(key, value);
-    }
-    return { logits, present: new OrtKvCache(total, batch, this, present) };
+    return logits;
   }
 
   async dispose(): Promise<void> {
@@ -190,14 +336,27 @@ class OrtGpt2DecoderSession implements Gpt2DecoderSession {
   }
 }
 
+/**
+ * Copy `rows` runs of `count` floats: run r goes from `source` at r * sourceSlots * rowWidth to `target` at
+ * (r * targetSlots + targetSlot) * rowWidth (rows are (batch, head) pairs; a slot is one position's head_dim floats).
+ */
+function copyRows(source: Float32Array, sourceSlots: number, target: Float32Array, targetSlots: number, rows: number, targetSlot: number, count: number, rowWidth: number): void {
+  for (let r = 0; r < rows; r++) {
+    const from = r * sourceSlots * rowWidth;
+    target.set(source.subarray(from, from + count), (r * targetSlots + targetSlot) * rowWidth);
+  }
+}
+
 /** Open a decoder session for a loaded checkpoint, a safetensors path or an ONNX path. */
 export async function createGpt2DecoderSession(model: LoadedGpt2 | string, options: DecoderSessionOptions = {}): Promise<Gpt2DecoderSession> {
   const device = await resolveDevice(options.device ?? 'auto');
   const ort = await loadOrt();
-  const source = await openableModel(model, 'decoder-last', options.configPath);
+  const isOnnx = typeof model === 'string' && isOnnxPath(model);
+  const slots = (options.cache ?? (device === 'cpu' ? 'slots' : 'concat')) === 'slots' && !isOnnx;
+  const source = await openableModel(model, slots ? 'decoder-slots' : 'decoder-last', options.configPath);
   const gpuOutputs: string[] = [];
   const nLayers = source.config?.nLayers;
-  if (nLayers !== undefined) for (let i = 0; i < nLayers; i++) gpuOutputs.push(presentKeyName(i), presentValueName(i));
+  if (nLayers !== undefined && !slots) for (let i = 0; i < nLayers; i++) gpuOutputs.push(presentKeyName(i), presentValueName(i));
   let session: Ort.InferenceSession;
   try {
     const settings = sessionOptions({ device, ...(options.threads ? { threads: options.threads } : {}), gpuOutputs });
@@ -211,7 +370,7 @@ export async function createGpt2DecoderSession(model: LoadedGpt2 | string, optio
     await source.cleanup();
   }
   const config = source.config ?? (await foreignGpt2Config(session, model as string, options.configPath));
-  const decoder = new OrtGpt2DecoderSession(ort, session, config, device);
+  const decoder = new OrtGpt2DecoderSession(ort, session, config, device, slots);
   // Pay first-run costs (weight pages, kernel set-up, shader compilation on WebGPU) while loading.
   const warm = await decoder.step({ inputIds: Int32Array.of(0), positionIds: Int32Array.of(0), attentionMask: Int32Array.of(1), batch: 1, seq: 1, past: null });
   warm.present.dispose();

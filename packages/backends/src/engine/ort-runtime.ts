@@ -2,6 +2,7 @@
 // devices: a frozen map of what each device needs, a priority list for `auto`, and probes run once.
 import { existsSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { Device } from '@judgekit/core';
 import { JudgekitError } from '@judgekit/core';
@@ -142,6 +143,11 @@ export interface SessionSettings {
   gpuOutputs?: readonly string[];
 }
 
+/** Intra-op threads when none are given: every CPU this process may use. */
+export function defaultThreadCount(): number {
+  return Math.max(1, availableParallelism());
+}
+
 export function sessionOptions(settings: SessionSettings): Ort.InferenceSession.SessionOptions {
   const options: Ort.InferenceSession.SessionOptions = {
     executionProviders: [DEVICES[settings.device].executionProvider],
@@ -152,7 +158,10 @@ export function sessionOptions(settings: SessionSettings): Ort.InferenceSession.
     enableMemPattern: false,
     // Warnings only add noise (e.g. shape ops placed on the CPU by design); errors still surface as exceptions.
     logSeverityLevel: 3,
-    ...(settings.threads ? { intraOpNumThreads: settings.threads, interOpNumThreads: 1 } : {}),
+    // One intra-op thread per CPU, stated: ONNX Runtime's own default (0) ran a 32-row decode step 30-40% slower on
+    // the 2-core development machine (2.7 vs 1.7-2.1 ms per row and token), with about one core busy.
+    intraOpNumThreads: settings.threads ?? defaultThreadCount(),
+    interOpNumThreads: 1,
   };
   if (settings.device === 'webgpu' && settings.gpuOutputs?.length) {
     options.preferredOutputLocation = Object.fromEntries(settings.gpuOutputs.map((name) => [name, 'gpu-buffer' as const]));

@@ -1,7 +1,7 @@
 // Batched, KV-cached generation on a real (tiny) ONNX Runtime model gives the same greedy tokens as the study's
 // one-prompt-at-a-time uncached loop.
 import { rm } from 'node:fs/promises';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { seededRandom } from '@judgekit/core';
 import { createGpt2DecoderSession, type Gpt2DecoderSession } from '../engine/gpt2-decoder-session.js';
 import { createTinyGpt2 } from '../testing/create-tiny-gpt2.js';
@@ -39,8 +39,11 @@ describe('batched generation on ONNX Runtime (tiny GPT-2)', () => {
       const firstTokens = (await reference(session, list, { maxNewTokens: 3, stopToken: null })).flat();
       const stopToken = firstTokens[firstTokens.length - 1] as number;
       const expected = await reference(session, list, { maxNewTokens: 14, stopToken });
+      const keepRows = vi.spyOn(session, 'keepRows');
       const batched = await generateTokens(session, list, { maxNewTokens: 14, stopToken, batchSize: 4 });
       expect(batched).toEqual(expected);
+      // The slot cache dropped finished rows along the way (some rows stop early).
+      expect(keepRows).toHaveBeenCalled();
       expect(expected.some((c) => c.length < 14)).toBe(true);
       expect(expected.some((c) => c.length === 14)).toBe(true);
       const model = new SessionGenerativeModel(session, { batchSize: 10 });

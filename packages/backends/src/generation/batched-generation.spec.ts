@@ -32,14 +32,35 @@ describe('generateTokens (greedy) matches the study\'s one-at-a-time uncached lo
     ['one batch holding everything', { count: 11, maxLength: 50, maxNewTokens: 30, batchSize: 16, stop: true }],
     ['batch size 1', { count: 4, maxLength: 20, maxNewTokens: 10, batchSize: 1, stop: true }],
   ])('%s', async (_name, c) => {
-    const session = new ToyDecoderSession({ vocabSize: 61, contextLength: 48, seed: c.count });
-    const list = prompts(c.count, c.count * 31, 61, c.maxLength);
-    const stopToken = c.stop ? await commonToken(session, list) : null;
-    const expected = await reference(session, list, { maxNewTokens: c.maxNewTokens, stopToken });
-    const actual = await generateTokens(session, list, { maxNewTokens: c.maxNewTokens, stopToken, batchSize: c.batchSize });
-    expect(actual).toEqual(expected);
-    if (c.stop) expect(actual.some((completion) => completion.length < c.maxNewTokens)).toBe(true);
-    expect(session.liveCaches.size).toBe(0);
+    for (const keepRows of [false, true]) {
+      const session = new ToyDecoderSession({ vocabSize: 61, contextLength: 48, seed: c.count, keepRows });
+      const list = prompts(c.count, c.count * 31, 61, c.maxLength);
+      const stopToken = c.stop ? await commonToken(session, list) : null;
+      const expected = await reference(session, list, { maxNewTokens: c.maxNewTokens, stopToken });
+      const actual = await generateTokens(session, list, { maxNewTokens: c.maxNewTokens, stopToken, batchSize: c.batchSize });
+      expect(actual).toEqual(expected);
+      if (c.stop) expect(actual.some((completion) => completion.length < c.maxNewTokens)).toBe(true);
+      expect(session.liveCaches.size).toBe(0);
+    }
+  });
+
+  it('drops finished rows from the cache once they are a quarter of it, with the same tokens', async () => {
+    const session = new ToyDecoderSession({ vocabSize: 61, contextLength: 64, seed: 5, keepRows: true });
+    const list = prompts(8, 77, 61, 12);
+    const stopToken = await commonToken(session, list);
+    const expected = await reference(session, list, { maxNewTokens: 30, stopToken });
+    const early = expected.filter((c) => c.length < 29).length;
+    expect(early).toBeGreaterThanOrEqual(2);
+    session.calls.length = 0;
+    expect(await generateTokens(session, list, { maxNewTokens: 30, stopToken, batchSize: 8 })).toEqual(expected);
+    expect(session.kept.length).toBeGreaterThan(0);
+    // Every drop removed at least a quarter of the rows then cached, and later steps ran on the smaller batch.
+    let rows = 8;
+    for (const kept of session.kept) {
+      expect(rows - kept.length).toBeGreaterThanOrEqual(Math.ceil(rows / 4));
+      rows = kept.length;
+    }
+    expect(session.calls[session.calls.length - 1]!.batch).toBe(rows);
   });
 
   it('uses the cache: one prefill, then one-token steps while the window has room', async () => {

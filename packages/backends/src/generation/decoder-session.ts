@@ -16,6 +16,10 @@ export interface DecoderStepArgs<Cache extends DecoderKvCache = DecoderKvCache> 
   batch: number;
   seq: number;
   past: Cache | null;
+  /** Positions the returned cache should have room for (a hint for sessions that preallocate). */
+  reserve?: number;
+  /** The caller will not use `past` again, so the session may extend it in place (disposing `past`). */
+  extendInPlace?: boolean;
 }
 
 export interface DecoderSession<Cache extends DecoderKvCache = DecoderKvCache> {
@@ -24,5 +28,10 @@ export interface DecoderSession<Cache extends DecoderKvCache = DecoderKvCache> {
   readonly device?: string;
   /** Logits of each row's last position, [batch, vocab], and the cache extended by `seq` (`past` stays alive). */
   step(args: DecoderStepArgs<Cache>): Promise<{ logits: Float32Array; present: Cache }>;
+  /**
+   * Optional: the cache with only `rows` (ascending row indices) left, so finished rows stop costing compute. The
+   * given cache is consumed. Sessions that cannot do it cheaply leave it out.
+   */
+  keepRows?(cache: Cache, rows: readonly number[]): Cache;
   dispose(): Promise<void>;
 }

@@ -30,7 +30,7 @@ export interface GenerateAnswersOptions {
   name: string;
   /** `book` (default), `study`, or a custom template. */
   template?: PromptTemplateRef;
-  /** Prompts per forward pass; default 16. */
+  /** Prompts per forward pass; default 32. */
   batchSize?: number;
   /** Default 256. */
   maxNewTokens?: number;

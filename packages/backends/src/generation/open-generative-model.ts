@@ -7,7 +7,7 @@ export interface OpenGenerativeModelOptions {
   configPath?: string;
   device?: Device;
   threads?: number;
-  /** Prompts per forward pass when a call names none; default 16. */
+  /** Prompts per forward pass when a call names none; default 32. */
   batchSize?: number;
 }
 

@@ -4,7 +4,7 @@ import type { DecoderSession } from './decoder-session.js';
 import { DEFAULT_GENERATION_BATCH_SIZE, generateTokens, type TokenGenerationOptions } from './batched-generation.js';
 
 export interface SessionGenerativeModelOptions {
-  /** Prompts per forward pass when a call names none; default 16. */
+  /** Prompts per forward pass when a call names none; default 32. */
   batchSize?: number;
 }
 

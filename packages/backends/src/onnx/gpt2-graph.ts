@@ -4,7 +4,7 @@
 // [batch, heads, seq, head_dim] MatMuls, the attention scale folded into the query weights, one attention bias
 // shared by all layers, and the output head applied as Gemm(transB) so a tied head shares the embedding matrix.
 import type { Gpt2Config } from '../checkpoint/gpt2-config.js';
-import type { Gpt2Weights, LoadedGpt2 } from '../checkpoint/load-gpt2-checkpoint.js';
+import type { Gpt2LayerWeights, Gpt2Weights, LoadedGpt2 } from '../checkpoint/load-gpt2-checkpoint.js';
 import { OnnxDataType, OnnxGraphBuilder } from './graph-builder.js';
 
 /** Added to masked attention scores. Finite, so fully masked (padding) rows stay finite. */
@@ -15,7 +15,15 @@ export interface DecoderGraphOptions {
   lastLogitsOnly?: boolean;
 }
 
-export type Gpt2GraphKind = 'decoder' | 'decoder-last' | 'loss';
+/**
+ * `decoder-slots` is judgekit's own generation graph (see `buildGpt2SlotDecoderGraph`); `decoder` and
+ * `decoder-last` keep optimum's interface for other tools.
+ */
+export type Gpt2GraphKind = 'decoder' | 'decoder-last' | 'decoder-slots' | 'loss';
+
+/** Outputs of the slot decoder: the keys and values of the step's own tokens, [batch, heads, seq, head_dim]. */
+export const newKeyName = (layer: number): string => `new.${layer}.key`;
+export const newValueName = (layer: number): string => `new.${layer}.value`;
 
 /** Input/output names of the decoder graph (optimum's names). */
 export const pastKeyName = (layer: number): string => `past_key_values.${layer}.key`;
@@ -90,6 +98,11 @@ interface AttentionIo {
   /** Additive bias broadcastable to [batch, heads, seq, keys]. */
   bias: string;
   past?: { key: string; value: string; presentKey: string; presentValue: string };
+  /**
+   * Slot cache: `bias` covers the past slots only ([batch, 1, 1, slots]); `newBias` the step's own tokens
+   * ([batch, 1, seq, seq]). The step's keys and values are graph outputs, never concatenated with the past.
+   */
+  slots?: { key: string; value: string; count: string; newKey: string; newValue: string; newBias: string };
 }
 
 function block(t: Trunk, h: string, weights: Gpt2Weights, layer: number, io: AttentionIo): string {
@@ -106,6 +119,22 @@ function block(t: Trunk, h: string, weights: Gpt2Weights, layer: number, io: Att
   const heads = b.int64Constant([0, 0, H, D], 'heads_shape');
   const q4 = b.op('Transpose', [b.op('Reshape', [q, heads])], { perm: [0, 2, 1, 3] }, `${p}.q`);
   let v4 = b.op('Transpose', [b.op('Reshape', [v, heads])], { perm: [0, 2, 1, 3] }, `${p}.v`);
+  if (io.slots) {
+    // Scores against the past slots and against the step's own tokens, one softmax over both, then the two
+    // weighted sums added: the big past tensors are only read, so nothing of size [batch, heads, slots, head_dim]
+    // is copied or returned per step.
+    const s = io.slots;
+    const k4 = b.node('Transpose', [b.op('Reshape', [k, heads])], { attributes: { perm: [0, 2, 1, 3] }, outputs: [s.newKey] })[0]!;
+    v4 = b.node('Transpose', [b.op('Reshape', [v, heads])], { attributes: { perm: [0, 2, 1, 3] }, outputs: [s.newValue] })[0]!;
+    const pastScores = b.op('Add', [b.op('MatMul', [q4, b.op('Transpose', [s.key], { perm: [0, 1, 3, 2] })], undefined, `${p}.past_scores`), io.bias]);
+    const newScores = b.op('Add', [b.op('MatMul', [q4, b.op('Transpose', [k4], { perm: [0, 1, 3, 2] })], undefined, `${p}.new_scores`), s.newBias]);
+    const probs = b.op('Softmax', [b.op('Concat', [pastScores, newScores], { axis: 3 })], { axis: -1 }, `${p}.probs`);
+    const axis3 = b.int64Constant([3], 'axis3');
+    const pastProbs = b.op('Slice', [probs, b.int64Constant([0], 'zero'), s.count, axis3]);
+    const newProbs = b.op('Slice', [probs, s.count, b.int64Constant([2 ** 31 - 1], 'end'), axis3]);
+    const mixed = b.op('Add', [b.op('MatMul', [pastProbs, s.value]), b.op('MatMul', [newProbs, v4])]);
+    return mlpAndResidual(t, h, w, p, mixed);
+  }
   let kT: string;
   if (io.past) {
     const k4 = b.op('Transpose', [b.op('Reshape', [k, heads])], { perm: [0, 2, 1, 3] }, `${p}.k`);
@@ -117,7 +146,14 @@ function block(t: Trunk, h: string, weights: Gpt2Weights, layer: number, io: Att
   }
   const scores = b.op('Add', [b.op('MatMul', [q4, kT], undefined, `${p}.scores`), io.bias]);
   const probs = b.op('Softmax', [scores], { axis: -1 }, `${p}.probs`);
-  const context = b.op('Transpose', [b.op('MatMul', [probs, v4])], { perm: [0, 2, 1, 3] });
+  return mlpAndResidual(t, h, w, p, b.op('MatMul', [probs, v4]));
+}
+
+/** From the attention's per-head context [batch, heads, seq, head_dim] to the block's output. */
+function mlpAndResidual(t: Trunk, h: string, w: Gpt2LayerWeights, p: string, perHead: string): string {
+  const { b } = t;
+  const C = t.config.embDim;
+  const context = b.op('Transpose', [perHead], { perm: [0, 2, 1, 3] });
   const merged = b.op('Reshape', [context, b.int64Constant([0, 0, C], 'merge_shape')]);
   const attn = linear(t, merged, w.attnOutWeight, w.attnOutBias, [C, C], `${p}.attn.c_proj`);
   const h1 = b.op('Add', [h, attn], undefined, `${p}.resid1`);
@@ -195,6 +231,62 @@ export function buildGpt2DecoderGraph(model: LoadedGpt2, options: DecoderGraphOp
 }
 
 /**
+ * judgekit's generation graph: a decoder whose KV cache lives in caller-owned slot buffers. Inputs `input_ids`,
+ * `position_ids` (int64 [batch, seq]), `attention_mask` (int64 [batch, slots + seq]: the past slots' validity, then
+ * the step's own tokens') and `past_key_values.{i}.key|value` (float [batch, heads, slots, head_dim], slots >= 1;
+ * unused slots are masked). Outputs the last position's `logits` [batch, 1, vocab] and `new.{i}.key|value`
+ * [batch, heads, seq, head_dim], which the caller writes into its slots. Unlike optimum's interface, no step
+ * returns the whole cache: on ONNX Runtime's CPU provider every returned tensor is copied into JavaScript, and for
+ * a batch of 64 that copy of the full cache cost more than the step's matmuls.
+ */
+export function buildGpt2SlotDecoderGraph(model: LoadedGpt2): OnnxGraphBuilder {
+  const b = new OnnxGraphBuilder('gpt2_decoder_slots', 17);
+  const config = model.config;
+  const t: Trunk = { b, config, eps: model.layerNormEpsilon };
+  metadata(b, model, 'decoder-slots');
+  const H = config.nHeads;
+  const D = config.embDim / H;
+  const inputIds = b.input('input_ids', OnnxDataType.INT64, ['batch_size', 'sequence_length']);
+  const mask = b.input('attention_mask', OnnxDataType.INT64, ['batch_size', 'slots_plus_sequence']);
+  const positions = b.input('position_ids', OnnxDataType.INT64, ['batch_size', 'sequence_length']);
+  const pasts: { key: string; value: string }[] = [];
+  for (let i = 0; i < config.nLayers; i++) {
+    pasts.push({
+      key: b.input(pastKeyName(i), OnnxDataType.FLOAT, ['batch_size', H, 'slots', D]),
+      value: b.input(pastValueName(i), OnnxDataType.FLOAT, ['batch_size', H, 'slots', D]),
+    });
+  }
+  const { wte, wpe, head, causal } = embeddings(t, model.weights);
+  let h = b.op('Add', [b.op('Gather', [wte, inputIds], { axis: 0 }, 'tok'), b.op('Gather', [wpe, positions], { axis: 0 }, 'pos')], undefined, 'embed');
+  const slots = dim(b, pasts[0]!.key, 2);
+  const seq = dim(b, inputIds, 1);
+  const zero = b.int64Constant([0], 'zero');
+  const axis1 = b.int64Constant([1], 'axis1');
+  const maskF = b.op('Cast', [mask], { to: OnnxDataType.FLOAT });
+  const padding = b.op('Mul', [b.op('Sub', [b.floatConstant([1]), maskF]), b.floatConstant([MASK_VALUE])]);
+  const axes12 = b.int64Constant([1, 2], 'axes12');
+  const pastBias = b.op('Unsqueeze', [b.op('Slice', [padding, zero, slots, axis1]), axes12], undefined, 'past_bias');
+  const newPadding = b.op('Unsqueeze', [b.op('Slice', [padding, slots, b.int64Constant([2 ** 31 - 1], 'end'), axis1]), axes12]);
+  const causalRows = b.op('Slice', [causal, b.int64Constant([0, 0], 'zeros2'), b.op('Concat', [seq, seq], { axis: 0 }), b.int64Constant([0, 1], 'axes01')]);
+  const newBias = b.op('Add', [causalRows, newPadding], undefined, 'new_bias');
+  for (let i = 0; i < config.nLayers; i++) {
+    h = block(t, h, model.weights, i, {
+      bias: pastBias,
+      slots: { key: pasts[i]!.key, value: pasts[i]!.value, count: slots, newKey: newKeyName(i), newValue: newValueName(i), newBias },
+    });
+  }
+  const hf = b.op('Slice', [layerNorm(t, h, model.weights.finalNormScale, model.weights.finalNormShift, 'ln_f'), b.int64Constant([-1], 'last'), b.int64Constant([2 ** 31 - 1], 'end'), axis1]);
+  const V = config.vocabSize;
+  const logits = b.op('Reshape', [headLogits2d(t, hf, head), b.op('Concat', [b.op('Shape', [hf], { start: 0, end: 2 }), b.int64Constant([V], 'vocab')], { axis: 0 })]);
+  b.output(logits, 'logits', OnnxDataType.FLOAT, ['batch_size', 1, V]);
+  for (let i = 0; i < config.nLayers; i++) {
+    b.output(newKeyName(i), newKeyName(i), OnnxDataType.FLOAT, ['batch_size', H, 'sequence_length', D]);
+    b.output(newValueName(i), newValueName(i), OnnxDataType.FLOAT, ['batch_size', H, 'sequence_length', D]);
+  }
+  return b;
+}
+
+/**
  * The loss graph: inputs `input_ids` and `targets` (int64 [batch, seq], -100 = ignore); output `nll`
  * [batch, seq], the per-token negative log-likelihood in log-sum-exp form (no LogSoftmax, which ONNX Runtime's
  * WebGPU provider runs on the CPU). Ignored targets give 0. Positions are 0..seq-1, with no padding.
@@ -232,5 +324,6 @@ export function buildGpt2LossGraph(model: LoadedGpt2): OnnxGraphBuilder {
 
 export function buildGpt2Graph(model: LoadedGpt2, kind: Gpt2GraphKind): OnnxGraphBuilder {
   if (kind === 'loss') return buildGpt2LossGraph(model);
+  if (kind === 'decoder-slots') return buildGpt2SlotDecoderGraph(model);
   return buildGpt2DecoderGraph(model, { lastLogitsOnly: kind === 'decoder-last' });
 }

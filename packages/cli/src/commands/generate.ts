@@ -41,7 +41,7 @@ export const command: CliCommand = {
     config: { type: 'string', value: '<config.json>', description: "Model config, when it is not beside the checkpoint (book's GPTModel JSON or HF config.json)" },
     name: { type: 'string', value: '<name>', description: 'Model name in the file name (default: the model file name without extension)' },
     template: { type: 'string', value: '<book|study>', description: 'Prompt template: book (`### Input:`) or study (`### Input`)', default: 'book' },
-    'batch-size': { type: 'string', value: '<n>', description: 'Prompts per forward pass', default: '16' },
+    'batch-size': { type: 'string', value: '<n>', description: 'Prompts per forward pass', default: '32' },
     'max-new-tokens': { type: 'string', value: '<n>', description: 'Tokens to generate at most per answer', default: '256' },
     temperature: { type: 'string', value: '<t>', description: 'Sample at this temperature (default: greedy, as the study)' },
     'top-k': { type: 'string', value: '<k>', description: 'Sample only from the k most likely tokens' },
@@ -64,7 +64,7 @@ export const command: CliCommand = {
     if (!(SPLITS as readonly string[]).includes(split)) throw new JudgekitError('usage', `--split must be one of: ${SPLITS.join(', ')}; got "${split}".`);
     const device = stringOption(args, 'device') ?? 'auto';
     if (!(DEVICES as readonly string[]).includes(device)) throw new JudgekitError('device', `Unsupported device "${device}". Should be one of: ${DEVICES.join(', ')}.`);
-    const batchSize = integerOption(args, 'batch-size', 16, 1) as number;
+    const batchSize = integerOption(args, 'batch-size', 32, 1) as number;
     const maxNewTokens = integerOption(args, 'max-new-tokens', 256, 0) as number;
     const limit = integerOption(args, 'limit', undefined, 0);
     const threads = integerOption(args, 'threads', undefined, 1);

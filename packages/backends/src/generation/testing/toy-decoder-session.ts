@@ -9,6 +9,8 @@ export interface ToyDecoderOptions {
   vocabSize?: number;
   contextLength?: number;
   seed?: number;
+  /** Offer `keepRows`, as the engine's slot-cache session does. */
+  keepRows?: boolean;
 }
 
 export class ToyKvCache implements DecoderKvCache {
@@ -47,11 +49,23 @@ export class ToyDecoderSession implements DecoderSession<ToyKvCache> {
   readonly device = 'cpu' as const;
   readonly liveCaches = new Set<ToyKvCache>();
   readonly calls: { batch: number; seq: number; past: number }[] = [];
+  /** The rows each `keepRows` call kept. */
+  readonly kept: number[][] = [];
+  readonly keepRows?: (cache: ToyKvCache, rows: readonly number[]) => ToyKvCache;
   readonly #seed: number;
 
   constructor(options: ToyDecoderOptions = {}) {
     this.config = { vocabSize: options.vocabSize ?? 61, contextLength: options.contextLength ?? 64 };
     this.#seed = options.seed ?? 1;
+    if (options.keepRows) {
+      this.keepRows = (cache, rows) => {
+        if (cache.disposed) throw new Error('toy session: keepRows on a disposed cache');
+        this.kept.push([...rows]);
+        const kept = new ToyKvCache(rows.map((r) => cache.tokens[r] as Int32Array), rows.map((r) => cache.positions[r] as Int32Array), this.liveCaches);
+        cache.dispose();
+        return kept;
+      };
+    }
   }
 
   async step(args: DecoderStepArgs<ToyKvCache>): Promise<{ logits: Float32Array; present: ToyKvCache }> {

@@ -1,6 +1,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { createTinyGpt2 } from '../testing/create-tiny-gpt2.js';
 import { referenceLogits } from '../reference/reference-forward.js';
+import { join } from 'node:path';
+import { buildGpt2Graph } from '../onnx/gpt2-graph.js';
 import { createGpt2DecoderSession, type Gpt2DecoderSession, type KvCache } from './gpt2-decoder-session.js';
 import { deviceUnavailableReason } from './ort-runtime.js';
 
@@ -191,5 +193,21 @@ describe('Gpt2DecoderSession slot cache', () => {
     expect((small.present as unknown as { buffers: Float32Array[] }).buffers[0]!.buffer).toBe(bigBuffer);
     const step = await session.step({ inputIds: Int32Array.of(ids[2]!), ...one(2), past: small.present, extendInPlace: true });
     expect(maxAbsDiff(step.logits, referenceLogits(tiny.model, ids)[2]!)).toBeLessThan(1e-4);
+  });
+
+  it('an ONNX file keeps the interface it was built with: a written slot graph runs as slots, optimum\'s as concat', async () => {
+    const tiny = await createTinyGpt2({ seed: 23, naming: 'hf', qkvBias: true, tiedHead: true });
+    const ids = [11, 4, 60];
+    const ref = referenceLogits(tiny.model, ids);
+    for (const kind of ['decoder-slots', 'decoder-last'] as const) {
+      const path = join(tiny.dir, `${kind}.onnx`);
+      await buildGpt2Graph(tiny.model, kind).writeFile(path);
+      const session = await createGpt2DecoderSession(path, { device: 'cpu' });
+      sessions.push(session);
+      expect(session.keepRows !== undefined).toBe(kind === 'decoder-slots');
+      const first = await session.step({ inputIds: Int32Array.from(ids.slice(0, 2)), positionIds: Int32Array.from([0, 1]), attentionMask: Int32Array.from([1, 1]), batch: 1, seq: 2, past: null, reserve: 3 });
+      const step = await session.step({ inputIds: Int32Array.of(ids[2]!), ...one(2), past: first.present, extendInPlace: true });
+      expect(maxAbsDiff(step.logits, ref[2]!)).toBeLessThan(1e-4);
+    }
   });
 });

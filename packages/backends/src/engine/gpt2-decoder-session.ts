@@ -352,8 +352,10 @@ export async function createGpt2DecoderSession(model: LoadedGpt2 | string, optio
   const device = await resolveDevice(options.device ?? 'auto');
   const ort = await loadOrt();
   const isOnnx = typeof model === 'string' && isOnnxPath(model);
-  const slots = (options.cache ?? (device === 'cpu' ? 'slots' : 'concat')) === 'slots' && !isOnnx;
+  let slots = (options.cache ?? (device === 'cpu' ? 'slots' : 'concat')) === 'slots' && !isOnnx;
   const source = await openableModel(model, slots ? 'decoder-slots' : 'decoder-last', options.configPath);
+  // An ONNX file is run with the interface it was built with.
+  if (isOnnx) slots = source.kind === 'decoder-slots';
   const gpuOutputs: string[] = [];
   const nLayers = source.config?.nLayers;
   if (nLayers !== undefined && !slots) for (let i = 0; i < nLayers; i++) gpuOutputs.push(presentKeyName(i), presentValueName(i));

@@ -174,6 +174,26 @@ function dim(b: OnnxGraphBuilder, value: string, axis: number): string {
   return b.op('Shape', [value], { start: axis, end: axis + 1 });
 }
 
+/** A decoder's inputs (optimum's names) and its embedded tokens; `maskDim`/`pastDim` name the dynamic dimensions. */
+function decoderInputs(t: Trunk, model: LoadedGpt2, maskDim: string, pastDim: string) {
+  const { b, config } = t;
+  const H = config.nHeads;
+  const D = config.embDim / H;
+  const inputIds = b.input('input_ids', OnnxDataType.INT64, ['batch_size', 'sequence_length']);
+  const mask = b.input('attention_mask', OnnxDataType.INT64, ['batch_size', maskDim]);
+  const positions = b.input('position_ids', OnnxDataType.INT64, ['batch_size', 'sequence_length']);
+  const pasts: { key: string; value: string }[] = [];
+  for (let i = 0; i < config.nLayers; i++) {
+    pasts.push({
+      key: b.input(pastKeyName(i), OnnxDataType.FLOAT, ['batch_size', H, pastDim, D]),
+      value: b.input(pastValueName(i), OnnxDataType.FLOAT, ['batch_size', H, pastDim, D]),
+    });
+  }
+  const weights = embeddings(t, model.weights);
+  const h = b.op('Add', [b.op('Gather', [weights.wte, inputIds], { axis: 0 }, 'tok'), b.op('Gather', [weights.wpe, positions], { axis: 0 }, 'pos')], undefined, 'embed');
+  return { inputIds, mask, pasts, h, head: weights.head, causal: weights.causal, H, D };
+}
+
 /**
  * The decoder: inputs `input_ids`, `attention_mask`, `position_ids` (int64) and `past_key_values.{i}.key|value`
  * (float [batch, heads, past, head_dim]); outputs `logits` ([batch, seq, vocab], or [batch, 1, vocab] with
@@ -184,20 +204,8 @@ export function buildGpt2DecoderGraph(model: LoadedGpt2, options: DecoderGraphOp
   const config = model.config;
   const t: Trunk = { b, config, eps: model.layerNormEpsilon };
   metadata(b, model, options.lastLogitsOnly ? 'decoder-last' : 'decoder');
-  const H = config.nHeads;
-  const D = config.embDim / H;
-  const inputIds = b.input('input_ids', OnnxDataType.INT64, ['batch_size', 'sequence_length']);
-  const mask = b.input('attention_mask', OnnxDataType.INT64, ['batch_size', 'total_sequence_length']);
-  const positions = b.input('position_ids', OnnxDataType.INT64, ['batch_size', 'sequence_length']);
-  const pasts: { key: string; value: string }[] = [];
-  for (let i = 0; i < config.nLayers; i++) {
-    pasts.push({
-      key: b.input(pastKeyName(i), OnnxDataType.FLOAT, ['batch_size', H, 'past_sequence_length', D]),
-      value: b.input(pastValueName(i), OnnxDataType.FLOAT, ['batch_size', H, 'past_sequence_length', D]),
-    });
-  }
-  const { wte, wpe, head, causal } = embeddings(t, model.weights);
-  let h = b.op('Add', [b.op('Gather', [wte, inputIds], { axis: 0 }, 'tok'), b.op('Gather', [wpe, positions], { axis: 0 }, 'pos')], undefined, 'embed');
+  const { inputIds, mask, pasts, head, causal, H, D, ...embedded } = decoderInputs(t, model, 'total_sequence_length', 'past_sequence_length');
+  let h = embedded.h;
   // Attention bias [batch, 1, seq, past+seq]: causal rows past..past+seq of the [ctx, ctx] table, plus padding.
   const past = dim(b, pasts[0]!.key, 2);
   const seq = dim(b, inputIds, 1);
@@ -244,20 +252,8 @@ export function buildGpt2SlotDecoderGraph(model: LoadedGpt2): OnnxGraphBuilder {
   const config = model.config;
   const t: Trunk = { b, config, eps: model.layerNormEpsilon };
   metadata(b, model, 'decoder-slots');
-  const H = config.nHeads;
-  const D = config.embDim / H;
-  const inputIds = b.input('input_ids', OnnxDataType.INT64, ['batch_size', 'sequence_length']);
-  const mask = b.input('attention_mask', OnnxDataType.INT64, ['batch_size', 'slots_plus_sequence']);
-  const positions = b.input('position_ids', OnnxDataType.INT64, ['batch_size', 'sequence_length']);
-  const pasts: { key: string; value: string }[] = [];
-  for (let i = 0; i < config.nLayers; i++) {
-    pasts.push({
-      key: b.input(pastKeyName(i), OnnxDataType.FLOAT, ['batch_size', H, 'slots', D]),
-      value: b.input(pastValueName(i), OnnxDataType.FLOAT, ['batch_size', H, 'slots', D]),
-    });
-  }
-  const { wte, wpe, head, causal } = embeddings(t, model.weights);
-  let h = b.op('Add', [b.op('Gather', [wte, inputIds], { axis: 0 }, 'tok'), b.op('Gather', [wpe, positions], { axis: 0 }, 'pos')], undefined, 'embed');
+  const { inputIds, mask, pasts, head, causal, H, D, ...embedded } = decoderInputs(t, model, 'slots_plus_sequence', 'slots');
+  let h = embedded.h;
   const slots = dim(b, pasts[0]!.key, 2);
   const seq = dim(b, inputIds, 1);
   const zero = b.int64Constant([0], 'zero');

@@ -16,6 +16,7 @@ export * from './util/seeded-random.js';
 export * from './util/concurrency.js';
 export * from './util/progress.js';
 export * from './util/atomic-write.js';
+export * from './util/path-exists.js';
 export * from './analysis/bootstrap.js';
 export * from './pipeline/pipeline.js';
 export * from './config/plugin-loader.js';

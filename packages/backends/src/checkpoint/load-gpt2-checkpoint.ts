@@ -1,8 +1,8 @@
 // Loads a GPT-2 checkpoint (Hugging Face GPT2LMHeadModel or the book's GPTModel naming, safetensors) into one
 // canonical in-memory layout: every projection stored [in, out] so it can feed an ONNX MatMul directly.
-import { access, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
-import { JudgekitError } from '@judgekit/core';
+import { JudgekitError, pathExists } from '@judgekit/core';
 import { LAYER_NORM_EPSILON, parseGpt2ConfigJson, validateGpt2Config, type Gpt2Config, type PartialGpt2Config } from './gpt2-config.js';
 import { SafetensorsFile } from './safetensors.js';
 
@@ -52,21 +52,12 @@ export interface LoadGpt2Options {
   configPath?: string;
 }
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await access(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** Find the config beside a checkpoint: `<stem>.json` first, then `config.json`. */
 export async function findConfigBeside(checkpointPath: string): Promise<string | undefined> {
   const dir = dirname(checkpointPath);
   const stem = basename(checkpointPath, extname(checkpointPath));
   for (const candidate of [join(dir, `${stem}.json`), join(dir, 'config.json')]) {
-    if (await exists(candidate)) return candidate;
+    if (await pathExists(candidate)) return candidate;
   }
   return undefined;
 }

@@ -3,7 +3,7 @@
 // buffers are copied once, when the final file is assembled.
 
 /** ONNX TensorProto.DataType values used here. */
-export const OnnxDataType = Object.freeze({ FLOAT: 1, UINT8: 2, INT8: 3, INT32: 6, INT64: 7, BOOL: 9, FLOAT16: 10 } as const);
+export const OnnxDataType = Object.freeze({ FLOAT: 1, UINT8: 2, INT8: 3, INT32: 6, INT64: 7, BOOL: 9, FLOAT16: 10, DOUBLE: 11 } as const);
 export type OnnxDataType = (typeof OnnxDataType)[keyof typeof OnnxDataType];
 
 const AttributeType = { FLOAT: 1, INT: 2, STRING: 3, TENSOR: 4, FLOATS: 6, INTS: 7, STRINGS: 8 } as const;
@@ -143,7 +143,7 @@ function isTensorSpec(value: unknown): value is TensorSpec {
   return typeof value === 'object' && value !== null && 'dataType' in value && 'dims' in value;
 }
 
-/** Integers become INT/INTS, `{ float }` FLOAT, plain non-integer numbers FLOAT. */
+/** Integers become INT/INTS (an empty list too), `{ float }` FLOAT, plain non-integer numbers FLOAT. */
 export function encodeAttribute(name: string, value: AttributeValue): ProtoWriter {
   const w = new ProtoWriter().string(1, name);
   if (typeof value === 'number') {
@@ -152,7 +152,7 @@ export function encodeAttribute(name: string, value: AttributeValue): ProtoWrite
   } else if (typeof value === 'string') {
     w.string(4, value).int(20, AttributeType.STRING);
   } else if (Array.isArray(value)) {
-    if (value.every((v) => typeof v === 'string')) {
+    if (value.length > 0 && value.every((v) => typeof v === 'string')) {
       for (const v of value as string[]) w.string(9, v);
       w.int(20, AttributeType.STRINGS);
     } else {

@@ -2,12 +2,13 @@
 // files under `<outDir>/finetune/<model>/`: model.safetensors (same naming as the input) + config.json,
 // epochs.jsonl (per-epoch losses), resume.safetensors (weights, AdamW moments, step, epoch: written atomically at
 // each epoch end, so an interrupted run continues from the last completed epoch) and result.json.
-import { readFile, rm, stat } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
 import {
   canonicalHash,
   JsonlLog,
   JudgekitError,
+  pathExists,
   splitDataset,
   writeJsonAtomic,
   type AlpacaRecord,
@@ -85,15 +86,6 @@ export function finetuneModelName(checkpoint: string): string {
   return stem === 'model' || stem === 'pytorch_model' ? basename(dirname(checkpoint)) || stem : stem;
 }
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 async function writeResumeState(path: string, params: Gpt2Parameters, state: AdamWState, shape: Gpt2Shape, meta: ResumeMetadata): Promise<void> {
   const tensors: Array<[string, NamedTensor]> = [];
   for (const spec of parameterSpecs(shape)) {
@@ -168,7 +160,7 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
   let parameters = checkpoint.parameters;
   let optimizerState: AdamWState | undefined;
   let resume: ResumePoint | undefined;
-  if (options.resume !== false && (await exists(paths.resume))) {
+  if (options.resume !== false && (await pathExists(paths.resume))) {
     const saved = await readResumeState(paths.resume, checkpoint.shape);
     if (saved.meta.fingerprint !== fingerprint) {
       throw new JudgekitError(

@@ -3,7 +3,7 @@
 import { mkdir, open, readFile, rename } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { JudgekitError } from '@judgekit/core';
-import { parseSafetensorsHeader } from '../checkpoint/safetensors.js';
+import { decodeToFloat32, parseSafetensorsHeader, type SafetensorsDtype } from '../checkpoint/safetensors.js';
 
 export interface NamedTensor {
   shape: number[];
@@ -20,43 +20,18 @@ export interface SafetensorsContents {
   names: string[];
 }
 
-function halfToFloat(h: number): number {
-  const sign = h & 0x8000 ? -1 : 1;
-  const exponent = (h >> 10) & 0x1f;
-  const fraction = h & 0x3ff;
-  if (exponent === 0) return sign * 2 ** -14 * (fraction / 1024);
-  if (exponent === 31) return fraction ? Number.NaN : sign * Number.POSITIVE_INFINITY;
-  return sign * 2 ** (exponent - 15) * (1 + fraction / 1024);
-}
+const FLOAT_WIDTH: Record<string, number> = { F32: 4, F16: 2, BF16: 2 };
 
 /** Decode one tensor's bytes. */
 export function decodeTensor(name: string, dtype: string, shape: number[], body: Uint8Array, file: string): NamedTensor {
+  const width = FLOAT_WIDTH[dtype];
+  // Non-float buffers (e.g. a stored attention mask) are never trained: keep their bytes to write them back.
+  if (width === undefined) return { shape, data: new Float32Array(0), raw: { dtype, bytes: body.slice() } };
   const count = shape.reduce((a, b) => a * b, 1);
-  const wrongSize = (width: number): void => {
-    if (body.length !== count * width) throw new JudgekitError('model', `${file}: tensor ${name} has ${body.length} bytes, expected ${count * width}.`, { file });
-  };
-  const raw = new DataView(body.buffer, body.byteOffset, body.byteLength);
-  const out = new Float32Array(count);
-  if (dtype === 'F32') {
-    wrongSize(4);
-    if (body.byteOffset % 4 === 0) out.set(new Float32Array(body.buffer, body.byteOffset, count));
-    else for (let i = 0; i < count; i++) out[i] = raw.getFloat32(i * 4, true);
-  } else if (dtype === 'F16') {
-    wrongSize(2);
-    for (let i = 0; i < count; i++) out[i] = halfToFloat(raw.getUint16(i * 2, true));
-  } else if (dtype === 'BF16') {
-    wrongSize(2);
-    const word = new Uint32Array(1);
-    const asFloat = new Float32Array(word.buffer);
-    for (let i = 0; i < count; i++) {
-      word[0] = raw.getUint16(i * 2, true) << 16;
-      out[i] = asFloat[0] as number;
-    }
-  } else {
-    // Non-float buffers (e.g. a stored attention mask) are never trained: keep their bytes to write them back.
-    return { shape, data: new Float32Array(0), raw: { dtype, bytes: body.slice() } };
-  }
-  return { shape, data: out };
+  if (body.length !== count * width) throw new JudgekitError('model', `${file}: tensor ${name} has ${body.length} bytes, expected ${count * width}.`, { file });
+  const values = decodeToFloat32(body, dtype as SafetensorsDtype, `${file}: tensor ${name}`);
+  // The trainer updates weights in place, and an aligned F32 tensor decodes to a view of the file's bytes: copy it.
+  return { shape, data: dtype === 'F32' ? values.slice() : values };
 }
 
 type SafetensorsHeader = Record<string, { dtype: string; shape: number[]; data_offsets: [number, number] }>;

@@ -4,6 +4,7 @@ import {
   encodeLogLine,
   JsonlLog,
   JudgekitError,
+  pathExists,
   loadAnswerFiles,
   Pipeline,
   runFile,
@@ -21,7 +22,7 @@ import {
   type StudyConfig,
 } from '@judgekit/core';
 import { isUrl, loadAlpacaDataset } from '@judgekit/datasets';
-import { mkdir, readFile, stat } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { ConfiguredJudge } from './study-judges.js';
 
@@ -62,15 +63,6 @@ export function studyModels(loaded: LoadedStudyConfig): StudyModel[] {
     ...(model.config ? { config: resolvePath(loaded, model.config) } : {}),
     ...(model.answers ? { answers: resolvePath(loaded, model.answers) } : {}),
   }));
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** Loads the dataset once per process (downloads are cached on disk with their checksum). */
@@ -305,7 +297,7 @@ class ResultsStage implements Stage {
 }
 
 export async function mergeStudyResults(runDir: string, modelNames: readonly string[], judgeNamesInOrder: readonly string[]): Promise<RunResults> {
-  const losses = (await exists(runFile(runDir, 'loss'))) ? (JSON.parse(await readFile(runFile(runDir, 'loss'), 'utf8')) as RunLosses) : { models: [] };
+  const losses = (await pathExists(runFile(runDir, 'loss'))) ? (JSON.parse(await readFile(runFile(runDir, 'loss'), 'utf8')) as RunLosses) : { models: [] };
   const perJudge: Array<{ name: string; results: RunResults }> = [];
   const lines: string[] = [];
   for (const name of judgeNamesInOrder) {

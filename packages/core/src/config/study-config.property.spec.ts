@@ -58,7 +58,9 @@ const brokenConfig = fc.tuple(validConfig, fc.nat(), fc.jsonValue({ maxDepth: 2 
   const keys = Object.keys(target);
   const key = keys.length > 0 && pick % 3 !== 0 ? (keys[pick % keys.length] as string) : newKey;
   target[key] = replacement;
-  return copy;
+  // Through JSON, as a config file arrives: a new numeric key on an array (e.g. "1" on []) would otherwise leave a
+  // hole, which no parsed JSON has (JSON text turns it into null).
+  return JSON.parse(JSON.stringify(copy)) as unknown;
 });
 
 function expectConfigRejection(error: unknown, file: string, value?: unknown): void {

@@ -1,6 +1,10 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { canonicalHash, canonicalJson } from './canonical-hash.js';
 import { mapConcurrent, Semaphore } from './concurrency.js';
+import { pathExists } from './path-exists.js';
 import { formatDuration, formatProgress } from './progress.js';
 import { seededRandom, shuffled } from './seeded-random.js';
 
@@ -76,5 +80,19 @@ describe('progress', () => {
   it('shows done, rate and ETA', () => {
     expect(formatProgress('judge', 10, 40, 5000)).toBe('judge 10/40 items | 2.00/s | ETA 15s');
     expect(formatProgress('judge', 0, 40, 0)).toBe('judge 0/40 items | 0.00/s | ETA ?');
+  });
+});
+
+describe('pathExists', () => {
+  it('is true for a file and a folder that exist, false for a missing path', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'judgekit-exists-'));
+    try {
+      await writeFile(join(dir, 'a.txt'), 'x');
+      expect(await pathExists(join(dir, 'a.txt'))).toBe(true);
+      expect(await pathExists(dir)).toBe(true);
+      expect(await pathExists(join(dir, 'missing.txt'))).toBe(false);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -34,6 +34,8 @@ export default async function generateBench(args: string[]): Promise<void> {
   const count = Math.min(option(args, 'gen-prompts', all.ids.length), all.ids.length);
   const peerCount = Math.min(option(args, 'gen-peer-prompts', Math.ceil(count / 5)), count);
   const batchSize = option(args, 'gen-batch', DEFAULT_GENERATION_BATCH_SIZE);
+  // --peer-threads=N gives transformers.js the explicit thread count judgekit uses (default: its own settings).
+  const peerThreads = args.some((a) => a.startsWith('--peer-threads=')) ? option(args, 'peer-threads', 1) : undefined;
   const log = (line: string) => console.log(`  ${line}`);
   const machine = await machineLine();
   const model = await ensureGpt2SmallModel(log);
@@ -45,7 +47,7 @@ export default async function generateBench(args: string[]): Promise<void> {
   const ours = await runCase<GenRun>('generate-judgekit', { checkpointPath: model.checkpointPath, prompts, maxNewTokens: tokens, batchSize }, log);
   const theirs = await runCase<GenRun>(
     'generate-transformers',
-    { root: `${model.transformersRoot}/`, id: model.transformersId, prompts: peerPicks.map((i) => prompts[i]), texts: peerPicks.map((i) => all.texts[i]), maxNewTokens: tokens },
+    { root: `${model.transformersRoot}/`, id: model.transformersId, prompts: peerPicks.map((i) => prompts[i]), texts: peerPicks.map((i) => all.texts[i]), maxNewTokens: tokens, ...(peerThreads ? { threads: peerThreads } : {}) },
     log,
   );
   if (args.includes('--profile')) {
@@ -91,8 +93,9 @@ Greedy completions identical token for token: **${identical}/${peerCount}**${
     identical < peerCount ? ` (first differing position per prompt, -1 = identical: ${firstDiff.join(', ')})` : ''
   }; judgekit's come from ${batchSize}-row batches, transformers.js's from single prompts. transformers.js's tokenizer (the \`tokenizer.json\`
 the bench builds from gpt-tokenizer's ranks) gives judgekit's ids for ${theirs.sameTokens ?? '?'}/${peerCount} prompts. Both run ONNX Runtime
-(onnxruntime-node 1.30.0) on the CPU provider, judgekit with one intra-op thread per CPU stated, transformers.js with
-ONNX Runtime's default threads (what its users get); transformers.js loads judgekit's full-logits decoder graph with optimum's
+(onnxruntime-node 1.30.0) on the CPU provider, judgekit with one intra-op thread per CPU stated, transformers.js ${
+    peerThreads ? `with the same ${peerThreads} intra-op threads stated (\`--peer-threads=${peerThreads}\`)` : "with ONNX Runtime's default threads (what its users get; `--peer-threads=N` states N)"
+  }; transformers.js loads judgekit's full-logits decoder graph with optimum's
 interface (the whole KV cache in and out of every step), judgekit its slot decoder (the cache stays in buffers that each
 step reads in place; only the new token's keys and values come back).
 `;

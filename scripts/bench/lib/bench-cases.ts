@@ -362,14 +362,19 @@ const cases: Record<string, (params: Record<string, unknown>) => Promise<unknown
   },
 
   async 'generate-transformers'(params) {
-    const { root, id, prompts, texts, maxNewTokens } = params as { root: string; id: string; prompts: number[][]; texts: string[]; maxNewTokens: number };
+    const { root, id, prompts, texts, maxNewTokens, threads } = params as { root: string; id: string; prompts: number[][]; texts: string[]; maxNewTokens: number; threads?: number };
     const { AutoModelForCausalLM, AutoTokenizer, env, Tensor } = await import('@huggingface/transformers');
     env.allowRemoteModels = false;
     env.localModelPath = root;
     const tokenizer = await AutoTokenizer.from_pretrained(id);
     const sameTokens = texts.filter((text, i) => JSON.stringify(tokenizer.encode(text)) === JSON.stringify(prompts[i])).length;
     let t = performance.now();
-    const model = await AutoModelForCausalLM.from_pretrained(id, { dtype: 'fp32', device: 'cpu' });
+    // `threads`: the same explicit intra-op thread count judgekit uses (default: transformers.js's own settings).
+    const model = await AutoModelForCausalLM.from_pretrained(id, {
+      dtype: 'fp32',
+      device: 'cpu',
+      ...(threads ? { session_options: { intraOpNumThreads: threads, interOpNumThreads: 1 } } : {}),
+    });
     const loadSeconds = (performance.now() - t) / 1000;
     say(`transformers.js generate: ${prompts.length} prompts x ${maxNewTokens} tokens, one at a time ...`);
     t = performance.now();

@@ -44,6 +44,10 @@ export default async function lossBench(args: string[] = []): Promise<void> {
   const log = (line: string) => console.log(`  ${line}`);
   const machine = await machineLine();
   const model = await ensureGpt2SmallModel(log);
+  // --peer-threads=N gives transformers.js the explicit thread count judgekit uses (default: its own settings).
+  const peerArg = args.find((a) => a.startsWith('--peer-threads='));
+  const peerThreads = peerArg ? Number(peerArg.slice('--peer-threads='.length)) : undefined;
+  if (peerThreads !== undefined && (!Number.isInteger(peerThreads) || peerThreads < 1)) throw new Error('--peer-threads must be a positive integer');
   const ceilingBefore = await runCase<CeilingRun>('matmul-ceiling', CEILING, log);
   const judgekit = await runCase<{
     loadSeconds: number;
@@ -67,7 +71,7 @@ export default async function lossBench(args: string[] = []): Promise<void> {
   };
   const peer = await runCase<{ loadSeconds: number; results: LossRun[]; peakRssMb: number }>(
     'loss-transformers',
-    { root: `${model.transformersRoot}/`, id: model.transformersId, shapes: SHAPES, maxLogitElements: 2 ** 27, repeats: REPEATS },
+    { root: `${model.transformersRoot}/`, id: model.transformersId, shapes: SHAPES, maxLogitElements: 2 ** 27, repeats: REPEATS, ...(peerThreads ? { threads: peerThreads } : {}) },
     log,
   );
   const ceiling = matmul.gflops;
@@ -124,7 +128,9 @@ ${ops.results.map((r) => `| ${r.name} | ${r.cpuSeconds.toFixed(2)} | ${r.gflopPe
 
 Model: GPT-2 small's shape (768 dim, 12 layers, 12 heads, vocab 50257, context 1024, tied head, ${fmt(model.parameters / 1e6, 1)}M
 parameters) with seeded random weights, built by the bench under \`.bench/\`. ${REPEATS} timed runs per shape and engine, the fastest counted (8x128, then 6x1024),
-CPU execution provider; judgekit states one intra-op thread per CPU, transformers.js keeps ONNX Runtime's default
+CPU execution provider; judgekit states one intra-op thread per CPU, transformers.js ${
+    peerThreads ? `is given the same (${peerThreads} intra-op threads, \`--peer-threads=${peerThreads}\`)` : "keeps ONNX Runtime's default (what its users get; `--peer-threads=N` states N)"
+  }
 (the ceiling's MatMul below: ${fmt(matmul.perCpu)} GFLOP/s with one thread per CPU, ${fmt(matmul.ortDefault)} with the default). Machine: ${machine}.
 
 FLOPs per forward = tokens x (24 L C^2 + 2 V C + 4 L T C): block matmuls, output head, and QK^T/PV over the full T x T

@@ -301,12 +301,16 @@ const cases: Record<string, (params: Record<string, unknown>) => Promise<unknown
   },
 
   async 'loss-transformers'(params) {
-    const { root, id, shapes, maxLogitElements, repeats } = params as { root: string; id: string; shapes: Shape[]; maxLogitElements: number; repeats: number };
+    const { root, id, shapes, maxLogitElements, repeats, threads } = params as { root: string; id: string; shapes: Shape[]; maxLogitElements: number; repeats: number; threads?: number };
     const { AutoModelForCausalLM, env, Tensor } = await import('@huggingface/transformers');
     env.allowRemoteModels = false;
     env.localModelPath = root;
     let t = performance.now();
-    const model = await AutoModelForCausalLM.from_pretrained(id, { dtype: 'fp32', device: 'cpu' });
+    const model = await AutoModelForCausalLM.from_pretrained(id, {
+      dtype: 'fp32',
+      device: 'cpu',
+      ...(threads ? { session_options: { intraOpNumThreads: threads, interOpNumThreads: 1 } } : {}),
+    });
     const loadSeconds = (performance.now() - t) / 1000;
     const V = 50257;
     const results = [];

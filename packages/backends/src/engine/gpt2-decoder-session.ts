@@ -87,7 +87,8 @@ export async function foreignGpt2Config(session: Ort.InferenceSession, path: str
   const logits = meta('logits');
   const stated = configPath ?? (existsSync(join(dirname(path), 'config.json')) ? join(dirname(path), 'config.json') : undefined);
   const fromFile = stated ? await readGpt2ConfigFile(stated) : undefined;
-  const nLayers = session.inputNames.filter((n) => /^past_key_values\.\d+\.key$/.test(n)).length;
+  // A decoder with a cache says its depth through its past inputs; one without (a full-sequence export) needs the config.
+  const nLayers = session.inputNames.filter((n) => /^past_key_values\.\d+\.key$/.test(n)).length || fromFile?.nLayers;
   const keyShape = pastKey && pastKey.isTensor ? pastKey.shape : [];
   const nHeads = fromFile?.nHeads ?? (typeof keyShape[1] === 'number' ? keyShape[1] : undefined);
   const headDim = typeof keyShape[3] === 'number' ? keyShape[3] : undefined;
@@ -96,7 +97,7 @@ export async function foreignGpt2Config(session: Ort.InferenceSession, path: str
   if (!nLayers || !nHeads || (!headDim && !fromFile?.embDim) || !vocabSize) {
     throw new JudgekitError(
       'model',
-      `${path} does not look like a GPT-2 decoder with a KV cache (inputs input_ids, attention_mask, position_ids, past_key_values.N.key|value; output logits with a fixed vocabulary size); give its Hugging Face config.json with --config.`,
+      `${path} does not look like a GPT-2 decoder (inputs input_ids, attention_mask, position_ids and, with a KV cache, past_key_values.N.key|value; output logits with a fixed vocabulary size); give its Hugging Face config.json with --config.`,
       { file: path },
     );
   }

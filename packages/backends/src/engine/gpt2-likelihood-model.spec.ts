@@ -1,10 +1,11 @@
-import { mkdtemp, readdir } from 'node:fs/promises';
+import { mkdtemp, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createTinyGpt2 } from '../testing/create-tiny-gpt2.js';
 import { referenceLogits, referenceNll } from '../reference/reference-forward.js';
 import { buildGpt2Graph } from '../onnx/gpt2-graph.js';
+import { OnnxDataType, OnnxGraphBuilder } from '../onnx/graph-builder.js';
 import { createGpt2LikelihoodModel, nllFromLogits, type Gpt2LikelihoodModel } from './gpt2-likelihood-model.js';
 import { deviceUnavailableReason } from './ort-runtime.js';
 
@@ -77,6 +78,38 @@ describe('likelihood model paths', () => {
     expect(model.nllMode).toBe('js');
     const { nll } = await model.tokenNll(Int32Array.from(rows.flat()), Int32Array.from(targetRows.flat()), 2, 8);
     expectMatchesReference(model, tiny, nll);
+    await model.dispose();
+  });
+
+  it('accepts a full-sequence ONNX export without KV-cache inputs, its layer count from the config.json beside it', async () => {
+    // A stand-in export with optimum's names but no past inputs (like optimum's `decoder_model.onnx` without past):
+    // logits = embedding(input_ids) x embedding^T.
+    const V = 11;
+    const C = 4;
+    const table = Float32Array.from({ length: V * C }, (_, i) => Math.sin(i * 1.7));
+    const b = new OnnxGraphBuilder('no_past', 17);
+    const ids = b.input('input_ids', OnnxDataType.INT64, [1, 'sequence_length']);
+    b.input('attention_mask', OnnxDataType.INT64, [1, 'sequence_length']);
+    const wte = b.floatInitializer('wte', [V, C], table);
+    const hidden = b.op('Gather', [wte, ids], { axis: 0 });
+    b.output(b.op('MatMul', [hidden, b.op('Transpose', [wte], { perm: [1, 0] })]), 'logits', OnnxDataType.FLOAT, [1, 'sequence_length', V]);
+    const dir = await mkdtemp(join(tmpdir(), 'judgekit-no-past-'));
+    const path = join(dir, 'model.onnx');
+    await b.writeFile(path);
+    await writeFile(join(dir, 'config.json'), JSON.stringify({ model_type: 'gpt2', vocab_size: V, n_positions: 16, n_embd: C, n_layer: 1, n_head: 1 }));
+    const model = await createGpt2LikelihoodModel(path, { device: 'cpu' });
+    expect(model.nllMode).toBe('js');
+    const inputs = Int32Array.from([3, 7, 1, 9, 0]);
+    const targets = Int32Array.from([7, 1, 9, 0, -100]);
+    const { nll } = await model.tokenNll(inputs, targets, 1, 5);
+    for (let t = 0; t < 5; t++) {
+      const logits = Float32Array.from({ length: V }, (_, v) => {
+        let dot = 0;
+        for (let c = 0; c < C; c++) dot += table[inputs[t]! * C + c]! * table[v * C + c]!;
+        return dot;
+      });
+      expect(nll[t]).toBeCloseTo(targets[t] === -100 ? 0 : nllFromLogits(logits, 0, V, targets[t]!), 5);
+    }
     await model.dispose();
   });
 

@@ -372,6 +372,14 @@ export async function createGpt2DecoderSession(model: LoadedGpt2 | string, optio
   } finally {
     await source.cleanup();
   }
+  if (!session.inputNames.includes(pastKeyName(0))) {
+    await session.release();
+    throw new JudgekitError(
+      'model',
+      `${String(model)} has no KV-cache inputs (past_key_values.0.key ...); generation needs a decoder with a cache: export it with past (optimum's text-generation-with-past) or give the safetensors checkpoint.`,
+      ...(typeof model === 'string' ? [{ file: model }] : []),
+    );
+  }
   const config = source.config ?? (await foreignGpt2Config(session, model as string, options.configPath));
   const decoder = new OrtGpt2DecoderSession(ort, session, config, device, slots);
   // Pay first-run costs (weight pages, kernel set-up, shader compilation on WebGPU) while loading.

@@ -6,6 +6,7 @@ import { createTinyGpt2 } from '../testing/create-tiny-gpt2.js';
 import { referenceLogits, referenceNll } from '../reference/reference-forward.js';
 import { buildGpt2Graph } from '../onnx/gpt2-graph.js';
 import { OnnxDataType, OnnxGraphBuilder } from '../onnx/graph-builder.js';
+import { createGpt2DecoderSession } from './gpt2-decoder-session.js';
 import { createGpt2LikelihoodModel, nllFromLogits, type Gpt2LikelihoodModel } from './gpt2-likelihood-model.js';
 import { deviceUnavailableReason } from './ort-runtime.js';
 
@@ -111,6 +112,8 @@ describe('likelihood model paths', () => {
       expect(nll[t]).toBeCloseTo(targets[t] === -100 ? 0 : nllFromLogits(logits, 0, V, targets[t]!), 5);
     }
     await model.dispose();
+    // Generation needs a cache: the same file is refused for decoding, saying why.
+    await expect(createGpt2DecoderSession(path, { device: 'cpu' })).rejects.toThrow(/no KV-cache inputs/);
   });
 
   it('loads a loss graph written with external data', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bootstrapMeanCI, mean, quantile } from './bootstrap.js';
+import { bootstrapCI, bootstrapMeanCI, mean, quantile } from './bootstrap.js';
 
 describe('bootstrap', () => {
   it.each([
@@ -29,5 +29,23 @@ describe('bootstrap', () => {
     expect(hi - lo).toBeLessThan(15);
     expect(bootstrapMeanCI(values, { seed: 1 })).toEqual([lo, hi]);
     expect(bootstrapMeanCI([7, 7, 7], { seed: 1 })).toEqual([7, 7]);
+  });
+
+  it.each([
+    ['integers', Array.from({ length: 110 }, (_, i) => (i * 37) % 101), 123],
+    ['fractions and negatives', Array.from({ length: 17 }, (_, i) => Math.sin(i) * 3.5), 'judge/x'],
+    ['one value', [42], 5],
+    ['an infinite value (its resamples are dropped)', [1, 2, Number.POSITIVE_INFINITY, 4, 5, 6, 7, 8], 9],
+  ])('the mean shortcut gives exactly the general bootstrap with a mean statistic: %s', (_name, values, seed) => {
+    const general = bootstrapCI(
+      values.length,
+      (indices) => {
+        let sum = 0;
+        for (const i of indices) sum += values[i] as number;
+        return sum / indices.length;
+      },
+      { seed, resamples: 500 },
+    );
+    expect(bootstrapMeanCI(values, { seed, resamples: 500 })).toEqual(general);
   });
 });

@@ -15,7 +15,7 @@ export function mean(values: readonly number[]): number {
   return sum / values.length;
 }
 
-export function quantile(sorted: readonly number[], q: number): number {
+export function quantile(sorted: ArrayLike<number>, q: number): number {
   if (sorted.length === 0) return Number.NaN;
   const position = (sorted.length - 1) * q;
   const lower = Math.floor(position);
@@ -47,15 +47,26 @@ export function bootstrapCI(
   return [quantile(stats, alpha), quantile(stats, 1 - alpha)];
 }
 
-/** 95% (by default) percentile-bootstrap CI of the mean of `values`. */
+/**
+ * 95% (by default) percentile-bootstrap CI of the mean of `values`. The same draws and sums as `bootstrapCI` with
+ * a mean statistic, without the index array and callback: every judge run computes one per model, and the
+ * general path cost 35 ms for 5 models x 110 items in a cold process.
+ */
 export function bootstrapMeanCI(values: readonly number[], options: BootstrapOptions = {}): [number, number] {
-  return bootstrapCI(
-    values.length,
-    (indices) => {
-      let sum = 0;
-      for (const i of indices) sum += values[i] as number;
-      return sum / indices.length;
-    },
-    options,
-  );
+  const n = values.length;
+  if (n === 0) return [Number.NaN, Number.NaN];
+  const resamples = options.resamples ?? 2000;
+  const level = options.level ?? 0.95;
+  const random = seededRandom(options.seed ?? 20240601);
+  const stats = new Float64Array(resamples);
+  let kept = 0;
+  for (let r = 0; r < resamples; r++) {
+    let sum = 0;
+    for (let i = 0; i < n; i++) sum += values[Math.floor(random() * n)] as number;
+    const value = sum / n;
+    if (Number.isFinite(value)) stats[kept++] = value;
+  }
+  const sorted = stats.subarray(0, kept).sort();
+  const alpha = (1 - level) / 2;
+  return [quantile(sorted, alpha), quantile(sorted, 1 - alpha)];
 }

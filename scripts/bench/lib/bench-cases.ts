@@ -75,6 +75,32 @@ async function fastestOf(repeats: number, work: () => Promise<number>): Promise<
   return { ...best, runs };
 }
 
+interface ProfileEvent {
+  cat: string;
+  name: string;
+  ts: number;
+  dur: number;
+  args?: { op_name?: string };
+}
+
+/** The ORT profile written into `dir`: its events, and kernel time per op type from `from` (microseconds) on. */
+async function readOpProfile(dir: string, from: (events: ProfileEvent[]) => number) {
+  const file = (await readdir(dir)).find((f) => f.endsWith('.json'));
+  if (!file) throw new Error('no ORT profile written');
+  const events = JSON.parse(await readFile(join(dir, file), 'utf8')) as ProfileEvent[];
+  const start = from(events);
+  const byOp = new Map<string, number>();
+  let total = 0;
+  for (const event of events) {
+    if (event.cat !== 'Node' || !event.name.endsWith('_kernel_time') || event.ts < start) continue;
+    const op = event.args?.op_name ?? '?';
+    byOp.set(op, (byOp.get(op) ?? 0) + event.dur);
+    total += event.dur;
+  }
+  const ops = [...byOp.entries()].sort((a, b) => b[1] - a[1]).map(([op, us]) => ({ op, ms: us / 1000, share: us / total }));
+  return { events, start, kernelMs: total / 1000, ops };
+}
+
 interface Shape {
   batch: number;
   seq: number;
@@ -234,22 +260,13 @@ const cases: Record<string, (params: Record<string, unknown>) => Promise<unknown
       }
       session.endProfiling();
       await session.release();
-      const file = (await readdir(dir)).find((f) => f.endsWith('.json'));
-      if (!file) throw new Error('no ORT profile written');
-      const events = JSON.parse(await readFile(join(dir, file), 'utf8')) as { cat: string; name: string; ts: number; dur: number; args?: { op_name?: string } }[];
-      const runs = events.filter((e) => e.name === 'model_run').sort((a, b) => a.ts - b.ts);
-      const from = runs[2]?.ts ?? 0; // skip the prefill and the first decode step
-      const runMs = runs.filter((r) => r.ts >= from).reduce((n, r) => n + r.dur / 1000, 0);
-      const byOp = new Map<string, number>();
-      let total = 0;
-      for (const event of events) {
-        if (event.cat !== 'Node' || !event.name.endsWith('_kernel_time') || event.ts < from) continue;
-        const op = event.args?.op_name ?? '?';
-        byOp.set(op, (byOp.get(op) ?? 0) + event.dur);
-        total += event.dur;
-      }
-      const ops = [...byOp.entries()].sort((a, b) => b[1] - a[1]).map(([op, us]) => ({ op, ms: us / 1000, share: us / total }));
-      return { stepSeconds: stepTimes, runMs, kernelMs: total / 1000, ops };
+      const runsOf = (events: ProfileEvent[]) => events.filter((e) => e.name === 'model_run').sort((a, b) => a.ts - b.ts);
+      // Skip the prefill and the first decode step.
+      const { events, start, kernelMs, ops } = await readOpProfile(dir, (events) => runsOf(events)[2]?.ts ?? 0);
+      const runMs = runsOf(events)
+        .filter((r) => r.ts >= start)
+        .reduce((n, r) => n + r.dur / 1000, 0);
+      return { stepSeconds: stepTimes, runMs, kernelMs, ops };
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
@@ -281,20 +298,9 @@ const cases: Record<string, (params: Record<string, unknown>) => Promise<unknown
       const seconds = (performance.now() - t) / 1000;
       session.endProfiling();
       await session.release();
-      const file = (await readdir(dir)).find((f) => f.endsWith('.json'));
-      if (!file) throw new Error('no ORT profile written');
-      const events = JSON.parse(await readFile(join(dir, file), 'utf8')) as { cat: string; name: string; ts: number; dur: number; args?: { op_name?: string } }[];
-      const lastRun = Math.max(...events.filter((e) => e.name === 'model_run').map((e) => e.ts));
-      const byOp = new Map<string, number>();
-      let total = 0;
-      for (const event of events) {
-        if (event.cat !== 'Node' || !event.name.endsWith('_kernel_time') || event.ts < lastRun) continue;
-        const op = event.args?.op_name ?? '?';
-        byOp.set(op, (byOp.get(op) ?? 0) + event.dur);
-        total += event.dur;
-      }
-      const ops = [...byOp.entries()].sort((a, b) => b[1] - a[1]).map(([op, us]) => ({ op, ms: us / 1000, share: us / total }));
-      return { seconds, kernelMs: total / 1000, ops };
+      // The last (second) run only.
+      const { kernelMs, ops } = await readOpProfile(dir, (events) => Math.max(...events.filter((e) => e.name === 'model_run').map((e) => e.ts)));
+      return { seconds, kernelMs, ops };
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

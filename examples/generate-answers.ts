@@ -3,8 +3,8 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { AlpacaRecord } from '@judgekit/core';
-import { generateAnswers, openGenerativeModel } from '@judgekit/backends/generation';
+import { generateAnswers, type AlpacaRecord } from '@judgekit/core';
+import { openGenerativeModel } from '@judgekit/backends/generation';
 import { createTinyGpt2 } from '@judgekit/backends/testing';
 
 const dir = await mkdtemp(join(tmpdir(), 'judgekit-example-generate-'));

@@ -2,14 +2,12 @@
 // loss with judgekit's own protocol (computeTestLoss) on a token stream, and generate with it.
 //   node --conditions=@judgekit/source --import tsx/esm examples/guide-backend-plugin.ts
 import 'reflect-metadata';
-import { assembleContainer, getContributions, ModelBackend } from '@judgekit/core';
-import { computeTestLoss, tokenSourceFromArray } from '@judgekit/backends';
+import { assembleContainer, computeTestLoss, getContributions, ModelBackend, tokenSourceFromArray } from '@judgekit/core';
 import { decodeGpt2, encodeGpt2, GPT2_VOCAB_SIZE } from '@judgekit/backends/tokenizer';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import type { UnigramCheckpoint } from './plugins/unigram-backend-plugin.js';
+import type { UnigramCheckpoint } from 'judgekit-plugin-unigram';
 
 const dir = await mkdtemp(join(tmpdir(), 'judgekit-guide-backend-'));
 try {
@@ -21,9 +19,8 @@ try {
   const path = join(dir, 'unigram.json');
   await writeFile(path, JSON.stringify(checkpoint));
 
-  // Load the plugin the way a config would: a path (or a package name) whose default export is a ContainerModule.
-  const plugin = fileURLToPath(new URL('./plugins/unigram-backend-plugin.js', import.meta.url));
-  const { container } = await assembleContainer({ plugins: [plugin] });
+  // Load the plugin the way a config would: a package name (or a path) whose default export is a ContainerModule.
+  const { container } = await assembleContainer({ plugins: ['judgekit-plugin-unigram'] });
   const backend = getContributions<ModelBackend>(container, ModelBackend).find((candidate) => candidate.id === 'unigram');
   if (!backend) throw new Error('the unigram backend did not load');
 

@@ -12,6 +12,7 @@ import {
   JudgekitError,
   loadAnswerFiles,
   loadStudyConfig,
+  JudgeRunner,
   Pipeline,
   splitDataset,
   writeJsonAtomic,
@@ -19,7 +20,6 @@ import {
   type AnswerRecord,
   type Stage,
 } from '@judgekit/core';
-import { JudgeRunner } from '@judgekit/judges';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -33,7 +33,7 @@ const runDir = process.argv[3] ?? (await mkdtemp(join(tmpdir(), 'judgekit-guide-
 const { config, baseDir } = await loadStudyConfig(configFile);
 const { container, loaded } = await assembleContainer({ plugins: config.plugins ?? [], baseDir });
 const dataset = container.get<InstructionDataset>(InstructionDataset);
-const lengthJudges = getContributions<JudgeFactory>(container, JudgeFactory).filter((factory) => factory.mode === 'length');
+const lengthJudges = getContributions<JudgeFactory>(container, JudgeFactory).filter((factory) => factory.id === 'length');
 if (!config.dataset || lengthJudges.length !== 1) throw new JudgekitError('config', `${configFile} must name a dataset and a plugin with the "length" judge mode.`);
 const judge = (lengthJudges[0] as JudgeFactory).create({});
 const datasetSource = config.dataset;
@@ -51,7 +51,7 @@ const stages: Stage[] = [
     name: 'split',
     fingerprint: () => datasetSource,
     async run() {
-      const { records, sha256 } = await dataset.load({ location: datasetSource.location });
+      const { records, sha256 } = await dataset.load({ location: datasetSource.location ?? "" });
       const { test } = splitDataset(records, datasetSource.split ?? {});
       await writeJsonAtomic(join(runDir, 'test.json'), { sha256, test });
     },

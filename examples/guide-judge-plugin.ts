@@ -2,8 +2,7 @@
 // judges, pick its mode like any other, and judge two models' answer files into a run directory.
 //   node --conditions=@judgekit/source --import tsx/esm examples/guide-judge-plugin.ts
 import 'reflect-metadata';
-import { assembleContainer, getContributions, JudgeFactory, loadAnswerFiles, type AnswerRecord } from '@judgekit/core';
-import { JudgeRunner } from '@judgekit/judges';
+import { assembleContainer, getContributions, JudgeFactory, JudgeRunner, loadAnswerFiles, type AnswerRecord } from '@judgekit/core';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

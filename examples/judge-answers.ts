@@ -5,9 +5,9 @@
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { DiskCache, loadAnswerFiles } from '@judgekit/core';
-import { BatchedJudge, JudgeCallRunner, JudgeRunner, OpenAiProvider, ReferenceJudge } from '@judgekit/judges';
-import { batchedReplyFor, startFakeLlmServer } from '@judgekit/judges/testing';
+import { batchedReplyFor, DiskCache, JudgeCallRunner, JudgeRunner, loadAnswerFiles } from '@judgekit/core';
+import { BatchedJudge, OpenAiProvider, ReferenceJudge } from '@judgekit/judges';
+import { startFakeLlmServer } from '@judgekit/judges/testing';
 
 const work = await mkdtemp(join(tmpdir(), 'judgekit-example-'));
 const runDir = resolve(process.argv[2] ?? join(work, 'run'));

@@ -55,7 +55,7 @@ try {
   await simulator.close();
 }
 
-const report = await writeRunReport(runDir, { resamples: quick ? 300 : 2000, pricing: { 'judge-simulator': { inputPerMillion: 1.25, outputPerMillion: 10 } } });
+const report = await writeRunReport(runDir, { resamples: quick ? 300 : 2000, pricing: { 'judge-simulator': { input: 1.25, output: 10 } } });
 console.log(report.markdown);
 console.log(`Wrote ${report.files.join(' and ')}`);
 if (quick && process.argv[2] === undefined) await rm(dirname(runDir), { recursive: true, force: true });

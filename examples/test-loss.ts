@@ -4,7 +4,8 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { computeTestLoss, createGpt2LikelihoodModel, openTokenSource } from '@judgekit/backends';
+import { computeTestLoss, openTokenSource } from '@judgekit/core';
+import { createGpt2LikelihoodModel, gpt2TextTokenizer } from '@judgekit/backends';
 import { createTinyGpt2 } from '@judgekit/backends/testing';
 
 const dir = await mkdtemp(join(tmpdir(), 'judgekit-example-loss-'));
@@ -15,7 +16,8 @@ try {
   await writeFile(join(dir, 'held-out.jsonl'), documents.map((text) => JSON.stringify({ text })).join('\n'));
 
   const model = await createGpt2LikelihoodModel(tiny.checkpointPath, { device: 'cpu' });
-  const tokens = await openTokenSource(join(dir, 'held-out.jsonl'));
+  // The protocol lives in core; documents are tokenized by the model's tokenizer (GPT-2 here).
+  const tokens = await openTokenSource(join(dir, 'held-out.jsonl'), { tokenizer: gpt2TextTokenizer });
   try {
     const nonOverlapping = await computeTestLoss(model, tokens, { batchSize: 2 });
     console.log(`loss ${nonOverlapping.loss.toFixed(3)} over ${nonOverlapping.tokens} tokens`, nonOverlapping.protocol);

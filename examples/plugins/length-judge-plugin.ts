@@ -27,9 +27,16 @@ export class LengthJudge implements Judge {
 }
 
 export const lengthJudgeFactory: JudgeFactory = {
-  mode: 'length',
+  id: 'length',
+  description: 'Scores each answer by its length in characters, capped at `cap`; no model calls.',
+  // judgekit validates `judges[].options` against this (errors name the config path) and fills in defaults.
+  optionsSchema: {
+    type: 'object',
+    additionalProperties: false,
+    properties: { cap: { type: 'integer', minimum: 1, maximum: 100, default: 100, description: 'Score of an answer this long or longer.' } },
+  },
   needsProvider: false,
-  create: (_options: JudgeFactoryOptions) => new LengthJudge(),
+  create: (options: JudgeFactoryOptions) => new LengthJudge((options.options?.cap as number | undefined) ?? 100),
 };
 
 // The module is the plugin: judgekit loads the default export and collects every JudgeFactory bound in it.

@@ -6,9 +6,9 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { DiskCache, loadAnswerFiles, Semaphore, type AnswerRecord } from '@judgekit/core';
-import { BatchedJudge, JudgeCallRunner, JudgeRunner, OpenAiProvider, SingleJudge } from '@judgekit/judges';
-import { batchedReplyFor, startFakeLlmServer } from '@judgekit/judges/testing';
+import { batchedReplyFor, DiskCache, JudgeCallRunner, JudgeRunner, loadAnswerFiles, Semaphore, type AnswerRecord } from '@judgekit/core';
+import { BatchedJudge, OpenAiProvider, SingleJudge } from '@judgekit/judges';
+import { startFakeLlmServer } from '@judgekit/judges/testing';
 import { fileURLToPath } from 'node:url';
 
 /** Per-call latencies measured: 50 ms makes client CPU per call visible; 250 ms is still faster than real judge calls. */

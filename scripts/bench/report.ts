@@ -3,9 +3,9 @@
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { analyzeRun, JsonlLog, judgmentKey, runFile, seededRandom, writeJsonAtomic, type JudgmentRecord } from '@judgekit/core';
+import { analyzeRun, formatBatchedJudgePrompt, formatSingleJudgePrompt, JsonlLog, judgmentKey, runFile, seededRandom, writeJsonAtomic, type JudgmentRecord } from '@judgekit/core';
 import { writeRunReport } from '@judgekit/report';
-import { batchedPrompt, plantedRun, simulateJudgeCall, singlePrompt, slotOrder } from '@judgekit/report/testing';
+import { plantedRun, simulateJudgeCall, slotOrder } from '@judgekit/report/testing';
 
 export default async function bench(): Promise<void> {
   const models = Array.from({ length: 9 }, (_, m) => ({ name: `model-${m}`, quality: 60 - m * 3, words: 15 + m * 5 }));
@@ -16,7 +16,7 @@ export default async function bench(): Promise<void> {
   for (let repeat = 0; repeat < 3; repeat++) {
     planted.items.items.forEach((item, i) => {
       const order = slotOrder(9, i, repeat, 'balanced', 1);
-      const batched = simulateJudgeCall(batchedPrompt(item.prompt, item.output, order.map((m) => planted.items.models[m]?.responses[i] ?? '')), options, seededRandom(`b${repeat}/${i}`));
+      const batched = simulateJudgeCall(formatBatchedJudgePrompt({ prompt: item.prompt, output: item.output, responses: order.map((m) => planted.items.models[m]?.responses[i] ?? '') }), options, seededRandom(`b${repeat}/${i}`));
       judgments.push({ ...base, judge: 'batched', mode: 'batched', index: item.index, repeat, scores: order.map((m, slot) => ({ model: models[m]!.name, score: batched.scores[slot] ?? null, position: slot + 1 })) });
       judgments.push({
         ...base,
@@ -25,7 +25,7 @@ export default async function bench(): Promise<void> {
         index: item.index,
         repeat,
         calls: 9,
-        scores: planted.items.models.map((model, m) => ({ model: model.name, score: simulateJudgeCall(singlePrompt(item.prompt, item.output, model.responses[i] ?? ''), options, seededRandom(`s${repeat}/${i}/${m}`)).scores[0] ?? null })),
+        scores: planted.items.models.map((model, m) => ({ model: model.name, score: simulateJudgeCall(formatSingleJudgePrompt({ prompt: item.prompt, output: item.output, response: model.responses[i] ?? '' }), options, seededRandom(`s${repeat}/${i}/${m}`)).scores[0] ?? null })),
       });
     });
   }

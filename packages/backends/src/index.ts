@@ -4,7 +4,6 @@
 import type { FinetuneOptions, FinetuneResult } from './training/finetune-model.js';
 
 export { default } from './backends-module.js';
-export * from './checkpoint/safetensors.js';
 export * from './checkpoint/gpt2-config.js';
 export * from './checkpoint/load-gpt2-checkpoint.js';
 export * from './onnx/onnx-proto.js';
@@ -15,8 +14,7 @@ export * from './engine/ort-runtime.js';
 export * from './engine/token-validation.js';
 export * from './engine/gpt2-decoder-session.js';
 export * from './engine/gpt2-likelihood-model.js';
-export * from './metrics/token-source.js';
-export * from './metrics/test-loss.js';
+export * from './gpt2-text-tokenizer.js';
 export * from './metrics/test-loss-metric.js';
 export * from './onnx-backend.js';
 // Generation (answers for the study) and instruction fine-tuning, for callers that import the main entry; their
@@ -32,3 +30,39 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
 }
 // Generation defines its own (structural) step arguments too; the engine's win on the main entry.
 export type { DecoderStepArgs } from './engine/gpt2-decoder-session.js';
+// The safetensors format and the test-loss protocol moved to @judgekit/core; re-exported so existing imports work.
+export {
+  decodeToFloat32,
+  decodeToInt32,
+  encodeSafetensors,
+  floatToHalf,
+  halfToFloat,
+  parseSafetensorsHeader,
+  readSafetensorsHeader,
+  SafetensorsFile,
+  writeSafetensors,
+  type FloatTensor,
+  type SafetensorsDtype,
+  type SafetensorsEntry,
+  type SafetensorsHeader,
+  type SafetensorsInput,
+  computeTestLoss,
+  detectTokenFileFormat,
+  documentSeparator,
+  LLMC_MAGIC,
+  openTokenSource,
+  parseJsonlDocuments,
+  planLossWindows,
+  readJsonlDocuments,
+  readTextDocuments,
+  splitTextDocuments,
+  testLossProtocol,
+  tokenSourceFromArray,
+  type LossWindow,
+  type OpenTokenSourceOptions,
+  type TestLossOptions,
+  type TestLossProtocol,
+  type TestLossResult,
+  type TokenFileFormat,
+  type TokenSource,
+} from '@judgekit/core';

@@ -1,19 +1,29 @@
 // The `ModelBackend` on ONNX Runtime: likelihoods through the loss graph, generation through the decoder session
 // (the generation engine wraps it). Nothing native loads until a model is opened.
 import { injectable } from 'inversify';
-import type { BackendOptions, GenerativeModel, LikelihoodModel, ModelBackend, ModelSpec } from '@judgekit/core';
+import type { BackendOptions, FinetuneOutcome, FinetuneRecipe, FinetuneRequest, FinetuningBackend, GenerativeModel, LikelihoodModel, ModelSpec } from '@judgekit/core';
+import type { FinetuneOptions } from './training/finetune-model.js';
 
 @injectable()
-export class OnnxBackend implements ModelBackend {
+export class OnnxBackend implements FinetuningBackend {
   readonly id = 'onnxruntime';
+  readonly description = 'GPT-2-style safetensors checkpoints (Hugging Face or book naming) and ONNX files on ONNX Runtime: CPU, CUDA or WebGPU.';
+  readonly optionsSchema = {
+    type: 'object',
+    additionalProperties: false,
+    properties: { threads: { type: 'integer', minimum: 1, description: 'Intra-op threads (default: one per CPU).' } },
+  };
 
   async loadLikelihoodModel(spec: ModelSpec, options: BackendOptions = {}): Promise<LikelihoodModel> {
     const { createGpt2LikelihoodModel } = await import('./engine/gpt2-likelihood-model.js');
-    return createGpt2LikelihoodModel(spec.path, {
+    const { gpt2TextTokenizer } = await import('./gpt2-text-tokenizer.js');
+    const model = await createGpt2LikelihoodModel(spec.path, {
       ...(spec.configPath !== undefined ? { configPath: spec.configPath } : {}),
       ...(options.device !== undefined ? { device: options.device } : {}),
-      ...(options.threads !== undefined ? { threads: options.threads } : {}),
+      ...(threads(options) !== undefined ? { threads: threads(options) } : {}),
     });
+    // The study's loss over text documents tokenizes them as GPT-2 does.
+    return Object.assign(model, { tokenizer: gpt2TextTokenizer });
   }
 
   async loadGenerativeModel(spec: ModelSpec, options: BackendOptions = {}): Promise<GenerativeModel> {
@@ -21,8 +31,50 @@ export class OnnxBackend implements ModelBackend {
     return openGenerativeModel(spec.path, {
       ...(spec.configPath !== undefined ? { configPath: spec.configPath } : {}),
       ...(options.device !== undefined ? { device: options.device } : {}),
-      ...(options.threads !== undefined ? { threads: options.threads } : {}),
+      ...(threads(options) !== undefined ? { threads: threads(options) } : {}),
       ...(options.batchSize !== undefined ? { batchSize: options.batchSize } : {}),
     });
   }
+
+  async finetune(request: FinetuneRequest): Promise<FinetuneOutcome> {
+    const { finetune } = await import('./training/finetune-model.js');
+    const result = await finetune({
+      checkpoint: request.model.path,
+      ...(request.model.configPath !== undefined ? { configPath: request.model.configPath } : {}),
+      records: request.records,
+      ...(request.split ? { split: request.split } : {}),
+      outDir: request.runDir,
+      name: request.name,
+      recipe: trainingRecipe(request.recipe),
+      ...(request.template !== undefined ? { template: request.template as FinetuneOptions['template'] } : {}),
+      ...(request.device ? { device: request.device as FinetuneOptions['device'] } : {}),
+      ...(typeof request.options?.threads === 'number' ? { threads: request.options.threads } : {}),
+      ...(request.log ? { log: request.log } : {}),
+      ...(request.progress !== undefined ? { progress: request.progress } : {}),
+      ...(request.signal ? { signal: request.signal } : {}),
+    });
+    return { model: { path: result.modelPath, configPath: result.configPath, name: request.name }, bestEpoch: result.bestEpoch, epochs: result.epochs.length, stoppedEarly: result.stoppedEarly };
+  }
+}
+
+/** Threads from the call, else from the model's backend options. */
+function threads(options: BackendOptions): number | undefined {
+  return options.threads ?? (typeof options.options?.threads === 'number' ? options.options.threads : undefined);
+}
+
+/** The study config's recipe in the trainer's terms: fixed epochs, or early stopping up to `maxEpochs` (default 100). */
+function trainingRecipe(recipe: FinetuneRecipe): NonNullable<FinetuneOptions['recipe']> {
+  const optimizer = {
+    ...(recipe.learningRate !== undefined ? { lr: recipe.learningRate } : {}),
+    ...(recipe.weightDecay !== undefined ? { weightDecay: recipe.weightDecay } : {}),
+  };
+  return {
+    ...(recipe.batchSize !== undefined ? { batchSize: recipe.batchSize } : {}),
+    ...(recipe.gradientAccumulation !== undefined ? { gradientAccumulation: recipe.gradientAccumulation } : {}),
+    ...(recipe.maskPrompt !== undefined ? { maskPrompt: recipe.maskPrompt } : {}),
+    ...(recipe.seed !== undefined ? { seed: recipe.seed } : {}),
+    ...(recipe.maxLength !== undefined ? { maxLength: recipe.maxLength } : {}),
+    stopping: recipe.epochs !== undefined ? { kind: 'fixed' as const, epochs: recipe.epochs } : { kind: 'early' as const, maxEpochs: recipe.maxEpochs ?? 100 },
+    ...(Object.keys(optimizer).length > 0 ? { optimizer: optimizer as never } : {}),
+  };
 }

@@ -24,6 +24,8 @@ export interface AlpacaLoadedDataset extends LoadedDataset {
 
 @injectable()
 export class AlpacaDatasetLoader implements InstructionDataset {
+  readonly id = 'alpaca';
+  readonly description = 'Alpaca-format JSON array or JSONL (instruction, input, output) from a path or an http(s) URL, cached and checksum-verified.';
   readonly #options: AlpacaDatasetLoaderOptions;
 
   constructor(options: AlpacaDatasetLoaderOptions = {}) {

@@ -1,10 +1,18 @@
 // The study's batched comparative judge: one call per item shows every model's answer, in a balanced seeded
 // order, labelled only "Model j"; the JSON reply is validated and mapped back to the models.
-import { type ChatModelProvider, type ChatRequest, type JudgeItemInput, type JudgeItemResult } from '@judgekit/core';
-import { balancedOrder } from './balanced-order.js';
-import { batchedResponseFormat, formatBatchedJudgePrompt, parseBatchedReply } from './batched-judge-prompt.js';
-import type { JudgeCallRunner } from './judge-call-runner.js';
-import { modelJudgeParts, type JudgeFactory, type JudgeOptions, type PlannableJudge } from './judge-factory.js';
+import {
+  balancedOrder,
+  batchedResponseFormat,
+  formatBatchedJudgePrompt,
+  parseBatchedReply,
+  type ChatModelProvider,
+  type ChatRequest,
+  type JudgeCallRunner,
+  type JudgeItemInput,
+  type JudgeItemResult,
+  type PlannableJudge,
+} from '@judgekit/core';
+import { modelJudgeParts, type JudgeFactory, type JudgeOptions } from './judge-factory.js';
 
 export const DEFAULT_ORDER_SEED = 123;
 
@@ -101,7 +109,18 @@ export class BatchedJudge implements PlannableJudge {
 }
 
 export const batchedJudgeFactory: JudgeFactory = {
+  id: 'batched',
   mode: 'batched',
+  description: 'One call per item scores every model at once, in a balanced order that rotates the positions.',
+  optionsSchema: {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      orderSeed: { type: 'integer', description: 'Seed of the balanced model order (default 123, or the judge\'s seed).' },
+      reseedPerRepeat: { type: 'boolean', description: 'A fresh base order per repeat.' },
+      structuredOutput: { type: 'boolean', description: 'Ask the provider for JSON Schema output (default true).' },
+    },
+  },
   needsProvider: true,
   create: (options: JudgeOptions) => new BatchedJudge(options),
 };

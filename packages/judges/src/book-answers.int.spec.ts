@@ -6,12 +6,9 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DiskCache, loadAnswerFiles, type ModelAnswers } from '@judgekit/core';
-import { JudgeCallRunner } from './judge-call-runner.js';
-import { JudgeRunner } from './judge-runner.js';
+import { DiskCache, JudgeCallRunner, JudgeRunner, loadAnswerFiles, rougeLScore, type ModelAnswers } from '@judgekit/core';
 import { OpenAiProvider } from './providers/openai-provider.js';
 import { ReferenceJudge } from './reference-judge.js';
-import { rougeLScore } from './rouge-l.js';
 import { SingleJudge } from './single-judge.js';
 import { singlePromptAnswer, startFakeLlmServer, type FakeLlmServer } from './testing/index.js';
 

@@ -1,21 +1,77 @@
 // @judgekit/judges: LLM judges (single, batched comparative, reference) and the OpenAI and Anthropic
 // providers. The default export is the DI module; the vendor SDKs load only when a provider makes a call.
 export { default } from './judges-module.js';
-export * from './single-judge-prompt.js';
-export * from './batched-judge-prompt.js';
-export * from './text-fence.js';
-export * from './balanced-order.js';
-export * from './score-aggregate.js';
-export * from './rouge-l.js';
-export * from './retry-policy.js';
-export * from './price-table.js';
-export * from './judge-call-runner.js';
 export * from './judge-factory.js';
 export * from './single-judge.js';
 export * from './batched-judge.js';
 export * from './reference-judge.js';
-export * from './judge-results.js';
-export * from './judge-runner.js';
 export * from './providers/openai-provider.js';
 export * from './providers/anthropic-provider.js';
 export { chatErrorFromSdk, retryAfterFromError } from './providers/sdk-error.js';
+// The judging protocol moved to @judgekit/core; re-exported so existing imports from this package keep working.
+export {
+  AGGREGATE_RULES,
+  aggregateScores,
+  aggregateValues,
+  annotateRecords,
+  annotatedStem,
+  balancedOrder,
+  basePermutation,
+  batchedReplySchema,
+  batchedResponseFormat,
+  callCacheKey,
+  costUsd,
+  DEFAULT_PRICES,
+  defaultAggregate,
+  estimateTokens,
+  extractJsonText,
+  fenced,
+  fenceFor,
+  findPrice,
+  formatBatchedJudgePrompt,
+  formatResultsCsv,
+  formatResultsMarkdown,
+  formatSingleJudgePrompt,
+  isTransient,
+  itemScore,
+  JudgeCallRunner,
+  JudgeRunner,
+  lcsLength,
+  loadPriceTable,
+  longestBacktickRun,
+  modelLabel,
+  parseBatchedReply,
+  parseRetryAfter,
+  parseScoreReply,
+  planJudgeRun,
+  quoteReply,
+  repeatScores,
+  retryDelayMs,
+  rougeLF1,
+  rougeLScore,
+  scoreGrid,
+  SINGLE_JUDGE_WORDINGS,
+  summarizeModel,
+  wordTokens,
+  type AggregateRule,
+  type AnnotatedRecord,
+  type BackoffOptions,
+  type BalancedOrderOptions,
+  type BatchedJudgePromptInput,
+  type BatchedParse,
+  type CallContext,
+  type CallOutcome,
+  type CallStats,
+  type JudgeCallRunnerOptions,
+  type JudgeRunOptions,
+  type JudgeRunPlan,
+  type JudgeRunSummary,
+  type ModelPrice,
+  type PriceTable,
+  type ResultsRow,
+  type ScoreGrid,
+  type ScoreParse,
+  type SingleJudgePromptInput,
+  type SingleJudgeWording,
+  type SlotScore,
+} from '@judgekit/core';

@@ -1,7 +1,5 @@
 // Options of this package's judges, on top of core's JudgeFactory contract (the token and interface live in core).
-import { JudgeFactory, JudgekitError, type ChatModelProvider, type ChatRequest, type Judge, type JudgeFactoryOptions, type JudgeItemInput } from '@judgekit/core';
-import type { JudgeCallRunner } from './judge-call-runner.js';
-import type { SingleJudgeWording } from './single-judge-prompt.js';
+import { isPlannable, JudgeFactory, JudgekitError, type ChatModelProvider, type JudgeCallRunner, type JudgeFactoryOptions, type PlannableJudge, type SingleJudgeWording } from '@judgekit/core';
 
 export interface JudgeOptions extends JudgeFactoryOptions {
   /** Needed by judges that call a model. */
@@ -26,15 +24,6 @@ export interface JudgeOptions extends JudgeFactoryOptions {
   structuredOutput?: boolean;
 }
 
-/** A judge that can say which calls it would make, so a dry run can count and price them. */
-export interface PlannableJudge extends Judge {
-  plannedRequests(input: JudgeItemInput): ChatRequest[];
-}
-
-export function isPlannable(judge: Judge): judge is PlannableJudge {
-  return typeof (judge as Partial<PlannableJudge>).plannedRequests === 'function';
-}
-
 /** What every judge that calls a model needs, checked once: provider, call runner, model and re-asks. */
 export function modelJudgeParts(options: JudgeOptions, mode: string): { provider: ChatModelProvider; calls: JudgeCallRunner; model: string; retries: number } {
   if (!options.provider || !options.calls || !options.model) {
@@ -43,4 +32,4 @@ export function modelJudgeParts(options: JudgeOptions, mode: string): { provider
   return { provider: options.provider, calls: options.calls, model: options.model, retries: options.retries ?? 2 };
 }
 
-export { JudgeFactory };
+export { isPlannable, JudgeFactory, type PlannableJudge };

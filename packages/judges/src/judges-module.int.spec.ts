@@ -37,7 +37,7 @@ describe('vendor SDKs load lazily', () => {
 
   it('no module imports openai or @anthropic-ai/sdk at the top level (type-only and dynamic imports are fine)', () => {
     const files = sources(root);
-    expect(files.length).toBeGreaterThan(10);
+    expect(files.length).toBeGreaterThan(5);
     const offenders = files.filter((file) => /^\s*import\s+(?!type\b)[^;]*from\s+['"](openai|@anthropic-ai\/sdk)(\/[^'"]*)?['"]/m.test(readFileSync(file, 'utf8')));
     expect(offenders.map((file) => relative(root, file))).toEqual([]);
     // And the providers do load them on demand.

@@ -1,9 +1,8 @@
 // The single and batched judges against the fake server through the real OpenAI SDK: reply formats, invalid
 // replies and retries, mapping "Model j" back to models under shuffling, injection containment.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MemoryCache, type JudgeItemInput } from '@judgekit/core';
+import { JudgeCallRunner, MemoryCache, type JudgeItemInput } from '@judgekit/core';
 import { BatchedJudge } from './batched-judge.js';
-import { JudgeCallRunner } from './judge-call-runner.js';
 import { OpenAiProvider } from './providers/openai-provider.js';
 import { SingleJudge } from './single-judge.js';
 import { batchedPromptAnswers, batchedReplyFor, singlePromptAnswer, startFakeLlmServer, type FakeLlmServer } from './testing/index.js';

@@ -1,7 +1,6 @@
 // The reference judge: no model call, ROUGE-L F1 against the reference output. A free, deterministic baseline.
-import type { JudgeItemInput, JudgeItemResult } from '@judgekit/core';
-import type { JudgeFactory, PlannableJudge } from './judge-factory.js';
-import { rougeLScore } from './rouge-l.js';
+import { rougeLScore, type JudgeItemInput, type JudgeItemResult, type PlannableJudge } from '@judgekit/core';
+import type { JudgeFactory } from './judge-factory.js';
 
 export class ReferenceJudge implements PlannableJudge {
   readonly mode = 'reference' as const;
@@ -25,7 +24,10 @@ export class ReferenceJudge implements PlannableJudge {
 }
 
 export const referenceJudgeFactory: JudgeFactory = {
+  id: 'reference',
   mode: 'reference',
+  description: 'Offline and free: ROUGE-L F1 of each answer against the reference answer, scaled to 0-100.',
+  optionsSchema: { type: 'object', additionalProperties: false, properties: {} },
   needsProvider: false,
   create: () => new ReferenceJudge(),
 };

@@ -1,8 +1,17 @@
 // The single-answer judge: one call per model per item, the book's prompt, an integer reply.
-import { type ChatModelProvider, type ChatRequest, type JudgeItemInput, type JudgeItemResult, type ModelScore } from '@judgekit/core';
-import type { JudgeCallRunner } from './judge-call-runner.js';
-import { modelJudgeParts, type JudgeFactory, type JudgeOptions, type PlannableJudge } from './judge-factory.js';
-import { formatSingleJudgePrompt, parseScoreReply, type SingleJudgeWording } from './single-judge-prompt.js';
+import {
+  formatSingleJudgePrompt,
+  parseScoreReply,
+  type ChatModelProvider,
+  type ChatRequest,
+  type JudgeCallRunner,
+  type JudgeItemInput,
+  type JudgeItemResult,
+  type ModelScore,
+  type PlannableJudge,
+  type SingleJudgeWording,
+} from '@judgekit/core';
+import { modelJudgeParts, type JudgeFactory, type JudgeOptions } from './judge-factory.js';
 
 export class SingleJudge implements PlannableJudge {
   readonly mode = 'single' as const;
@@ -81,7 +90,17 @@ export class SingleJudge implements PlannableJudge {
 }
 
 export const singleJudgeFactory: JudgeFactory = {
+  id: 'single',
   mode: 'single',
+  description: 'One call per model and item: the judge scores each answer 0-100 against the reference answer.',
+  optionsSchema: {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      wording: { enum: ['book', 'study'], description: "Prompt wording: the book's or the study's." },
+      emptyAsZero: { type: 'boolean', description: 'Score an empty answer 0 without a call.' },
+    },
+  },
   needsProvider: true,
   create: (options: JudgeOptions) => new SingleJudge(options),
 };

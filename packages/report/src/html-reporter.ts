@@ -6,6 +6,7 @@ import { writeRunReport } from './run-report.js';
 @injectable()
 export class HtmlReporter implements Reporter {
   readonly id = 'html';
+  readonly description = 'A self-contained HTML report and its Markdown twin: the table with CIs, judge reliability and bias, loss against score, annotated answers.';
 
   constructor(@inject(CategoryTagger) private readonly tagger: CategoryTagger) {}
 

@@ -7,7 +7,7 @@ import {
   ruleBasedCategoryTagger,
   writeFileAtomic,
   type CategoryTagger,
-  type JudgePricing,
+  type PriceTable,
   type LengthUnit,
   type RunAnalysis,
 } from '@judgekit/core';
@@ -22,8 +22,8 @@ export interface RunReportOptions {
   /** Default: the rule-based tagger. Pass `null` for no category breakdown. */
   tagger?: CategoryTagger | null;
   lengthUnit?: LengthUnit;
-  /** Prices by judge name or judge model id, for the cost column. */
-  pricing?: Record<string, JudgePricing>;
+  /** Prices for the cost column, keyed by judge name, `provider:model` or model id (USD per 1M tokens). */
+  pricing?: PriceTable;
   /** Bootstrap resamples (default 2000). */
   resamples?: number;
   seed?: number | string;

@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
 import { JudgekitError, pathExists } from '@judgekit/core';
 import { LAYER_NORM_EPSILON, parseGpt2ConfigJson, validateGpt2Config, type Gpt2Config, type PartialGpt2Config } from './gpt2-config.js';
-import { SafetensorsFile } from './safetensors.js';
+import { SafetensorsFile } from '@judgekit/core';
 
 export interface Gpt2LayerWeights {
   ln1Scale: Float32Array;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { seededRandom } from '@judgekit/core';
-import { generateBatch, generateTokens, lengthSortedBatches } from './batched-generation.js';
+import { generateBatch, generateTokens } from './batched-generation.js';
 import { generateGreedyUncached } from './reference-generation.js';
 import { ToyDecoderSession } from './testing/toy-decoder-session.js';
 
@@ -139,19 +139,5 @@ describe('generateTokens (sampling)', () => {
     const greedy = await generateTokens(session, list, { maxNewTokens: 8, stopToken: null });
     expect(c).not.toEqual(a);
     expect(greedy).not.toEqual(a);
-  });
-});
-
-describe('lengthSortedBatches', () => {
-  it.each([
-    [[3, 1, 2], 2, [[0, 2], [1]]],
-    [[5, 5, 1, 9], 3, [[3, 0, 1], [2]]],
-    [[], 4, []],
-  ])('lengths %j, batch %i', (lengths, size, expected) => {
-    expect(lengthSortedBatches(lengths, size)).toEqual(expected);
-  });
-
-  it('refuses batch size 0', () => {
-    expect(() => lengthSortedBatches([1], 0)).toThrow(/batch size/);
   });
 });

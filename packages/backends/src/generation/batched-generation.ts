@@ -7,19 +7,13 @@
 // again from scratch with each unfinished row cropped to its last `contextLength` tokens (rows that finished are
 // dropped then); once a row is longer than the window, that happens every step, which is what the study's
 // uncached loop computes.
-import { JudgekitError, seededRandom, type Random } from '@judgekit/core';
+import { DEFAULT_GENERATION_BATCH_SIZE, JudgekitError, lengthSortedBatches, seededRandom, STUDY_MAX_NEW_TOKENS, type Random } from '@judgekit/core';
 import type { DecoderKvCache, DecoderSession } from './decoder-session.js';
 import { isGreedy, sampleToken, validateSamplingOptions, type SamplingOptions } from './token-sampler.js';
 
-export const STUDY_MAX_NEW_TOKENS = 256;
 export const GPT2_END_OF_TEXT = 50256;
-/**
- * Prompts per forward pass by default. On a CPU a decode step streams every weight once whatever the batch, so more
- * rows per step cost little until the matmuls turn compute-bound: for GPT-2 small on 2 cores a 32-row step took
- * about 2 ms per row against 25 ms for one row. The slot KV cache of 32 rows of GPT-2 small is about 1 GB at 450
- * positions (73 KB per row and position); larger models want smaller batches.
- */
-export const DEFAULT_GENERATION_BATCH_SIZE = 32;
+// The study's batching lives in core; re-exported for callers of this module.
+export { DEFAULT_GENERATION_BATCH_SIZE, lengthSortedBatches, STUDY_MAX_NEW_TOKENS };
 
 export interface TokenGenerationOptions extends SamplingOptions {
   /** Default 256 (the study's). */
@@ -173,17 +167,6 @@ export async function generateBatch<Cache extends DecoderKvCache>(
     cache?.dispose();
   }
   return rows.map((row) => row.completion);
-}
-
-/** Order of prompt indices that groups similar lengths (longest first), so batches carry little padding. */
-export function lengthSortedBatches(lengths: readonly number[], batchSize: number): number[][] {
-  if (!Number.isInteger(batchSize) || batchSize < 1) {
-    throw new JudgekitError('usage', `batch size must be an integer >= 1, got ${String(batchSize)}.`);
-  }
-  const order = lengths.map((_, i) => i).sort((a, b) => (lengths[b] as number) - (lengths[a] as number) || a - b);
-  const batches: number[][] = [];
-  for (let i = 0; i < order.length; i += batchSize) batches.push(order.slice(i, i + batchSize));
-  return batches;
 }
 
 /** All prompts, batched by length; completions come back in the prompts' order. */

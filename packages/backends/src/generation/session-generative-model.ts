@@ -1,19 +1,24 @@
 // The core `GenerativeModel` contract on top of a decoder session: batched, KV-cached generation.
-import type { GenerationOptions, GenerativeModel } from '@judgekit/core';
+import type { GenerationOptions, GenerativeModel, Tokenizer } from '@judgekit/core';
+import { gpt2TextTokenizer } from '../gpt2-text-tokenizer.js';
 import type { DecoderSession } from './decoder-session.js';
 import { DEFAULT_GENERATION_BATCH_SIZE, generateTokens, type TokenGenerationOptions } from './batched-generation.js';
 
 export interface SessionGenerativeModelOptions {
   /** Prompts per forward pass when a call names none; default 32. */
   batchSize?: number;
+  /** How the study's prompts become ids and answers text; default GPT-2's. */
+  tokenizer?: Tokenizer;
 }
 
 export class SessionGenerativeModel implements GenerativeModel {
   readonly session: DecoderSession;
+  readonly tokenizer: Tokenizer;
   readonly #batchSize: number;
 
   constructor(session: DecoderSession, options: SessionGenerativeModelOptions = {}) {
     this.session = session;
+    this.tokenizer = options.tokenizer ?? gpt2TextTokenizer;
     this.#batchSize = options.batchSize ?? DEFAULT_GENERATION_BATCH_SIZE;
   }
 

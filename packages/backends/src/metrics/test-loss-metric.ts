@@ -1,9 +1,7 @@
 // Test loss as a core `Metric`: opens the model through the bound ModelBackend and the data through a token
 // source, and returns the loss with its protocol.
 import { inject, injectable } from 'inversify';
-import { JudgekitError, ModelBackend, type Device, type Metric, type MetricResult, type ModelSpec } from '@judgekit/core';
-import { computeTestLoss } from './test-loss.js';
-import { openTokenSource, type TokenFileFormat } from './token-source.js';
+import { computeTestLoss, JudgekitError, ModelBackend, openTokenSource, type Device, type Metric, type MetricResult, type ModelSpec, type TestLossOptions, type TestLossResult, type TokenFileFormat } from '@judgekit/core';
 
 /** Options of `TestLossMetric.evaluate` (all but `data` optional). */
 export interface TestLossMetricOptions {
@@ -22,6 +20,7 @@ export interface TestLossMetricOptions {
 @injectable()
 export class TestLossMetric implements Metric {
   readonly id = 'test-loss';
+  readonly description = "Mean next-token cross-entropy over a held-out token set, with the study's window protocol.";
 
   constructor(@inject(ModelBackend) private readonly backend: ModelBackend) {}
 
@@ -30,37 +29,48 @@ export class TestLossMetric implements Metric {
     if (typeof o.data !== 'string') {
       throw new JudgekitError('usage', 'test-loss needs the token data: pass { data: "<file>" } (.txt, .jsonl, .bin or .safetensors).');
     }
-    const source = await openTokenSource(o.data, o.format);
     const likelihood = await this.backend.loadLikelihoodModel(model, {
       ...(o.device !== undefined ? { device: o.device } : {}),
       ...(o.threads !== undefined ? { threads: o.threads } : {}),
     });
     try {
-      const result = await computeTestLoss(likelihood, source, {
-        ...(o.contextLength !== undefined ? { contextLength: o.contextLength } : {}),
-        ...(o.batchSize !== undefined ? { batchSize: o.batchSize } : {}),
-        ...(o.stride !== undefined ? { stride: o.stride } : {}),
-        ...(o.startToken !== undefined ? { startToken: o.startToken } : {}),
-        ...(o.batches !== undefined ? { batches: o.batches } : {}),
-      });
-      return {
-        metric: this.id,
-        value: result.loss,
-        protocol: { ...result.protocol },
-        details: {
-          meanOfBatchMeans: result.meanOfBatchMeans,
-          tokenMean: result.tokenMean,
-          tokens: result.tokens,
-          batches: result.batches,
-          windows: result.windows,
-          perplexity: result.perplexity,
-          seconds: result.seconds,
-          model: model.name ?? model.path,
-        },
-      };
+      // Text and JSONL documents are tokenized as the model does it.
+      const source = await openTokenSource(o.data, { ...(o.format ? { format: o.format } : {}), ...(likelihood.tokenizer ? { tokenizer: likelihood.tokenizer } : {}) });
+      try {
+        return this.#result(model, await computeTestLoss(likelihood, source, protocolOptions(o)));
+      } finally {
+        await source.close();
+      }
     } finally {
       await likelihood.dispose();
-      await source.close();
     }
   }
+
+  #result(model: ModelSpec, result: TestLossResult): MetricResult {
+    return {
+      metric: this.id,
+      value: result.loss,
+      protocol: { ...result.protocol },
+      details: {
+        meanOfBatchMeans: result.meanOfBatchMeans,
+        tokenMean: result.tokenMean,
+        tokens: result.tokens,
+        batches: result.batches,
+        windows: result.windows,
+        perplexity: result.perplexity,
+        seconds: result.seconds,
+        model: model.name ?? model.path,
+      },
+    };
+  }
+}
+
+function protocolOptions(o: Partial<TestLossMetricOptions>): TestLossOptions {
+  return {
+    ...(o.contextLength !== undefined ? { contextLength: o.contextLength } : {}),
+    ...(o.batchSize !== undefined ? { batchSize: o.batchSize } : {}),
+    ...(o.stride !== undefined ? { stride: o.stride } : {}),
+    ...(o.startToken !== undefined ? { startToken: o.startToken } : {}),
+    ...(o.batches !== undefined ? { batches: o.batches } : {}),
+  };
 }

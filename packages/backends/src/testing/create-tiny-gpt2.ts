@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { seededRandom, type Random } from '@judgekit/core';
 import { gpt2ConfigToJson, type Gpt2Config } from '../checkpoint/gpt2-config.js';
 import { loadGpt2Checkpoint, transpose2d, type LoadedGpt2 } from '../checkpoint/load-gpt2-checkpoint.js';
-import { writeSafetensors, type SafetensorsInput } from '../checkpoint/safetensors.js';
+import { writeSafetensors, type SafetensorsInput } from '@judgekit/core';
 
 export interface TinyGpt2Options {
   seed?: number;

@@ -3,7 +3,7 @@
 import { mkdir, open, readFile, rename } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { JudgekitError } from '@judgekit/core';
-import { decodeToFloat32, parseSafetensorsHeader, type SafetensorsDtype } from '../checkpoint/safetensors.js';
+import { decodeToFloat32, parseSafetensorsHeader, type SafetensorsDtype } from '@judgekit/core';
 
 export interface NamedTensor {
   shape: number[];

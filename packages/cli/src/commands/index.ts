@@ -9,4 +9,6 @@ export const commandLoaders: Record<string, () => Promise<CliCommand>> = {
   report: async () => (await import('./report.js')).command,
   run: async () => (await import('./run.js')).command,
   finetune: async () => (await import('./finetune.js')).command,
+  plugins: async () => (await import('./plugins.js')).command,
+  schema: async () => (await import('./schema.js')).command,
 };

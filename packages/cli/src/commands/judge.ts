@@ -1,9 +1,7 @@
 // `judgekit judge`: score answer files with a single, batched or reference judge into a run directory.
-import judgesModule, {
+import {
   AGGREGATE_RULES,
   DEFAULT_PRICES,
-  JudgeCallRunner,
-  JudgeFactory,
   JudgeRunner,
   loadPriceTable,
   planJudgeRun,
@@ -13,17 +11,8 @@ import judgesModule, {
   type PriceTable,
   type SingleJudgeWording,
 } from '@judgekit/judges';
-import {
-  assembleContainer,
-  ChatModelProviderFactory,
-  defaultCacheDir,
-  DiskCache,
-  getContributions,
-  JudgekitError,
-  loadAnswerFiles,
-  promptTemplateNames,
-  type ChatModelProvider,
-} from '@judgekit/core';
+import { assembleJudge, defaultCacheDir, JudgekitError, loadAnswerFiles, parseProviderModel, promptTemplateNames } from '@judgekit/core';
+import { assembleJudgekit } from '../builtin-plugins.js';
 import { resolve } from 'node:path';
 import { integerOption, stringOption, type CliCommand, type ParsedArgs } from '../cli-command.js';
 
@@ -42,13 +31,18 @@ function numberOption(args: ParsedArgs, name: string, minimum: number): number |
   return value;
 }
 
-/** `provider:model`; the model may itself contain colons (e.g. `openai:ft:gpt-4o-mini:org::id`). */
-export function parseJudgeSpec(spec: string): { provider: string; model: string } {
-  const colon = spec.indexOf(':');
-  if (colon <= 0 || colon === spec.length - 1) {
-    throw new JudgekitError('usage', `--judge must be <provider>:<model>, e.g. openai:gpt-4o-mini or anthropic:claude-haiku-4-5; got "${spec}".`);
+/** `--options '{"criteria": [...]}'`: the judge mode's own options, as JSON. */
+function jsonOption(args: ParsedArgs, name: string): Record<string, unknown> | undefined {
+  const raw = stringOption(args, name);
+  if (raw === undefined) return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch (error) {
+    throw new JudgekitError('usage', `--${name} must be a JSON object: ${(error as Error).message}`);
   }
-  return { provider: spec.slice(0, colon), model: spec.slice(colon + 1) };
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new JudgekitError('usage', `--${name} must be a JSON object, e.g. '{"criteria": ["accuracy"]}'.`);
+  return value as Record<string, unknown>;
 }
 
 /** A base URL fit for a log: no user name or password. */
@@ -107,6 +101,7 @@ export const command: CliCommand = {
     'reseed-per-repeat': { type: 'boolean', description: 'Batched: a different balanced order for each repeat' },
     'cache-dir': { type: 'string', value: '<dir>', description: 'Judge-call cache (default JUDGEKIT_CACHE_DIR, else ~/.cache/judgekit)' },
     plugin: { type: 'string', multiple: true, value: '<module>', description: 'Load a judge or provider plugin (npm package or path exporting a ContainerModule); repeatable' },
+    options: { type: 'string', value: '<json>', description: "The judge mode's own options as a JSON object, checked against its schema (see `judgekit plugins --kind judge`)" },
     prices: { type: 'string', value: '<file>', description: 'JSON price table {"provider:model": {"input": usdPer1M, "output": usdPer1M}} added to the built-in one' },
   },
 
@@ -118,10 +113,9 @@ export const command: CliCommand = {
     if (args.positionals.length === 0) throw new JudgekitError('usage', 'Give one or more answer files ({name}-ift-test-results.json) after the options.');
 
     const plugins = (args.values.plugin as string[] | undefined) ?? [];
-    const { container } = await assembleContainer({ modules: [judgesModule], plugins, baseDir: io.cwd });
-    const judgeFactories = getContributions<JudgeFactory>(container, JudgeFactory);
-    const judgeFactory = judgeFactories.find((factory) => factory.mode === mode);
-    if (!judgeFactory) throw new JudgekitError('usage', `Unsupported --mode "${mode}". Should be one of: ${judgeFactories.map((f) => f.mode).join(', ')}.`);
+    const { registry } = await assembleJudgekit({ plugins, baseDir: io.cwd });
+    if (!registry.has('judge', mode)) throw new JudgekitError('usage', `Unsupported --mode "${mode}". Should be one of: ${registry.describeAvailable('judge')}.`);
+    const needsProvider = registry.get('judge', mode).needsProvider;
 
     const concurrency = integerOption(args, 'concurrency', 4, 1) as number;
     const repeats = integerOption(args, 'repeats', 1, 1) as number;
@@ -140,6 +134,7 @@ export const command: CliCommand = {
     const baseURL = stringOption(args, 'base-url');
     const cacheDir = resolve(io.cwd, stringOption(args, 'cache-dir') ?? defaultCacheDir(io.env));
     const outDir = resolve(io.cwd, outOption);
+    const judgeOptions = jsonOption(args, 'options');
 
     const answers = await loadAnswerFiles(args.positionals.map((file) => resolve(io.cwd, file)));
 
@@ -147,42 +142,34 @@ export const command: CliCommand = {
     const pricesFile = stringOption(args, 'prices');
     if (pricesFile) prices = { ...DEFAULT_PRICES, ...(await loadPriceTable(resolve(io.cwd, pricesFile))) };
 
-    let provider: ChatModelProvider | undefined;
-    let judgeModel: string | undefined;
     const judgeSpec = stringOption(args, 'judge');
-    if (judgeFactory.needsProvider) {
+    if (needsProvider) {
       if (!judgeSpec) throw new JudgekitError('usage', `--mode ${mode} needs --judge <provider>:<model>, e.g. --judge openai:gpt-4o-mini.`);
-      const spec = parseJudgeSpec(judgeSpec);
-      const providerFactories = getContributions<ChatModelProviderFactory>(container, ChatModelProviderFactory);
-      const providerFactory = providerFactories.find((factory) => factory.id === spec.provider);
-      if (!providerFactory) throw new JudgekitError('usage', `Unsupported judge provider "${spec.provider}". Should be one of: ${providerFactories.map((f) => f.id).join(', ')}.`);
-      provider = providerFactory.create({
-        env: io.env,
-        timeoutMs,
-        api,
-        ...(baseURL ? { baseURL } : {}),
-        ...(structured === 'auto' ? {} : { structuredOutput: structured === 'on' }),
-      });
-      judgeModel = spec.model;
+      const { provider: providerId } = parseProviderModel(judgeSpec, '--judge', 'usage');
+      if (!registry.has('chat-provider', providerId)) throw new JudgekitError('usage', `Unsupported judge provider "${providerId}". Should be one of: ${registry.describeAvailable('chat-provider')}.`);
     } else if (judgeSpec) {
       io.stderr.write(`judgekit judge: --judge is ignored in ${mode} mode (it makes no calls).\n`);
     }
-
-    const cache = new DiskCache(cacheDir);
-    const calls = new JudgeCallRunner({ cache, concurrency, timeoutMs, transportRetries: httpRetries });
-    const judge = judgeFactory.create({
-      ...(provider ? { provider } : {}),
-      calls,
-      ...(judgeModel ? { model: judgeModel } : {}),
+    const assembled = assembleJudge(stringOption(args, 'name') ?? mode, {
+      mode,
+      ...(judgeSpec ? { judge: judgeSpec } : {}),
+      api,
+      ...(baseURL ? { baseURL } : {}),
+      ...(structured === 'auto' ? {} : { structuredOutput: structured === 'on' }),
+      concurrency,
+      timeoutMs,
+      httpRetries,
+      retries,
       ...(temperature !== undefined ? { temperature } : {}),
       ...(seedGiven !== undefined ? { seed: seedGiven } : {}),
+      orderSeed: seed,
       ...(maxTokens !== undefined ? { maxTokens } : {}),
-      retries,
       wording: wording as SingleJudgeWording,
       emptyAsZero: args.values['empty-as-zero'] === true,
-      orderSeed: seed,
       reseedPerRepeat: args.values['reseed-per-repeat'] === true,
-    });
+      ...(judgeOptions ? { options: judgeOptions } : {}),
+    }, { registry, env: io.env, cacheDir, at: { path: '--mode', options: '--options' }, errorKind: 'usage' });
+    const { judge, calls, cache, provider } = assembled;
 
     const runOptions = {
       answers,
@@ -219,6 +206,7 @@ export const command: CliCommand = {
         wording,
         emptyAsZero: args.values['empty-as-zero'] === true,
         reseedPerRepeat: args.values['reseed-per-repeat'] === true,
+        ...(judgeOptions ? { options: judgeOptions } : {}),
         cacheDir,
         prices: pricesFile ? resolve(io.cwd, pricesFile) : null,
         answerFiles: answers.map((model) => model.file),

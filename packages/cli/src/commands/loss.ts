@@ -33,7 +33,7 @@ export const command: CliCommand = {
     if (format !== undefined && !(FORMATS as readonly string[]).includes(format)) {
       throw new JudgekitError('usage', `--format must be one of ${FORMATS.join(', ')}, got "${format}".`);
     }
-    const { parseDevice, createGpt2LikelihoodModel, openTokenSource, computeTestLoss } = await import('@judgekit/backends');
+    const { parseDevice, createGpt2LikelihoodModel, gpt2TextTokenizer, openTokenSource, computeTestLoss } = await import('@judgekit/backends');
     const device = parseDevice(stringOption(args, 'device') ?? 'auto');
     const threads = integerOption(args, 'threads', undefined, 1);
     const contextLength = integerOption(args, 'context-length', undefined, 1);
@@ -43,7 +43,7 @@ export const command: CliCommand = {
     const batches = integerOption(args, 'batches', undefined, 1);
     const configOption = stringOption(args, 'config');
     const configPath = configOption === undefined ? undefined : resolve(io.cwd, configOption);
-    const source = await openTokenSource(dataPath, format as (typeof FORMATS)[number] | undefined);
+    const source = await openTokenSource(dataPath, { ...(format ? { format: format as (typeof FORMATS)[number] } : {}), tokenizer: gpt2TextTokenizer });
     const model = await createGpt2LikelihoodModel(modelPath, { device, ...(threads ? { threads } : {}), ...(configPath ? { configPath } : {}) });
     let progress: Progress | undefined;
     try {

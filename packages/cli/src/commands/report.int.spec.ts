@@ -118,8 +118,8 @@ describe('judgekit judge against the simulator, then judgekit report', () => {
   });
 
   it.each([
-    [['gpt-5.1=1.25/10'], { 'gpt-5.1': { inputPerMillion: 1.25, outputPerMillion: 10 } }],
-    [['a:b=0/0.5'], { 'a:b': { inputPerMillion: 0, outputPerMillion: 0.5 } }],
+    [['gpt-5.1=1.25/10'], { 'gpt-5.1': { input: 1.25, output: 10 } }],
+    [['a:b=0/0.5'], { 'a:b': { input: 0, output: 0.5 } }],
   ])('parsePrices(%j)', (values, expected) => {
     expect(parsePrices(values)).toEqual(expected);
   });

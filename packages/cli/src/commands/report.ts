@@ -1,15 +1,15 @@
 // `judgekit report <run-dir>`: write report.html (self-contained) and report.md, and print the Markdown summary.
-import { assembleContainer, ChatModelProviderFactory, defaultCacheDir, DiskCache, getContributions, JudgekitError, type CategoryTagger, type JudgePricing, type LengthUnit } from '@judgekit/core';
+import { assembleContainer, ChatModelProviderFactory, defaultCacheDir, DiskCache, getContributions, JudgekitError, type CategoryTagger, type LengthUnit, type PriceTable } from '@judgekit/core';
 import { resolve } from 'node:path';
 import { integerOption, stringOption, type CliCommand } from '../cli-command.js';
 
-/** `--price NAME=IN/OUT` (USD per million prompt/completion tokens) into a pricing map. */
-export function parsePrices(values: readonly string[]): Record<string, JudgePricing> {
-  const out: Record<string, JudgePricing> = {};
+/** `--price NAME=IN/OUT` (USD per million prompt/completion tokens) into a price table (the judge command's format). */
+export function parsePrices(values: readonly string[]): PriceTable {
+  const out: PriceTable = {};
   for (const value of values) {
     const match = /^(.+)=([\d.]+)\/([\d.]+)$/.exec(value);
     if (!match) throw new JudgekitError('usage', `--price "${value}" is not NAME=IN/OUT, e.g. --price gpt-5.1=1.25/10 (USD per million prompt/completion tokens).`);
-    out[match[1] as string] = { inputPerMillion: Number(match[2]), outputPerMillion: Number(match[3]) };
+    out[match[1] as string] = { input: Number(match[2]), output: Number(match[3]) };
   }
   return out;
 }

@@ -1,15 +1,11 @@
 // `judgekit run <study.json>`: the whole study (loss, fine-tuning, generation, judging, results, report) for N
-// models, resumable stage by stage from the run directory.
-import judgesModule from '@judgekit/judges';
-import datasetsModule from '@judgekit/datasets';
-import { assembleContainer, defaultCacheDir, JudgekitError, loadStudyConfig, writeJsonAtomic } from '@judgekit/core';
+// models, resumable stage by stage from the run directory. A thin shell: the stages are @judgekit/core's study
+// library, every one resolved from the container, so plugins can add or replace any of them.
+import { createStudy, defaultCacheDir, JudgekitError, loadStudyConfig, parseDevice, runStudy } from '@judgekit/core';
 import { join, resolve } from 'node:path';
 import { stringOption, type CliCommand } from '../cli-command.js';
-import { buildStudyJudges } from '../study/study-judges.js';
-import { buildStudyPipeline } from '../study/study-pipeline.js';
+import { assembleJudgekit } from '../builtin-plugins.js';
 import { runEnvironment } from '../run-environment.js';
-
-const DEVICES = ['auto', 'cpu', 'cuda', 'webgpu'] as const;
 
 export const command: CliCommand = {
   name: 'run',
@@ -24,47 +20,26 @@ export const command: CliCommand = {
     const file = args.positionals[0];
     if (!file || args.positionals.length > 1) throw new JudgekitError('usage', 'Give exactly one study config file: judgekit run study.json');
     const loaded = await loadStudyConfig(resolve(io.cwd, file));
-    const device = stringOption(args, 'device') ?? loaded.config.device;
-    if (device !== undefined && !(DEVICES as readonly string[]).includes(device)) {
-      throw new JudgekitError('usage', `Unsupported device "${device}". Should be one of: ${DEVICES.join(', ')}.`);
-    }
+    const deviceName = stringOption(args, 'device') ?? loaded.config.device;
+    const device = deviceName === undefined ? undefined : parseDevice(deviceName);
     const configName = loaded.file.replace(/^.*[\\/]/, '').replace(/\.json$/, '');
     const runDir = resolve(io.cwd, stringOption(args, 'run-dir') ?? (loaded.config.runDir ? resolve(loaded.baseDir, loaded.config.runDir) : join('runs', configName)));
     const cacheDir = loaded.config.cacheDir ? resolve(loaded.baseDir, loaded.config.cacheDir) : defaultCacheDir(io.env);
 
-    const { container, failed } = await assembleContainer({ modules: [judgesModule, datasetsModule], plugins: loaded.config.plugins ?? [], baseDir: loaded.baseDir, strict: false });
-    for (const failure of failed) io.stderr.write(`judgekit run: plugin ${failure.specifier} not loaded: ${(failure.error as Error).message}\n`);
-    if (failed.length > 0) return 1;
-
-    const judges = buildStudyJudges(container, loaded.config.judges ?? [], { env: io.env, cacheDir, file: loaded.file });
+    const { container } = await assembleJudgekit({ plugins: loaded.config.plugins ?? [], baseDir: loaded.baseDir, configFile: loaded.file });
+    const study = createStudy(container, loaded, { runDir, cacheDir, env: io.env, ...(device ? { device } : {}), output: { stdout: io.stdout, stderr: io.stderr } });
     const quiet = args.values.quiet === true;
-    const log = (message: string): void => {
-      if (!quiet) io.stderr.write(`judgekit run: ${message}\n`);
-    };
-    const pipeline = buildStudyPipeline({
-      loaded,
-      runDir,
-      judges,
-      ...(device ? { device: device as (typeof DEVICES)[number] } : {}),
-      stdout: io.stdout,
-      stderr: io.stderr,
+    const outcome = await runStudy(study, {
+      log: (message) => {
+        if (!quiet) io.stderr.write(`judgekit run: ${message}\n`);
+      },
+      ...(io.signal ? { signal: io.signal } : {}),
+      record: { ...(await runEnvironment()), command: 'run' },
     });
-    const started = new Date();
-    const outcome = await pipeline.run(runDir, { log, ...(io.signal ? { signal: io.signal } : {}) });
     if (outcome.ran.length === 0) {
       io.stdout.write(`Nothing to do: every stage of ${runDir} is complete (${outcome.skipped.join(', ')}).\n`);
       return 0;
     }
-    await writeJsonAtomic(join(runDir, 'run.json'), {
-      ...(await runEnvironment()),
-      command: 'run',
-      config: loaded.config,
-      configFile: loaded.file,
-      startedAt: started.toISOString(),
-      finishedAt: new Date().toISOString(),
-      stagesRun: outcome.ran,
-      stagesSkipped: outcome.skipped,
-    });
     io.stdout.write(`run directory: ${runDir}\n`);
     return 0;
   },

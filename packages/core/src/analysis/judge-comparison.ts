@@ -5,6 +5,7 @@ import { kendallTauB } from './correlation.js';
 import { itemModelMeans, type JudgeScores } from './judge-scores.js';
 import { overallModelMeans } from './judge-reliability.js';
 import { meanWithCI } from './model-scores.js';
+import { costUsd, type ModelPrice } from '../protocol/judging/price-table.js';
 
 export interface ScoreShift {
   model: string;
@@ -52,13 +53,6 @@ export function compareJudges(a: JudgeScores, b: JudgeScores, options: Bootstrap
   };
 }
 
-export interface JudgePricing {
-  /** USD per million prompt tokens. */
-  inputPerMillion: number;
-  /** USD per million completion tokens. */
-  outputPerMillion: number;
-}
-
 export interface JudgeUsage {
   judge: string;
   mode: string;
@@ -72,12 +66,12 @@ export interface JudgeUsage {
   cost?: number;
 }
 
-export function judgeUsage(judge: JudgeScores, pricing?: JudgePricing): JudgeUsage {
+export function judgeUsage(judge: JudgeScores, pricing?: ModelPrice): JudgeUsage {
   const u = judge.usage;
   return {
     judge: judge.judge,
     mode: judge.mode,
     ...u,
-    ...(pricing ? { cost: (u.promptTokens * pricing.inputPerMillion + u.completionTokens * pricing.outputPerMillion) / 1e6 } : {}),
+    ...(pricing ? { cost: costUsd({ prompt: u.promptTokens, completion: u.completionTokens }, pricing) } : {}),
   };
 }

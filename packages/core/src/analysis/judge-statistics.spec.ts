@@ -132,7 +132,7 @@ describe('compareJudges', () => {
     // concordant 2, discordant 0, n0 = 3, ties x = 1 -> 2 / sqrt(2 * 3)
     expect(c.rankTauB).toBeCloseTo(2 / Math.sqrt(6), 10);
     expect(c.shifts.map((s) => s.shift)).toEqual([10, -10, 10]);
-    expect(judgeUsage(single!, { inputPerMillion: 1, outputPerMillion: 10 }).cost).toBeCloseTo((2 * 100 * 1 + 2 * 2 * 10) / 1e6, 12);
+    expect(judgeUsage(single!, { input: 1, output: 10 }).cost).toBeCloseTo((2 * 100 * 1 + 2 * 2 * 10) / 1e6, 12);
   });
 });
 

@@ -41,7 +41,7 @@ const results: RunResults = {
 describe('analyzeRun', () => {
   const analysis = analyzeRun(
     { items, judgments, results, losses: { models: [{ name: 'A', loss: 3.2, tokens: 1, protocol: {} }, { name: 'B', loss: 3.9, tokens: 1, protocol: {} }] } },
-    { bootstrap: { resamples: 100 }, categories: ['factual recall', 'reasoning/math', 'factual recall', 'reasoning/math'], pricing: { m: { inputPerMillion: 1, outputPerMillion: 1 } } },
+    { bootstrap: { resamples: 100 }, categories: ['factual recall', 'reasoning/math', 'factual recall', 'reasoning/math'], pricing: { m: { input: 1, output: 1 } } },
   );
 
   it('orders judges as results.json lists them and applies each aggregate rule to the scores', () => {

@@ -3,7 +3,8 @@
 import type { JudgmentRecord, RunItems, RunLosses, RunResults } from '../run/run-directory.js';
 import type { BootstrapOptions } from './bootstrap.js';
 import { categoryBreakdown, DEFAULT_CATEGORIES, type CategoryBreakdown } from './category-tagger.js';
-import { compareJudges, judgeUsage, type JudgeComparison, type JudgePricing, type JudgeUsage } from './judge-comparison.js';
+import { findPrice, type PriceTable } from '../protocol/judging/price-table.js';
+import { compareJudges, judgeUsage, type JudgeComparison, type JudgeUsage } from './judge-comparison.js';
 import { alphaAcrossJudges, alphaAcrossRepeats, rankStability, testRetest, type RankStability, type TestRetest } from './judge-reliability.js';
 import { collectJudgeScores, type FailureAggregate, type JudgeScores } from './judge-scores.js';
 import { lengthBias, type LengthBias, type LengthUnit } from './length-bias.js';
@@ -24,8 +25,8 @@ export interface AnalysisOptions {
   /** One category per item of `items.items` (from a `CategoryTagger`); no breakdown when absent. */
   categories?: readonly string[];
   categoryOrder?: readonly string[];
-  /** Prices by judge name or judge model id, for the cost column. */
-  pricing?: Record<string, JudgePricing>;
+  /** Prices for the cost column, keyed by judge name, `provider:model` or model id (the judge command's price table). */
+  pricing?: PriceTable;
 }
 
 export interface JudgeAnalysis {
@@ -81,7 +82,7 @@ export function analyzeRun(run: RunData, options: AnalysisOptions = {}): RunAnal
   const analyses = judges.map((judge): JudgeAnalysis => {
     const given = dropped.get(judge.judge) ?? judge;
     const summaries = modelScoreSummaries(judge, bootstrap);
-    const pricing = options.pricing?.[judge.judge] ?? options.pricing?.[judge.model];
+    const pricing = options.pricing ? (options.pricing[judge.judge] ?? findPrice(options.pricing, judge.provider, judge.model)) : undefined;
     const analysis: JudgeAnalysis = {
       judge: judge.judge,
       mode: judge.mode,

@@ -23,7 +23,12 @@ export interface JudgeConfig {
   aggregate?: 'drop-failed' | 'failed-as-zero';
   wording?: 'book' | 'study';
   emptyAsZero?: boolean;
+  /** The judge mode's own options, validated against its schema. */
+  options?: Record<string, unknown>;
 }
+
+/** A reporter by id, or with options. */
+export type ReporterConfig = string | { id: string; options?: Record<string, unknown> };
 
 export interface StudyConfig {
   plugins?: string[];
@@ -31,9 +36,12 @@ export interface StudyConfig {
   cacheDir?: string;
   seed?: number;
   device?: 'auto' | 'cpu' | 'cuda' | 'webgpu';
-  models?: Array<{ name: string; checkpoint?: string; config?: string; answers?: string }>;
+  models?: Array<{ name: string; backend?: string; options?: Record<string, unknown>; checkpoint?: string; config?: string; answers?: string }>;
   dataset?: {
-    location: string;
+    /** Dataset plugin id; default `alpaca`. */
+    kind?: string;
+    location?: string;
+    options?: Record<string, unknown>;
     sha256?: string;
     template?: string | { name?: string; prompt: string; input: string; response?: string };
     split?: { train?: number; test?: number; shuffleSeed?: number };
@@ -53,6 +61,7 @@ export interface StudyConfig {
   };
   generation?: { maxNewTokens?: number; temperature?: number; topK?: number; topP?: number; batchSize?: number; seed?: number };
   judges?: JudgeConfig[];
+  reporters?: ReporterConfig[];
 }
 
 export interface LoadedStudyConfig {
@@ -68,11 +77,17 @@ export function studyConfigSchemaPath(): string {
 }
 
 let validator: ReturnType<Ajv['compile']> | undefined;
+let schemaCache: Record<string, unknown> | undefined;
+
+/** The study config's JSON Schema as shipped (without plugins; see `configSchemaWithPlugins`). */
+export function studyConfigSchema(): Record<string, unknown> {
+  schemaCache ??= JSON.parse(readFileSync(schemaPath(), 'utf8')) as Record<string, unknown>;
+  return schemaCache;
+}
 
 function getValidator(): ReturnType<Ajv['compile']> {
   if (!validator) {
-    const schema = JSON.parse(readFileSync(schemaPath(), 'utf8')) as Record<string, unknown>;
-    validator = new Ajv({ allErrors: true, strict: false }).compile(schema);
+    validator = new Ajv({ allErrors: true, strict: false }).compile(studyConfigSchema());
   }
   return validator;
 }

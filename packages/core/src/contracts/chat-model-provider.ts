@@ -1,3 +1,5 @@
+import type { Contribution } from './contribution.js';
+
 // A chat model that a judge talks to. Failures come back as data, never as exceptions, so a judge can
 // record them per item and go on.
 
@@ -48,6 +50,8 @@ export interface ChatModelProvider {
   /** What identifies the endpoint in cache keys (base URL, API flavour); never a key. */
   readonly cacheIdentity: Record<string, unknown>;
   complete(request: ChatRequest): Promise<ChatResponse>;
+  /** Versions of the code behind the calls (the plugin package, its SDK), recorded in a judge run's run.json. */
+  versions?(): Promise<Record<string, string>>;
 }
 
 export interface ChatModelProviderOptions {
@@ -59,7 +63,8 @@ export interface ChatModelProviderOptions {
 
 /** Contribution point: one per provider id; creates configured providers. */
 export const ChatModelProviderFactory = Symbol.for('@judgekit/core/ChatModelProviderFactory');
-export interface ChatModelProviderFactory {
+export interface ChatModelProviderFactory extends Contribution {
+  /** Provider id as written in `<provider>:<model>`, e.g. `openai`. */
   readonly id: string;
   create(options?: ChatModelProviderOptions): ChatModelProvider;
 }

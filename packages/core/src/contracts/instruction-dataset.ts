@@ -1,3 +1,4 @@
+import type { Contribution } from './contribution.js';
 import type { AlpacaRecord } from './records.js';
 
 export interface DatasetSplits<T = AlpacaRecord> {
@@ -19,10 +20,13 @@ export interface DatasetSource {
   location: string;
   sha256?: string;
   cacheDir?: string;
+  /** The config's `dataset.options`, validated against the dataset's `optionsSchema`. */
+  options?: Record<string, unknown>;
 }
 
 export const InstructionDataset = Symbol.for('@judgekit/core/InstructionDataset');
-export interface InstructionDataset {
+/** Selected by the config's `dataset.kind` (default `alpaca`). */
+export interface InstructionDataset extends Contribution {
   load(source: DatasetSource): Promise<LoadedDataset>;
 }
 

@@ -1,6 +1,7 @@
 // Contribution point for judge modes: a plugin binds one JudgeFactory per mode, and commands build configured
 // judges from it. Calls go through a ChatCallRunner (cache, concurrency, retries) that the host supplies.
 import type { ChatModelProvider, ChatRequest, ChatResponse } from './chat-model-provider.js';
+import type { Contribution } from './contribution.js';
 import type { Judge, JudgeMode } from './judge.js';
 
 export interface ChatCallContext {
@@ -30,13 +31,19 @@ export interface JudgeFactoryOptions {
   maxTokens?: number;
   /** Re-asks after an unusable reply. */
   retries?: number;
+  /** The config's `judges[].options`, validated against the factory's `optionsSchema`. */
+  options?: Record<string, unknown>;
   /** Mode-specific options (e.g. a single judge's prompt wording). */
   [option: string]: unknown;
 }
 
 export const JudgeFactory = Symbol.for('@judgekit/core/JudgeFactory');
-export interface JudgeFactory {
-  readonly mode: JudgeMode;
+/** Selected by the config's `judges[].mode` (or `--mode`); `judges[].options` are validated against `optionsSchema`. */
+export interface JudgeFactory extends Contribution {
+  /** The mode this factory makes judges for: `single`, `batched`, `reference`, or a plugin's. */
+  readonly id: JudgeMode;
+  /** @deprecated the same as `id`; read by judgekit only when `id` is missing. */
+  readonly mode?: JudgeMode;
   /** Whether the judge calls a model (and so needs `<provider>:<model>`). */
   readonly needsProvider: boolean;
   create(options: JudgeFactoryOptions): Judge;

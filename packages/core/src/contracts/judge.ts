@@ -1,6 +1,6 @@
 // A judge scores the answers of one or more models to one test item. Single judges make one call per
 // model, batched judges one call for all models, reference judges none.
-import type { TokenUsage } from './chat-model-provider.js';
+import type { ChatRequest, TokenUsage } from './chat-model-provider.js';
 import type { AlpacaRecord } from './records.js';
 
 export type JudgeMode = 'single' | 'batched' | 'reference' | (string & {});
@@ -46,4 +46,13 @@ export interface Judge {
   /** Identifies the judge in results and cache keys: provider, model, parameters. */
   readonly description: { mode: JudgeMode; provider: string; model: string; [key: string]: unknown };
   scoreItem(input: JudgeItemInput): Promise<JudgeItemResult>;
+}
+
+/** A judge that can say which calls it would make, so a dry run can count and price them. */
+export interface PlannableJudge extends Judge {
+  plannedRequests(input: JudgeItemInput): ChatRequest[];
+}
+
+export function isPlannable(judge: Judge): judge is PlannableJudge {
+  return typeof (judge as Partial<PlannableJudge>).plannedRequests === 'function';
 }

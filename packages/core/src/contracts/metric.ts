@@ -1,4 +1,5 @@
 // A metric turns a model into a number with the protocol that produced it written beside it.
+import type { Contribution } from './contribution.js';
 import type { ModelSpec } from './model-backend.js';
 
 export interface MetricResult {
@@ -10,7 +11,6 @@ export interface MetricResult {
 }
 
 export const Metric = Symbol.for('@judgekit/core/Metric');
-export interface Metric {
-  readonly id: string;
+export interface Metric extends Contribution {
   evaluate(model: ModelSpec, options?: Record<string, unknown>): Promise<MetricResult>;
 }

@@ -1,3 +1,5 @@
+import type { Contribution } from './contribution.js';
+
 // Reporters turn a finished run directory into files a person reads.
 
 export interface ReportOutput {
@@ -5,7 +7,7 @@ export interface ReportOutput {
 }
 
 export const Reporter = Symbol.for('@judgekit/core/Reporter');
-export interface Reporter {
-  readonly id: string;
-  report(runDir: string): Promise<ReportOutput>;
+/** Selected by the config's `reporters` (default `html`). */
+export interface Reporter extends Contribution {
+  report(runDir: string, options?: Record<string, unknown>): Promise<ReportOutput>;
 }

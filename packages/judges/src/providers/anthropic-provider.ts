@@ -1,5 +1,6 @@
 // Anthropic through the official `@anthropic-ai/sdk` (Messages API). The SDK is imported on first use.
 import { JudgekitError, type ChatModelProvider, type ChatModelProviderFactory, type ChatModelProviderOptions, type ChatRequest, type ChatResponse } from '@judgekit/core';
+import { providerVersions } from './package-versions.js';
 import { chatErrorFromSdk } from './sdk-error.js';
 
 export interface AnthropicProviderOptions extends ChatModelProviderOptions {
@@ -44,6 +45,10 @@ export class AnthropicProvider implements ChatModelProvider {
     return this.#client;
   }
 
+  versions(): Promise<Record<string, string>> {
+    return providerVersions('@anthropic-ai/sdk');
+  }
+
   async complete(request: ChatRequest): Promise<ChatResponse> {
     const started = performance.now();
     try {
@@ -72,5 +77,7 @@ export class AnthropicProvider implements ChatModelProvider {
 
 export const anthropicProviderFactory: ChatModelProviderFactory = {
   id: 'anthropic',
+  description: 'Anthropic Messages API (ANTHROPIC_API_KEY, ANTHROPIC_BASE_URL).',
+  optionsSchema: { type: 'object', additionalProperties: false, properties: { baseURL: { type: 'string' }, maxTokens: { type: 'integer', minimum: 1 } } },
   create: (options?: ChatModelProviderOptions) => new AnthropicProvider(options as AnthropicProviderOptions),
 };

@@ -1,6 +1,7 @@
 // OpenAI, and any OpenAI-compatible server, through the official `openai` SDK: Chat Completions by default
 // (what compatible servers speak), the Responses API with `api: 'responses'`. The SDK is imported on first use.
 import { JudgekitError, type ChatModelProvider, type ChatModelProviderFactory, type ChatModelProviderOptions, type ChatRequest, type ChatResponse } from '@judgekit/core';
+import { providerVersions } from './package-versions.js';
 import { chatErrorFromSdk } from './sdk-error.js';
 
 export type OpenAiApi = 'chat' | 'responses';
@@ -64,6 +65,10 @@ export class OpenAiProvider implements ChatModelProvider {
         new OpenAI({ apiKey: this.#apiKey, baseURL: this.baseURL, maxRetries: 0, ...(this.#timeoutMs ? { timeout: this.#timeoutMs } : {}) }),
     );
     return this.#client;
+  }
+
+  versions(): Promise<Record<string, string>> {
+    return providerVersions('openai');
   }
 
   async complete(request: ChatRequest): Promise<ChatResponse> {
@@ -152,6 +157,8 @@ export class OpenAiProvider implements ChatModelProvider {
 
 export const openAiProviderFactory: ChatModelProviderFactory = {
   id: 'openai',
+  description: 'OpenAI and any OpenAI-compatible server (OPENAI_API_KEY, OPENAI_BASE_URL); chat completions or the responses API.',
+  optionsSchema: { type: 'object', additionalProperties: false, properties: { api: { enum: ['chat', 'responses'] }, baseURL: { type: 'string' } } },
   create: (options?: ChatModelProviderOptions) => new OpenAiProvider(options as OpenAiProviderOptions),
 };
 

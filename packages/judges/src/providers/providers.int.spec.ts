@@ -1,9 +1,8 @@
 // The real OpenAI and Anthropic SDKs against the local fake server: wire formats, error mapping, retries,
 // Retry-After and timeouts through the JudgeCallRunner.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { JudgekitError, MemoryCache } from '@judgekit/core';
+import { JudgeCallRunner, JudgekitError, MemoryCache } from '@judgekit/core';
 import { startFakeLlmServer, type FakeLlmServer } from '../testing/index.js';
-import { JudgeCallRunner } from '../judge-call-runner.js';
 import { AnthropicProvider } from './anthropic-provider.js';
 import { OpenAiProvider } from './openai-provider.js';
 

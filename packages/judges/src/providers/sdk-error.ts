@@ -1,7 +1,6 @@
 // Turn what the vendor SDKs throw into the ChatError data the contract asks for. Both SDKs share a shape
 // (status, headers, and named connection/abort/timeout errors), so one mapping serves both.
-import type { ChatError } from '@judgekit/core';
-import { parseRetryAfter } from '../retry-policy.js';
+import { parseRetryAfter, type ChatError } from '@judgekit/core';
 
 interface SdkLikeError {
   name?: string;

@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { analyzeRun, decodeLog, seededRandom, type JudgmentRecord, type RunItems } from '@judgekit/core';
+import { analyzeRun, decodeLog, formatBatchedJudgePrompt, formatSingleJudgePrompt, seededRandom, type JudgmentRecord, type RunItems } from '@judgekit/core';
 import { parseJudgePrompt, simulateJudgeCall, startJudgeSimulator, type JudgeSimulator, type JudgeSimulatorOptions } from './judge-simulator.js';
-import { batchedPrompt, singlePrompt, writeSimulatedRun, type SimulatedJudgeSpec } from './simulated-run.js';
+import { writeSimulatedRun, type SimulatedJudgeSpec } from './simulated-run.js';
 import { plantedRun } from './planted-answers.js';
 
 let dir: string;
@@ -59,8 +59,8 @@ describe('judge simulator over the OpenAI wire format', () => {
     const sim = await startJudgeSimulator({ quality, positionEffects: [5, 0, -5] });
     try {
       const complete = sdkClient(sim);
-      expect((await complete(singlePrompt('Below is...\n\n### Instruction:\nSay hi', 'hi', 'good answer'))).text).toBe('90');
-      const batched = await complete(batchedPrompt('Below is...', 'ref', ['poor answer', 'odd ``` answer', 'good answer']));
+      expect((await complete(formatSingleJudgePrompt({ prompt: 'Below is...\n\n### Instruction:\nSay hi', output: 'hi', response: 'good answer' }))).text).toBe('90');
+      const batched = await complete(formatBatchedJudgePrompt({ prompt: 'Below is...', output: 'ref', responses: ['poor answer', 'odd ``` answer', 'good answer'] }));
       expect(JSON.parse(batched.text)).toMatchObject({ 'Model 1': { score: 25 }, 'Model 2': { score: 55 }, 'Model 3': { score: 85 } });
       expect(batched.usage.prompt).toBeGreaterThan(50);
       expect(sim.calls).toBe(2);
@@ -72,7 +72,7 @@ describe('judge simulator over the OpenAI wire format', () => {
   });
 
   it('is deterministic per seed and prompt, and different across repeats of a prompt', () => {
-    const prompt = singlePrompt('p', 'o', 'x');
+    const prompt = formatSingleJudgePrompt({ prompt: 'p', output: 'o', response: 'x' });
     expect(parseJudgePrompt(prompt)).toEqual({ kind: 'single', answers: ['x'] });
     const options = { quality: () => 50, callMoodSd: 10, seed: 3 };
     const a = simulateJudgeCall(prompt, options, seededRandom('a'));

@@ -6,7 +6,7 @@
 // A test fixture and a demo, never a default judge.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { seededRandom, type Random } from '@judgekit/core';
+import { batchedPromptAnswers, modelLabel, seededRandom, singlePromptAnswer, type Random } from '@judgekit/core';
 
 export interface JudgeSimulatorOptions {
   /** True quality 0-100 of an answer: a function of its text, or a lookup table from answer text. */
@@ -32,39 +32,11 @@ export type SimulatedPrompt =
   | { kind: 'batched'; answers: string[] }
   | { kind: 'unknown'; answers: [] };
 
-/** The fenced blocks of a prompt with the heading line before each; fences closed by a line of the same length. */
-function fencedBlocks(prompt: string): Array<{ heading: string; text: string }> {
-  const lines = prompt.split('\n');
-  const blocks: Array<{ heading: string; text: string }> = [];
-  let heading = '';
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i] as string;
-    const open = /^(`{3,})\s*$/.exec(line);
-    if (!open) {
-      if (line.trim() !== '') heading = line.trim();
-      continue;
-    }
-    const fence = open[1] as string;
-    let end = i + 1;
-    while (end < lines.length && (lines[end] as string).trimEnd() !== fence) end++;
-    if (end >= lines.length) break;
-    blocks.push({ heading, text: lines.slice(i + 1, end).join('\n') });
-    heading = '';
-    i = end;
-  }
-  return blocks;
-}
-
-/** Recognise the single-answer prompt (book or study wording) and the batched comparative prompt. */
+/** Recognise the single-answer prompt (book or study wording) and the batched comparative prompt, read back with core's prompt reader. */
 export function parseJudgePrompt(prompt: string): SimulatedPrompt {
-  if (/judging the comparative capabilities/.test(prompt)) {
-    const answers = fencedBlocks(prompt)
-      .filter((b) => /^# Model \d+$/.test(b.heading))
-      .map((b) => b.text);
-    return { kind: 'batched', answers };
-  }
-  const single = /score the model response `([\s\S]*)` on a scale (?:from|of) 0 to 100/.exec(prompt);
-  if (single) return { kind: 'single', answers: [single[1] as string] };
+  if (/judging the comparative capabilities/.test(prompt)) return { kind: 'batched', answers: batchedPromptAnswers(prompt) };
+  const single = singlePromptAnswer(prompt);
+  if (single !== undefined) return { kind: 'single', answers: [single] };
   return { kind: 'unknown', answers: [] };
 }
 
@@ -110,7 +82,7 @@ export function simulateJudgeCall(prompt: string, options: JudgeSimulatorOptions
   if (parsed.kind === 'single') return { prompt: parsed, scores, reply: String(scores[0]) };
   const reply: Record<string, { score: number; comments: string }> = {};
   scores.forEach((score, slot) => {
-    reply[`Model ${slot + 1}`] = { score, comments: `simulated: quality ${trueQuality(options, parsed.answers[slot] as string).toFixed(1)}` };
+    reply[modelLabel(slot)] = { score, comments: `simulated: quality ${trueQuality(options, parsed.answers[slot] as string).toFixed(1)}` };
   });
   return { prompt: parsed, scores, reply: JSON.stringify(reply, null, 2) };
 }

@@ -1,13 +1,18 @@
 // Writes a complete run directory by judging planted answers through any chat client (in tests: the real
-// `openai` SDK pointed at the judge simulator). It builds the study's two prompts itself so this package does
-// not depend on the judges plugin; `judgekit judge` against the simulator is the other, fuller path.
+// `openai` SDK pointed at the judge simulator), with the study's prompts and reply parsers from @judgekit/core;
+// `judgekit judge` against the simulator is the other, fuller path.
 import { mkdir } from 'node:fs/promises';
 import {
+  balancedOrder,
+  formatBatchedJudgePrompt,
+  formatSingleJudgePrompt,
   JsonlLog,
   judgmentKey,
   mapConcurrent,
   modelScoreSummaries,
   collectJudgeScores,
+  parseBatchedReply,
+  parseScoreReply,
   runFile,
   seededRandom,
   shuffled,
@@ -45,74 +50,11 @@ export interface SimulatedRunOptions {
   concurrency?: number;
 }
 
-function fence(text: string): string {
-  let longest = 0;
-  for (const match of text.matchAll(/`+/g)) longest = Math.max(longest, match[0].length);
-  const f = '`'.repeat(Math.max(3, longest + 1));
-  return `${f}\n${text}\n${f}`;
-}
-
-/** The book's single-answer judge prompt. */
-export function singlePrompt(prompt: string, output: string, response: string): string {
-  return `Given the input \`${prompt}\` and correct output \`${output}\`, score the model response \`${response}\` on a scale from 0 to 100, where 100 is the best score. Respond with the integer number only.`;
-}
-
-/** The study's batched comparative prompt; `responses` in slot order. */
-export function batchedPrompt(prompt: string, output: string, responses: readonly string[]): string {
-  const head = `You are judging the comparative capabilities of a number of different LLM
-models.  They have been trained to follow instructions.
-
-The input was this:
-
-${fence(prompt)}
-
-An example correct output is this:
-
-${fence(output)}
-
-Please produce a score of between 0 and 100 for each model, and respond
-with a JSON structure like this (note that the number of models may differ
-from this example):
-
-\`\`\`
-{
-    "Model 1": {"score": XXX, "comments": "optional comments"},
-    "Model 2": {"score": YYY, "comments": "optional comments"},
-    "Model 3": {"score": ZZZ, "comments": "optional comments"}
-}
-\`\`\`
-
-...where the XXX, YYY and ZZZ are the scores for the respective models.
-You can optionally add the "comments" field if you want to explain your
-reasoning.
-
-Here are the models' responses:`;
-  return `${head}${responses.map((r, slot) => `\n\n# Model ${slot + 1}\n\n${fence(r)}`).join('')}\n`;
-}
-
-function parseBatched(reply: string, count: number): Array<{ score: number; comments?: string }> | string {
-  const text = reply.trim().replace(/^```\w*\n([\s\S]*?)\n```$/, '$1');
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    return 'reply is not JSON';
-  }
-  const out: Array<{ score: number; comments?: string }> = [];
-  for (let slot = 0; slot < count; slot++) {
-    const entry = (value as Record<string, { score?: unknown; comments?: unknown }>)[`Model ${slot + 1}`];
-    if (!entry || typeof entry.score !== 'number') return `no score for Model ${slot + 1}`;
-    out.push({ score: entry.score, ...(typeof entry.comments === 'string' ? { comments: entry.comments } : {}) });
-  }
-  return out;
-}
-
 /** Slot order for a batched call: `order[slot]` = model index. */
 export function slotOrder(modelCount: number, index: number, repeat: number, order: 'balanced' | 'random', seed: number | string): number[] {
   const models = Array.from({ length: modelCount }, (_, m) => m);
   if (order === 'random') return shuffled(models, seededRandom(`${String(seed)}/order/${repeat}/${index}`));
-  const base = shuffled(models, seededRandom(`${String(seed)}/base/${repeat}`));
-  return base.map((_, slot) => base[(slot + index) % modelCount] as number);
+  return balancedOrder(modelCount, index, { seed: `${String(seed)}/base/${repeat}` });
 }
 
 /** Judge every item with every judge and write items.json, judgments.jsonl, results.json (and loss.json). */
@@ -132,26 +74,26 @@ export async function writeSimulatedRun(options: SimulatedRunOptions): Promise<v
         const record: JudgmentRecord = { judge: judge.name, mode: judge.mode, ...base, index: item.index, repeat, scores: [], calls: 0, cachedCalls: 0, tokenUsage: { prompt: 0, completion: 0 }, attempts: 0 };
         if (judge.mode === 'single') {
           for (const model of items.models) {
-            const reply = await options.complete(singlePrompt(item.prompt, item.output, model.responses[i] ?? ''));
+            const reply = await options.complete(formatSingleJudgePrompt({ prompt: item.prompt, output: item.output, response: model.responses[i] ?? '' }));
             record.calls++;
             record.attempts++;
             record.tokenUsage.prompt += reply.usage.prompt;
             record.tokenUsage.completion += reply.usage.completion;
-            const text = reply.text.trim();
-            const score: ModelScore = /^\d+$/.test(text) && Number(text) <= 100 ? { model: model.name, score: Number(text) } : { model: model.name, score: null, failure: `reply is not an integer: ${JSON.stringify(text.slice(0, 60))}` };
+            const parsed = parseScoreReply(reply.text);
+            const score: ModelScore = 'score' in parsed ? { model: model.name, score: parsed.score } : { model: model.name, score: null, failure: parsed.error };
             record.scores.push(score);
           }
         } else {
           const order = slotOrder(items.models.length, i, repeat, judge.order ?? 'balanced', seed);
-          const reply = await options.complete(batchedPrompt(item.prompt, item.output, order.map((m) => items.models[m]?.responses[i] ?? '')));
+          const reply = await options.complete(formatBatchedJudgePrompt({ prompt: item.prompt, output: item.output, responses: order.map((m) => items.models[m]?.responses[i] ?? '') }));
           record.calls = 1;
           record.attempts = 1;
           record.tokenUsage = { ...reply.usage };
-          const parsed = parseBatched(reply.text, order.length);
+          const parsed = parseBatchedReply(reply.text, order.length);
           record.scores = order.map((m, slot) => {
             const model = items.models[m]?.name ?? '';
-            if (typeof parsed === 'string') return { model, score: null, position: slot + 1, failure: parsed };
-            const s = parsed[slot] as { score: number; comments?: string };
+            if ('error' in parsed) return { model, score: null, position: slot + 1, failure: parsed.error };
+            const s = parsed.slots[slot] as { score: number; comments?: string };
             return { model, score: s.score, position: slot + 1, ...(s.comments ? { comments: s.comments } : {}) };
           });
           record.scores.sort((a, b) => items.models.findIndex((m) => m.name === a.model) - items.models.findIndex((m) => m.name === b.model));

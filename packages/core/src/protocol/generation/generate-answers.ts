@@ -1,0 +1,164 @@
+// The study's answer file for one model: every test record's prompt is generated from, and the answers are written
+// as `{name}-ift-test-results.json` (a JSON array in test-split order). Finished items go to a checksummed
+// `{name}.generation.jsonl` log as each batch ends, so an interrupted run resumes and redoes only what is missing;
+// the final JSON is written atomically once every item has an answer.
+import { join } from 'node:path';
+import type { GenerationOptions, GenerativeModel } from '../../contracts/model-backend.js';
+import type { AlpacaRecord, AnswerRecord } from '../../contracts/records.js';
+import { getPromptTemplate, type AlpacaPromptTemplate, type PromptTemplateRef } from '../../data/prompt-template.js';
+import { JudgekitError } from '../../errors.js';
+import { JsonlLog } from '../../run/jsonl-log.js';
+import { writeJsonAtomic } from '../../util/atomic-write.js';
+import { canonicalHash } from '../../util/canonical-hash.js';
+import { Progress } from '../../util/progress.js';
+import { DEFAULT_GENERATION_BATCH_SIZE, lengthSortedBatches, STUDY_MAX_NEW_TOKENS } from './answer-batches.js';
+import { extractAnswerText } from './answer-text.js';
+
+export interface GenerateAnswersOptions {
+  /** Its `tokenizer` encodes the prompts, gives the stop token and decodes the answers. */
+  model: GenerativeModel;
+  /** The test split, in order. */
+  records: readonly AlpacaRecord[];
+  /** Output directory. */
+  out: string;
+  /** Model name: the file is `{name}-ift-test-results.json`. */
+  name: string;
+  /** `book` (default), `study`, or a custom template. */
+  template?: PromptTemplateRef;
+  /** Prompts per forward pass; default 32. */
+  batchSize?: number;
+  /** Default 256. */
+  maxNewTokens?: number;
+  temperature?: number;
+  topK?: number;
+  topP?: number;
+  seed?: number;
+  /** Anything that identifies the weights (path, size, hash): a resumed run only reuses answers from the same model. */
+  modelId?: string;
+  /** Progress line on stderr; default: on for a TTY outside CI. */
+  progress?: boolean;
+  progressStream?: NodeJS.WriteStream;
+  signal?: AbortSignal;
+}
+
+export interface GenerationLogEntry extends AnswerRecord {
+  /** Settings the answer was made with; a resume ignores entries made with others. */
+  settings: string;
+  completionTokens: number;
+}
+
+export interface GenerateAnswersResult {
+  /** The `{name}-ift-test-results.json` written. */
+  path: string;
+  logPath: string;
+  answers: AnswerRecord[];
+  /** Items generated in this run. */
+  generated: number;
+  /** Items taken from the log of an earlier, interrupted run. */
+  resumed: number;
+}
+
+export function answerFileName(name: string): string {
+  return `${name}-ift-test-results.json`;
+}
+
+function checkName(name: string): void {
+  if (typeof name !== 'string' || name === '' || /[\\/]/.test(name) || name === '.' || name === '..') {
+    throw new JudgekitError('usage', `Model name "${String(name)}" cannot be used in a file name: use letters, digits, '-', '_' or '.', without slashes.`);
+  }
+}
+
+/** The sampling settings of every call, and the hash a resumed log entry must match to be reused. */
+function generationSettings(options: GenerateAnswersOptions, template: AlpacaPromptTemplate): { generation: GenerationOptions; settings: string } {
+  const generation: GenerationOptions = {
+    maxNewTokens: options.maxNewTokens ?? STUDY_MAX_NEW_TOKENS,
+    stopToken: options.model.tokenizer.endOfText,
+    ...(options.temperature !== undefined ? { temperature: options.temperature } : {}),
+    ...(options.topK !== undefined ? { topK: options.topK } : {}),
+    ...(options.topP !== undefined ? { topP: options.topP } : {}),
+    ...(options.seed !== undefined ? { seed: options.seed } : {}),
+  };
+  const settings = canonicalHash({
+    template: { prompt: template.prompt, input: template.input, response: template.response },
+    generation,
+    model: options.modelId ?? null,
+    contextLength: options.model.contextLength,
+  });
+  return { generation, settings };
+}
+
+/** Answers already in the log for the same record and settings; the rest are undefined. */
+async function resumeAnswers(log: JsonlLog<GenerationLogEntry>, records: readonly AlpacaRecord[], settings: string): Promise<(AnswerRecord | undefined)[]> {
+  const { entries } = await log.read();
+  return records.map((record, index) => {
+    const entry = entries.get(String(index));
+    const same =
+      entry !== undefined &&
+      entry.settings === settings &&
+      entry.instruction === record.instruction &&
+      entry.input === record.input &&
+      entry.output === record.output;
+    return same ? { instruction: record.instruction, input: record.input, output: record.output, model_response: entry.model_response } : undefined;
+  });
+}
+
+export async function generateAnswers(options: GenerateAnswersOptions): Promise<GenerateAnswersResult> {
+  const { model, records, out, name } = options;
+  checkName(name);
+  const template = getPromptTemplate(options.template ?? 'book');
+  const { tokenizer } = model;
+  const { generation, settings } = generationSettings(options, template);
+  const prompts = records.map((record) => template.formatPrompt(record));
+  const promptIds = prompts.map((prompt) => tokenizer.encode(prompt, { allowEndOfText: true }));
+
+  const log = new JsonlLog<GenerationLogEntry>(join(out, `${name}.generation.jsonl`));
+  const answers = await resumeAnswers(log, records, settings);
+  const missing = answers.flatMap((answer, index) => (answer === undefined ? [index] : []));
+  const resumed = records.length - missing.length;
+
+  const batchSize = options.batchSize ?? DEFAULT_GENERATION_BATCH_SIZE;
+  const progress = new Progress({
+    label: `generate ${name}`,
+    total: records.length,
+    unit: 'answers',
+    ...(options.progress !== undefined ? { enabled: options.progress } : {}),
+    ...(options.progressStream ? { stream: options.progressStream } : {}),
+  });
+  if (resumed > 0) progress.tick(resumed);
+  // Longest prompts first, batched by length; each chunk is one forward batch, logged as soon as it is done.
+  const chunks = lengthSortedBatches(
+    missing.map((index) => (promptIds[index] as number[]).length),
+    batchSize,
+  ).map((positions) => positions.map((p) => missing[p] as number));
+  for (const chunk of chunks) {
+    if (options.signal?.aborted) {
+      throw new JudgekitError('usage', `Generation for "${name}" was interrupted; run the same command again to resume from ${log.path}.`, { file: log.path });
+    }
+    const completions = await model.generate(
+      chunk.map((index) => promptIds[index] as number[]),
+      { ...generation, batchSize },
+    );
+    await Promise.all(
+      chunk.map((index, b) => {
+        const record = records[index] as AlpacaRecord;
+        const completion = completions[b] ?? [];
+        const full = tokenizer.decode([...(promptIds[index] as number[]), ...completion]);
+        const answer: AnswerRecord = {
+          instruction: record.instruction,
+          input: record.input,
+          output: record.output,
+          model_response: extractAnswerText(full, prompts[index] as string, template.responseHeader),
+        };
+        answers[index] = answer;
+        return log.append(String(index), { ...answer, settings, completionTokens: completion.length });
+      }),
+    );
+    progress.tick(chunk.length);
+  }
+  progress.finish();
+
+  const path = join(out, answerFileName(name));
+  const complete = answers as AnswerRecord[];
+  await writeJsonAtomic(path, complete);
+  return { path, logPath: log.path, answers: complete, generated: missing.length, resumed };
+}

@@ -1,0 +1,436 @@
+// Runs one judge over a set of answer files into a run directory: items.json, judgments.jsonl (appended as
+// each item finishes, read back on a rerun so only missing items are done), annotated answers, results and
+// run.json. Reusable by the pipeline: it takes a built Judge and JudgeCallRunner and knows no CLI.
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { basename, join } from 'node:path';
+import type { ChatModelProvider, TokenUsage } from '../../contracts/chat-model-provider.js';
+import { isPlannable, type Judge, type JudgeItemInput } from '../../contracts/judge.js';
+import type { ModelAnswers } from '../../contracts/records.js';
+import { formatAlpacaPrompt, type PromptTemplateRef } from '../../data/prompt-template.js';
+import { JudgekitError } from '../../errors.js';
+import { JsonlLog, type LogProblem } from '../../run/jsonl-log.js';
+import { judgmentKey, runFile, type JudgmentRecord, type RunItems, type RunResults } from '../../run/run-directory.js';
+import { writeFileAtomic, writeJsonAtomic } from '../../util/atomic-write.js';
+import { sha256Hex } from '../../util/canonical-hash.js';
+import { mapConcurrent } from '../../util/concurrency.js';
+import { Progress } from '../../util/progress.js';
+import type { CallStats, JudgeCallRunner } from './judge-call-runner.js';
+import { costUsd, DEFAULT_PRICES, estimateTokens, findPrice, type ModelPrice, type PriceTable } from './price-table.js';
+import { annotateRecords, formatResultsCsv, formatResultsMarkdown, scoreGrid, summarizeModel, type ResultsRow } from './judge-results.js';
+import type { AggregateRule } from './score-aggregate.js';
+
+export interface JudgeRunOptions {
+  answers: readonly ModelAnswers[];
+  judge: Judge;
+  outDir: string;
+  /** The judge's name in the run (results column, log keys). Default: its mode. */
+  judgeName?: string;
+  /** Alpaca template the models were prompted with. Default 'book'. */
+  template?: PromptTemplateRef;
+  repeats?: number;
+  /**
+   * Items in flight at once. Calls are limited separately by the JudgeCallRunner; keep a couple more items
+   * than its concurrency so a call slot never waits while an item's reply is parsed. (Many more only queues
+   * calls earlier and costs memory.) Default 6.
+   */
+  itemsInFlight?: number;
+  /** Default: failed-as-zero for batched (the study), drop-failed otherwise (the book). */
+  aggregate?: AggregateRule;
+  /** The call runner the judge uses, for call and token counts. */
+  calls?: JudgeCallRunner;
+  /** The judge's provider, so a dry run can ask the cache which calls are already answered. */
+  provider?: ChatModelProvider;
+  prices?: PriceTable;
+  /** Seed of the bootstrap intervals. Default 123. */
+  seed?: number;
+  signal?: AbortSignal;
+  progress?: { stream?: NodeJS.WriteStream; enabled?: boolean };
+  /** Options to record in run.json (never secrets). */
+  config?: Record<string, unknown>;
+  /** Notices for the user (log problems, redone items). */
+  notify?: (message: string) => void;
+}
+
+export interface JudgeRunPlan {
+  items: number;
+  models: number;
+  repeats: number;
+  /** Judgments (item x repeat) already in judgments.jsonl. */
+  judgmentsDone: number;
+  judgmentsToDo: number;
+  /** First-attempt calls still to make, and how many of those the cache already answers. */
+  calls: number;
+  cachedCalls: number;
+  estimatedTokens: TokenUsage;
+  price?: ModelPrice;
+  estimatedCostUsd: number | null;
+}
+
+export interface JudgeRunSummary {
+  results: RunResults;
+  markdown: string;
+  runDir: string;
+  files: string[];
+  logProblems: LogProblem[];
+  /** Judgments redone because the log held them damaged, from another judge, or failed on transport errors. */
+  redone: number;
+  newJudgments: number;
+  calls: CallStats | undefined;
+  costUsd: number | null;
+  interrupted: boolean;
+}
+
+const TRANSPORT_FAILURE = /^(rate-limit|server|timeout|network|auth|aborted):/;
+
+export function defaultAggregate(mode: string): AggregateRule {
+  return mode === 'batched' ? 'failed-as-zero' : 'drop-failed';
+}
+
+/** The file stem for `{stem}-annotated.json`: the answer file's name without `.json`, else the model name. */
+export function annotatedStem(model: ModelAnswers): string {
+  if (!model.file) return model.name;
+  const name = basename(model.file);
+  return name.toLowerCase().endsWith('.json') ? name.slice(0, -'.json'.length) : name;
+}
+
+interface PreparedRun {
+  judgeName: string;
+  repeats: number;
+  items: RunItems['items'];
+  modelNames: string[];
+  inputs: (repeat: number, index: number) => JudgeItemInput;
+}
+
+function prepare(options: JudgeRunOptions): PreparedRun {
+  const first = options.answers[0];
+  if (!first) throw new JudgekitError('usage', 'No answer files given: pass one or more {name}-ift-test-results.json files.');
+  const repeats = options.repeats ?? 1;
+  if (!Number.isInteger(repeats) || repeats < 1) throw new JudgekitError('usage', `repeats must be an integer >= 1, got ${repeats}.`);
+  const stems = new Map<string, string>();
+  for (const model of options.answers) {
+    const stem = annotatedStem(model);
+    const other = stems.get(stem);
+    if (other !== undefined) {
+      throw new JudgekitError('input', `Answer files ${other} and ${model.file ?? model.name} would both be annotated as ${stem}-annotated.json: rename one.`, { file: model.file });
+    }
+    stems.set(stem, model.file ?? model.name);
+  }
+  const template = options.template ?? 'book';
+  const items = first.records.map((record, index) => ({
+    index,
+    instruction: record.instruction,
+    input: record.input,
+    output: record.output,
+    prompt: formatAlpacaPrompt(record, template),
+  }));
+  const modelNames = options.answers.map((model) => model.name);
+  return {
+    judgeName: options.judgeName ?? options.judge.mode,
+    repeats,
+    items,
+    modelNames,
+    inputs: (repeat, index) => {
+      const item = items[index] as RunItems['items'][number];
+      return {
+        index,
+        repeat,
+        record: { instruction: item.instruction, input: item.input, output: item.output },
+        prompt: item.prompt,
+        answers: options.answers.map((model) => ({ model: model.name, response: (model.records[index] as { model_response: string }).model_response })),
+        ...(options.signal ? { signal: options.signal } : {}),
+      };
+    },
+  };
+}
+
+/** Why a logged judgment cannot be reused, or undefined when it can. */
+function staleReason(record: JudgmentRecord, run: PreparedRun, judge: Judge, key: string): string | undefined {
+  if (record.judge !== run.judgeName || judgmentKey(record.judge, record.repeat, record.index) !== key) return 'its key does not match its content';
+  if (record.mode !== judge.mode || record.provider !== judge.description.provider || record.model !== judge.description.model) {
+    return `it was made by ${record.mode} ${record.provider}:${record.model}, not ${judge.mode} ${judge.description.provider}:${judge.description.model}`;
+  }
+  const models = record.scores.map((score) => score.model);
+  if (models.length !== run.modelNames.length || models.some((model, i) => model !== run.modelNames[i])) return 'it scores a different set of models';
+  if (record.scores.some((score) => score.score === null && TRANSPORT_FAILURE.test(score.failure ?? ''))) return 'it failed on a transport error';
+  return undefined;
+}
+
+interface LogState {
+  done: Map<string, JudgmentRecord>;
+  problems: LogProblem[];
+  redo: number;
+}
+
+async function readLog(log: JsonlLog<JudgmentRecord>, run: PreparedRun, judge: Judge, notify: (message: string) => void): Promise<LogState> {
+  const contents = await log.read();
+  const problems = [...contents.problems];
+  for (const problem of contents.problems) notify(`${log.path} line ${problem.line}: ${problem.reason}; that judgment will be redone.`);
+  const done = new Map<string, JudgmentRecord>();
+  let redo = 0;
+  for (let repeat = 0; repeat < run.repeats; repeat++) {
+    for (const item of run.items) {
+      const key = judgmentKey(run.judgeName, repeat, item.index);
+      const record = contents.entries.get(key);
+      if (!record) continue;
+      const reason = staleReason(record, run, judge, key);
+      if (reason) {
+        redo++;
+        if (!reason.startsWith('it failed on a transport')) problems.push({ line: 0, reason: `${key}: ${reason}` });
+        notify(`judgment ${key} is redone: ${reason}.`);
+        continue;
+      }
+      done.set(key, record);
+    }
+  }
+  return { done, problems, redo };
+}
+
+function priceFor(options: JudgeRunOptions): ModelPrice | undefined {
+  return findPrice(options.prices ?? DEFAULT_PRICES, options.judge.description.provider, options.judge.description.model);
+}
+
+/** Completion tokens a reply is expected to take, for estimates: a number, or a JSON object per model. */
+function expectedCompletionTokens(mode: string, models: number, maxTokens: unknown): number {
+  const guess = mode === 'batched' ? 12 + 30 * models : 3;
+  return typeof maxTokens === 'number' ? Math.min(guess, maxTokens) : guess;
+}
+
+/** What a run would do: judgments and calls still to make, tokens and cost. Makes no calls. */
+export async function planJudgeRun(options: JudgeRunOptions): Promise<JudgeRunPlan> {
+  const run = prepare(options);
+  const log = new JsonlLog<JudgmentRecord>(runFile(options.outDir, 'judgments'));
+  const { done } = await readLog(log, run, options.judge, () => undefined);
+  const plan: JudgeRunPlan = {
+    items: run.items.length,
+    models: run.modelNames.length,
+    repeats: run.repeats,
+    judgmentsDone: done.size,
+    judgmentsToDo: 0,
+    calls: 0,
+    cachedCalls: 0,
+    estimatedTokens: { prompt: 0, completion: 0 },
+    estimatedCostUsd: null,
+  };
+  const provider = options.judge.description.provider;
+  for (let repeat = 0; repeat < run.repeats; repeat++) {
+    for (const item of run.items) {
+      if (done.has(judgmentKey(run.judgeName, repeat, item.index))) continue;
+      plan.judgmentsToDo++;
+      if (!isPlannable(options.judge)) continue;
+      for (const request of options.judge.plannedRequests(run.inputs(repeat, item.index))) {
+        plan.calls++;
+        const cached = options.calls && options.provider ? await options.calls.isCached(options.provider, request, { repeat }) : false;
+        if (cached) {
+          plan.cachedCalls++;
+          continue;
+        }
+        plan.estimatedTokens.prompt += request.messages.reduce((sum, message) => sum + estimateTokens(message.content), 0);
+        plan.estimatedTokens.completion += expectedCompletionTokens(options.judge.mode, run.modelNames.length, request.maxTokens);
+      }
+    }
+  }
+  const price = provider === 'none' ? undefined : priceFor(options);
+  if (price) {
+    plan.price = price;
+    plan.estimatedCostUsd = costUsd(plan.estimatedTokens, price);
+  } else if (plan.calls - plan.cachedCalls === 0) plan.estimatedCostUsd = 0;
+  return plan;
+}
+
+/** Core's own version, found by its package name so the path is the same from src/ and dist/. */
+async function ownVersion(): Promise<string | undefined> {
+  try {
+    const require = createRequire(import.meta.url);
+    const parsed = JSON.parse(await readFile(require.resolve('@judgekit/core/package.json'), 'utf8')) as { version?: string };
+    return parsed.version;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Versions of the code that made the judgments: core, the provider's package and SDK (when it says), Node. */
+async function packageVersions(provider: ChatModelProvider | undefined): Promise<Record<string, string | undefined>> {
+  let providerVersions: Record<string, string> = {};
+  try {
+    providerVersions = (await provider?.versions?.()) ?? {};
+  } catch {
+    // A missing version is not worth failing a finished run for.
+  }
+  return { '@judgekit/core': await ownVersion(), ...providerVersions, node: process.version };
+}
+
+async function datasetChecksums(answers: readonly ModelAnswers[]): Promise<{ sha256: string; files: Array<{ model: string; file?: string; sha256: string }> }> {
+  const files = await Promise.all(
+    answers.map(async (model) => ({
+      model: model.name,
+      ...(model.file ? { file: model.file } : {}),
+      sha256: model.file ? sha256Hex(await readFile(model.file)) : sha256Hex(JSON.stringify(model.records)),
+    })),
+  );
+  return { sha256: sha256Hex(files.map((file) => file.sha256).join('\n')), files };
+}
+
+async function readPreviousSessions(path: string): Promise<unknown[]> {
+  try {
+    const previous = JSON.parse(await readFile(path, 'utf8')) as { sessions?: unknown[] };
+    return Array.isArray(previous.sessions) ? previous.sessions : [];
+  } catch {
+    return [];
+  }
+}
+
+export class JudgeRunner {
+  async run(options: JudgeRunOptions): Promise<JudgeRunSummary> {
+    const started = new Date();
+    const startedMs = performance.now();
+    const notify = options.notify ?? (() => undefined);
+    const run = prepare(options);
+    const judge = options.judge;
+    const aggregate = options.aggregate ?? defaultAggregate(judge.mode);
+    const seed = options.seed ?? 123;
+    const outDir = options.outDir;
+    const files: string[] = [];
+
+    const runItems: RunItems = {
+      items: run.items,
+      models: options.answers.map((model) => ({ name: model.name, ...(model.file ? { file: model.file } : {}), responses: model.records.map((record) => record.model_response) })),
+    };
+    await writeJsonAtomic(runFile(outDir, 'items'), runItems);
+    files.push(runFile(outDir, 'items'));
+
+    const log = new JsonlLog<JudgmentRecord>(runFile(outDir, 'judgments'));
+    const state = await readLog(log, run, judge, notify);
+    const todo: Array<{ repeat: number; index: number }> = [];
+    for (let repeat = 0; repeat < run.repeats; repeat++) {
+      for (const item of run.items) if (!state.done.has(judgmentKey(run.judgeName, repeat, item.index))) todo.push({ repeat, index: item.index });
+    }
+
+    const progress = new Progress({ label: `judge ${run.judgeName}`, total: todo.length, unit: 'judgments', ...(options.progress ?? {}) });
+    let interrupted = false;
+    let newJudgments = 0;
+    const appends: Array<Promise<void>> = [];
+    await mapConcurrent(todo, options.itemsInFlight ?? 6, async ({ repeat, index }) => {
+      if (options.signal?.aborted) {
+        interrupted = true;
+        return;
+      }
+      const result = await judge.scoreItem(run.inputs(repeat, index));
+      // A judgment cut short by the user is not a verdict: leave it out of the log so a rerun does it.
+      if (options.signal?.aborted && result.scores.some((score) => score.score === null)) {
+        interrupted = true;
+        return;
+      }
+      const record: JudgmentRecord = {
+        judge: run.judgeName,
+        mode: judge.mode,
+        provider: judge.description.provider,
+        model: judge.description.model,
+        index,
+        repeat,
+        scores: result.scores,
+        calls: result.calls,
+        cachedCalls: result.cachedCalls,
+        tokenUsage: result.tokenUsage,
+        attempts: result.attempts,
+      };
+      const key = judgmentKey(run.judgeName, repeat, index);
+      // Appends are serialised by the log; the lane moves on to its next item meanwhile.
+      appends.push(log.append(key, record).then(() => progress.tick()));
+      state.done.set(key, record);
+      newJudgments++;
+    });
+    const written = await Promise.allSettled(appends);
+    await options.calls?.flush();
+    progress.finish();
+    const failedAppend = written.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+    if (failedAppend) {
+      throw new JudgekitError('run-store', `Cannot append to ${log.path}: ${(failedAppend.reason as Error)?.message ?? String(failedAppend.reason)}. Check the disk and permissions, then rerun: finished judgments are kept.`, { file: log.path, cause: failedAppend.reason });
+    }
+    files.push(log.path);
+
+    const stats = options.calls?.stats;
+    const price = judge.description.provider === 'none' ? undefined : priceFor(options);
+    const sessionCost = stats ? (price ? costUsd(stats.tokenUsage, price) : stats.calls === 0 ? 0 : null) : 0;
+
+    const grid = scoreGrid(state.done.values(), run.modelNames, run.items.length, run.repeats);
+    const rows: ResultsRow[] = options.answers.map((model, m) => ({ name: model.name, ...summarizeModel(grid[m] ?? [], aggregate, seed) }));
+    const results: RunResults = {
+      models: rows.map((row) => ({ ...row, judges: { [run.judgeName]: { score: row.score, ci95: row.ci95, scored: row.scored, failed: row.failed } } })),
+      judges: [{ name: run.judgeName, mode: judge.mode, provider: judge.description.provider, model: judge.description.model, aggregate, repeats: run.repeats }],
+      items: run.items.length,
+    };
+    const heading = `Judge \`${run.judgeName}\`: ${judge.mode}${judge.description.provider === 'none' ? ` (${judge.description.model})` : ` ${judge.description.provider}:${judge.description.model}`}; ${run.items.length} items; ${run.repeats} repeat${run.repeats === 1 ? '' : 's'}; aggregate ${aggregate}${state.done.size < run.items.length * run.repeats ? `; INCOMPLETE: ${state.done.size}/${run.items.length * run.repeats} judgments` : ''}`;
+    const markdown = formatResultsMarkdown(rows, heading);
+
+    if (!interrupted) {
+      for (const [m, model] of options.answers.entries()) {
+        const path = join(outDir, `${annotatedStem(model)}-annotated.json`);
+        await writeJsonAtomic(path, annotateRecords(model, grid[m] ?? [], judge.description));
+        files.push(path);
+      }
+      await writeJsonAtomic(runFile(outDir, 'results'), results);
+      await writeFileAtomic(runFile(outDir, 'resultsMarkdown'), markdown);
+      await writeFileAtomic(runFile(outDir, 'resultsCsv'), formatResultsCsv(rows));
+      files.push(runFile(outDir, 'results'), runFile(outDir, 'resultsMarkdown'), runFile(outDir, 'resultsCsv'));
+    }
+
+    const totals = { calls: 0, cachedCalls: 0, attempts: 0, tokenUsage: { prompt: 0, completion: 0 } };
+    for (const record of state.done.values()) {
+      totals.calls += record.calls;
+      totals.cachedCalls += record.cachedCalls;
+      totals.attempts += record.attempts;
+      totals.tokenUsage.prompt += record.tokenUsage.prompt;
+      totals.tokenUsage.completion += record.tokenUsage.completion;
+    }
+    const finished = new Date();
+    const session = {
+      startedAt: started.toISOString(),
+      finishedAt: finished.toISOString(),
+      wallMs: Math.round(performance.now() - startedMs),
+      newJudgments,
+      redone: state.redo,
+      logProblems: state.problems.length,
+      interrupted,
+      calls: stats ?? null,
+      costUsd: sessionCost,
+    };
+    const runJsonPath = runFile(outDir, 'run');
+    const sessions = [...(await readPreviousSessions(runJsonPath)), session];
+    await writeJsonAtomic(runJsonPath, {
+      tool: 'judgekit',
+      command: 'judge',
+      judge: { name: run.judgeName, ...judge.description, aggregate, repeats: run.repeats },
+      options: options.config ?? {},
+      template: typeof options.template === 'object' ? options.template : (options.template ?? 'book'),
+      seeds: { bootstrap: seed, order: judge.description.orderSeed ?? null, sampling: judge.description.seed ?? null },
+      packages: await packageVersions(options.provider),
+      dataset: { items: run.items.length, models: run.modelNames, ...(await datasetChecksums(options.answers)) },
+      timings: { startedAt: session.startedAt, finishedAt: session.finishedAt, wallMs: session.wallMs },
+      calls: { session: stats ?? null, judgments: totals },
+      tokens: { session: stats?.tokenUsage ?? { prompt: 0, completion: 0 }, judgments: totals.tokenUsage },
+      cost: {
+        currency: 'USD',
+        price: price ?? null,
+        session: sessionCost,
+        judgments: price ? costUsd(totals.tokenUsage, price) : totals.calls === 0 ? 0 : null,
+        note: price ? 'estimate from list prices per 1M tokens; see --prices' : judge.description.provider === 'none' ? 'no calls' : 'no price known for this model; pass --prices <file>',
+      },
+      sessions,
+    });
+    files.push(runJsonPath);
+
+    return {
+      results,
+      markdown,
+      runDir: outDir,
+      files,
+      logProblems: state.problems,
+      redone: state.redo,
+      newJudgments,
+      calls: stats,
+      costUsd: sessionCost,
+      interrupted,
+    };
+  }
+}

@@ -1,0 +1,172 @@
+// Test loss: mean cross-entropy over a held-out token stream, under a protocol written into the result so two
+// numbers are only compared when computed the same way. Non-overlapping windows (stride = context length) are
+// the study's protocol; a smaller stride gives the sliding-window (Hugging Face perplexity) variant, in which each
+// window scores only the tokens no earlier window scored.
+import type { LikelihoodModel } from '../../contracts/model-backend.js';
+import { JudgekitError } from '../../errors.js';
+import type { TokenSource } from './token-source.js';
+
+export interface TestLossOptions {
+  /** Window length (default: the model's context length). */
+  contextLength?: number;
+  /** Windows per batch (default 6, the study's). */
+  batchSize?: number;
+  /** Distance between window starts (default: contextLength, i.e. non-overlapping). */
+  stride?: number;
+  /** Token index where the slice starts (default 0; the study used 50,000,000). */
+  startToken?: number;
+  /** Stop after this many batches (default: all the data). */
+  batches?: number;
+  /** Token used to pad a short last window (default 0; padded positions come after the real ones and are not scored). */
+  padToken?: number;
+  /** Called after each batch. */
+  onBatch?: (done: number, total: number) => void;
+}
+
+/** One window: inputs tokens[begin, begin + length), targets shifted by one; the first `skip` targets are not scored. */
+export interface LossWindow {
+  begin: number;
+  length: number;
+  skip: number;
+}
+
+export interface TestLossProtocol {
+  kind: 'non-overlapping' | 'strided';
+  contextLength: number;
+  stride: number;
+  batchSize: number;
+  startToken: number;
+  batchesRequested: number | null;
+  targets: 'inputs shifted by one token';
+  aggregate: 'mean-of-batch-means' | 'token-mean';
+  lastWindow: 'partial windows included';
+  tokens: string;
+}
+
+export interface TestLossResult {
+  /** The protocol's headline number: mean of batch means (non-overlapping) or token mean (strided). */
+  loss: number;
+  meanOfBatchMeans: number;
+  tokenMean: number;
+  /** Scored (predicted) tokens. */
+  tokens: number;
+  batches: number;
+  windows: number;
+  perplexity: number;
+  seconds: number;
+  protocol: TestLossProtocol;
+}
+
+/** The windows of a token stream of `total` tokens; each target token is scored exactly once. */
+export function planLossWindows(total: number, options: { contextLength: number; stride: number; startToken: number; maxWindows?: number }): LossWindow[] {
+  const { contextLength, stride, startToken } = options;
+  if (!Number.isInteger(contextLength) || contextLength < 1) throw new JudgekitError('usage', `context length must be a positive integer, got ${contextLength}.`);
+  if (!Number.isInteger(stride) || stride < 1 || stride > contextLength) {
+    throw new JudgekitError('usage', `stride must be an integer in [1, context length ${contextLength}], got ${stride}.`);
+  }
+  if (!Number.isInteger(startToken) || startToken < 0) throw new JudgekitError('usage', `start token must be a non-negative integer, got ${startToken}.`);
+  const windows: LossWindow[] = [];
+  let scoredThrough = startToken; // highest token index already scored as a target (the start token never is)
+  for (let begin = startToken; scoredThrough < total - 1; begin += stride) {
+    if (options.maxWindows !== undefined && windows.length >= options.maxWindows) break;
+    const length = Math.min(contextLength, total - 1 - begin);
+    if (length <= 0) break;
+    const skip = Math.max(0, scoredThrough - begin);
+    windows.push({ begin, length, skip });
+    scoredThrough = begin + length;
+  }
+  return windows;
+}
+
+export function testLossProtocol(contextLength: number, stride: number, batchSize: number, startToken: number, batches: number | undefined, tokens: string): TestLossProtocol {
+  const kind = stride === contextLength ? 'non-overlapping' : 'strided';
+  return {
+    kind,
+    contextLength,
+    stride,
+    batchSize,
+    startToken,
+    batchesRequested: batches ?? null,
+    targets: 'inputs shifted by one token',
+    aggregate: kind === 'non-overlapping' ? 'mean-of-batch-means' : 'token-mean',
+    lastWindow: 'partial windows included',
+    tokens,
+  };
+}
+
+/** Stream windows batch by batch through the model and aggregate in float64. */
+export async function computeTestLoss(model: LikelihoodModel, source: TokenSource, options: TestLossOptions = {}): Promise<TestLossResult> {
+  const started = performance.now();
+  const contextLength = options.contextLength ?? model.contextLength;
+  if (contextLength > model.contextLength) {
+    throw new JudgekitError('usage', `context length ${contextLength} exceeds the model's ${model.contextLength}.`);
+  }
+  const batchSize = options.batchSize ?? 6;
+  if (!Number.isInteger(batchSize) || batchSize < 1) throw new JudgekitError('usage', `batch size must be a positive integer, got ${batchSize}.`);
+  const stride = options.stride ?? contextLength;
+  const startToken = options.startToken ?? 0;
+  if (options.batches !== undefined && (!Number.isInteger(options.batches) || options.batches < 1)) {
+    throw new JudgekitError('usage', `batches must be a positive integer, got ${options.batches}.`);
+  }
+  if (startToken >= source.length - 1) {
+    throw new JudgekitError('input', `the start token ${startToken} leaves nothing to score: the data holds ${source.length} tokens (${source.description}).`);
+  }
+  const windows = planLossWindows(source.length, { contextLength, stride, startToken, ...(options.batches !== undefined ? { maxWindows: options.batches * batchSize } : {}) });
+  const padToken = options.padToken ?? 0;
+  const totalBatches = Math.ceil(windows.length / batchSize);
+  let sumOfBatchMeans = 0;
+  let tokenSum = 0;
+  let tokenCount = 0;
+  let batchesScored = 0;
+  for (let b = 0; b < totalBatches; b++) {
+    const group = windows.slice(b * batchSize, (b + 1) * batchSize);
+    const seq = Math.max(...group.map((w) => w.length));
+    const inputs = new Int32Array(group.length * seq).fill(padToken);
+    const targets = new Int32Array(group.length * seq).fill(-100);
+    // Windows of one batch are usually contiguous: read their span once.
+    const spanStart = group[0]!.begin;
+    const spanEnd = Math.max(...group.map((w) => w.begin + w.length + 1));
+    const span = await source.read(spanStart, spanEnd - spanStart);
+    group.forEach((w, row) => {
+      const at = w.begin - spanStart;
+      inputs.set(span.subarray(at, at + w.length), row * seq);
+      for (let i = w.skip; i < w.length; i++) targets[row * seq + i] = span[at + i + 1]!;
+    });
+    let nll: Float32Array;
+    try {
+      ({ nll } = await model.tokenNll(inputs, targets, group.length, seq));
+    } catch (error) {
+      if (!JudgekitError.is(error, 'input')) throw error;
+      throw new JudgekitError('input', `batch ${b} (tokens ${spanStart}..${spanEnd - 1} of ${source.description}): ${error.message}`, { location: `batch ${b}`, cause: error });
+    }
+    let batchSum = 0;
+    let batchCount = 0;
+    for (let i = 0; i < targets.length; i++) {
+      if (targets[i] === -100) continue;
+      batchSum += nll[i]!;
+      batchCount++;
+    }
+    if (batchCount > 0) {
+      sumOfBatchMeans += batchSum / batchCount;
+      batchesScored++;
+    }
+    tokenSum += batchSum;
+    tokenCount += batchCount;
+    options.onBatch?.(b + 1, totalBatches);
+  }
+  const protocol = testLossProtocol(contextLength, stride, batchSize, startToken, options.batches, source.description);
+  const meanOfBatchMeans = sumOfBatchMeans / batchesScored;
+  const tokenMean = tokenSum / tokenCount;
+  const loss = protocol.aggregate === 'mean-of-batch-means' ? meanOfBatchMeans : tokenMean;
+  return {
+    loss,
+    meanOfBatchMeans,
+    tokenMean,
+    tokens: tokenCount,
+    batches: totalBatches,
+    windows: windows.length,
+    perplexity: Math.exp(loss),
+    seconds: (performance.now() - started) / 1000,
+    protocol,
+  };
+}

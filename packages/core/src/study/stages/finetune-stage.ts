@@ -1,0 +1,57 @@
+// Stage `finetune`: instruction fine-tuning of every model whose backend can, with the config's recipe. The
+// backend writes and resumes under finetune/<name>/; the outcome (which weights to generate with) is recorded.
+import type { Stage, StageContext } from '../../pipeline/pipeline.js';
+import type { StudyStage } from '../../contracts/study-stage.js';
+import { canFinetune, type FinetuneOutcome } from '../../contracts/finetuning-backend.js';
+import { JudgekitError } from '../../errors.js';
+import { writeJsonAtomic } from '../../util/atomic-write.js';
+import { modelBackend, modelsToRun, type Study, type StudyModel } from '../study.js';
+
+export const FINETUNE_OUTCOME_FILE = 'outcome.json';
+
+export class FinetuneStage implements StudyStage {
+  readonly id = 'finetune';
+  readonly description = 'Instruction fine-tuning (85/10/5 split, early stopping, best epoch kept) through each model\'s backend.';
+  readonly order = 300;
+
+  plan(study: Study): Stage[] {
+    const recipe = study.loaded.config.finetune;
+    const models = modelsToRun(study);
+    if (!recipe || models.length === 0) return [];
+    return [
+      {
+        name: this.id,
+        fingerprint: () => ({ finetune: recipe, dataset: study.dataset.fingerprint(), models: models.map((m) => [m.name, m.backend, m.backendOptions, m.checkpoint]) }),
+        run: async (context) => {
+          for (const model of models) await this.finetune(study, model, context);
+        },
+      },
+    ];
+  }
+
+  async finetune(study: Study, model: StudyModel, context: StageContext): Promise<FinetuneOutcome> {
+    const backend = modelBackend(study, model);
+    if (!canFinetune(backend)) {
+      throw new JudgekitError('config', `${study.loaded.file}: models[${study.models.indexOf(model)}] ("${model.name}"): backend "${model.backend}" cannot fine-tune; drop "finetune" or give this model an "answers" file.`);
+    }
+    const dataset = await study.dataset.get();
+    const config = study.loaded.config;
+    const outcome = await backend.finetune({
+      model: { path: model.checkpoint as string, name: model.name, ...(model.config ? { configPath: model.config } : {}) },
+      records: dataset.records,
+      ...(config.dataset?.split ? { split: config.dataset.split } : {}),
+      runDir: study.store.dir,
+      name: model.name,
+      recipe: config.finetune ?? {},
+      ...(config.dataset?.template !== undefined ? { template: config.dataset.template } : {}),
+      ...(study.device ? { device: study.device } : {}),
+      options: model.backendOptions,
+      log: (line: string) => context.log(`finetune ${model.name}: ${line}`),
+      ...(study.output.progress !== undefined ? { progress: study.output.progress } : {}),
+      ...(context.signal ? { signal: context.signal } : {}),
+    });
+    await writeJsonAtomic(study.store.path('finetune', model.name, FINETUNE_OUTCOME_FILE), outcome);
+    context.log(`finetune ${model.name}: best epoch ${outcome.bestEpoch} of ${outcome.epochs}${outcome.stoppedEarly ? ' (stopped early)' : ''}`);
+    return outcome;
+  }
+}

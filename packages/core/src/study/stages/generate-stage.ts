@@ -1,0 +1,69 @@
+// Stage `generate`: answers for the test split from each model (its fine-tuned weights when the study
+// fine-tunes), through its backend's GenerativeModel, with the study's batching, resume and answer extraction.
+import { readFile } from 'node:fs/promises';
+import type { Stage, StageContext } from '../../pipeline/pipeline.js';
+import type { StudyStage } from '../../contracts/study-stage.js';
+import type { FinetuneOutcome } from '../../contracts/finetuning-backend.js';
+import type { ModelSpec } from '../../contracts/model-backend.js';
+import { pathExists } from '../../util/path-exists.js';
+import { generateAnswers } from '../../protocol/generation/generate-answers.js';
+import { modelBackend, modelsToRun, type Study, type StudyModel } from '../study.js';
+import { FINETUNE_OUTCOME_FILE, FinetuneStage } from './finetune-stage.js';
+
+/** The weights to generate with: the fine-tuned ones when the study fine-tunes, else the checkpoint itself. */
+export async function generationWeights(study: Study, model: StudyModel, context: StageContext): Promise<ModelSpec> {
+  if (!study.loaded.config.finetune) return { path: model.checkpoint as string, name: model.name, ...(model.config ? { configPath: model.config } : {}) };
+  const outcomeFile = study.store.path('finetune', model.name, FINETUNE_OUTCOME_FILE);
+  // A run directory from before outcomes were recorded: the backend resumes its finished training and says where.
+  if (!(await pathExists(outcomeFile))) return (await new FinetuneStage().finetune(study, model, context)).model;
+  return (JSON.parse(await readFile(outcomeFile, 'utf8')) as FinetuneOutcome).model;
+}
+
+export class GenerateStage implements StudyStage {
+  readonly id = 'generate';
+  readonly description = 'Answers for the test split (batched, resumable), extracted after the response header as the study does.';
+  readonly order = 400;
+
+  plan(study: Study): Stage[] {
+    const models = modelsToRun(study);
+    if (models.length === 0) return [];
+    const config = study.loaded.config;
+    return [
+      {
+        name: this.id,
+        fingerprint: () => ({ generation: config.generation, finetune: config.finetune, dataset: study.dataset.fingerprint(), models: models.map((m) => [m.name, m.backend, m.backendOptions, m.checkpoint]) }),
+        run: async (context) => {
+          for (const model of models) await this.generate(study, model, context);
+        },
+      },
+    ];
+  }
+
+  async generate(study: Study, model: StudyModel, context: StageContext): Promise<void> {
+    const config = study.loaded.config.generation ?? {};
+    const dataset = await study.dataset.get();
+    const weights = await generationWeights(study, model, context);
+    const generative = await modelBackend(study, model).loadGenerativeModel(weights, {
+      ...(study.device ? { device: study.device } : {}),
+      ...(config.batchSize !== undefined ? { batchSize: config.batchSize } : {}),
+      options: model.backendOptions,
+    });
+    try {
+      const template = study.loaded.config.dataset?.template;
+      const result = await generateAnswers({
+        model: generative,
+        records: dataset.test,
+        out: study.store.answersDir,
+        name: model.name,
+        modelId: weights.path,
+        ...(template !== undefined ? { template: template as never } : {}),
+        ...config,
+        ...(study.output.progress !== undefined ? { progress: study.output.progress } : {}),
+        ...(context.signal ? { signal: context.signal } : {}),
+      });
+      context.log(`generate ${model.name}: ${result.generated} answers generated, ${result.resumed} resumed`);
+    } finally {
+      await generative.dispose();
+    }
+  }
+}

@@ -1,0 +1,91 @@
+// The study's table: every judge's results and the losses merged into the run directory's own results, as
+// JSON, Markdown and CSV.
+import { readFile } from 'node:fs/promises';
+import { JsonlLog, encodeLogLine } from '../run/jsonl-log.js';
+import type { JudgeSummary, JudgmentRecord, RunLosses, RunResults } from '../run/run-directory.js';
+import type { RunStore } from '../run/run-store.js';
+import { writeFileAtomic, writeJsonAtomic } from '../util/atomic-write.js';
+import { pathExists } from '../util/path-exists.js';
+
+async function readLosses(store: RunStore): Promise<RunLosses> {
+  const file = store.file('loss');
+  return (await pathExists(file)) ? (JSON.parse(await readFile(file, 'utf8')) as RunLosses) : { models: [] };
+}
+
+/** Each judge's results, and its judgments appended (in judge order) to the run's own judgments.jsonl. */
+async function collectJudges(store: RunStore, judgeNames: readonly string[]): Promise<Array<{ name: string; results: RunResults }>> {
+  const perJudge: Array<{ name: string; results: RunResults }> = [];
+  const lines: string[] = [];
+  for (const name of judgeNames) {
+    const dir = store.judgeDir(name);
+    perJudge.push({ name, results: JSON.parse(await readFile(`${dir}/${'results.json'}`, 'utf8')) as RunResults });
+    const { entries } = await new JsonlLog<JudgmentRecord>(`${dir}/judgments.jsonl`).read();
+    for (const [key, value] of entries) lines.push(encodeLogLine(key, value));
+  }
+  if (judgeNames.length > 0) await writeFileAtomic(store.file('items'), await readFile(`${store.judgeDir(judgeNames[0] as string)}/items.json`));
+  await writeFileAtomic(store.file('judgments'), lines.join(''));
+  return perJudge;
+}
+
+function modelRow(name: string, perJudge: ReadonlyArray<{ name: string; results: RunResults }>, losses: RunLosses): RunResults['models'][number] {
+  const judges: Record<string, JudgeSummary> = {};
+  for (const { name: judgeName, results } of perJudge) {
+    const row = results.models.find((model) => model.name === name);
+    if (row) judges[judgeName] = { score: row.score, ci95: row.ci95, scored: row.scored, failed: row.failed };
+  }
+  const primary = Object.values(judges)[0] ?? { score: Number.NaN, ci95: [Number.NaN, Number.NaN] as [number, number], scored: 0, failed: 0 };
+  const loss = losses.models.find((model) => model.name === name)?.loss;
+  return { name, ...(loss !== undefined ? { loss } : {}), ...primary, judges };
+}
+
+export async function mergeStudyResults(store: RunStore, modelNames: readonly string[], judgeNamesInOrder: readonly string[]): Promise<RunResults> {
+  const losses = await readLosses(store);
+  const perJudge = await collectJudges(store, judgeNamesInOrder);
+  const results: RunResults = {
+    models: modelNames.map((name) => modelRow(name, perJudge, losses)),
+    judges: perJudge.flatMap(({ results: judged }) => judged.judges),
+    items: perJudge[0]?.results.items ?? 0,
+  };
+  await writeJsonAtomic(store.file('results'), results);
+  await writeFileAtomic(store.file('resultsMarkdown'), formatStudyTable(results));
+  await writeFileAtomic(store.file('resultsCsv'), formatStudyCsv(results));
+  return results;
+}
+
+function fixed(value: number | undefined, digits: number): string {
+  return value !== undefined && Number.isFinite(value) ? value.toFixed(digits) : 'n/a';
+}
+
+/** The study's table: model, test loss, one score column per judge (with its 95% CI). */
+export function formatStudyTable(results: RunResults): string {
+  const judges = results.judges.map((judge) => judge.name);
+  const header = ['model', 'test loss', ...judges.map((name) => `${name} score`), ...judges.map((name) => `${name} 95% CI`)];
+  const lines = [`| ${header.join(' | ')} |`, `| ${header.map((_, i) => (i === 0 ? '---' : '---:')).join(' | ')} |`];
+  for (const model of results.models) {
+    const cells = [model.name.replace(/\|/g, '\\|'), fixed(model.loss, 3)];
+    for (const judge of judges) cells.push(fixed(model.judges?.[judge]?.score, 2));
+    for (const judge of judges) {
+      const ci = model.judges?.[judge]?.ci95;
+      cells.push(ci ? `${fixed(ci[0], 1)}-${fixed(ci[1], 1)}` : 'n/a');
+    }
+    lines.push(`| ${cells.join(' | ')} |`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+export function formatStudyCsv(results: RunResults): string {
+  const judges = results.judges.map((judge) => judge.name);
+  const header = ['model', 'test_loss', ...judges.flatMap((name) => [`${name}_score`, `${name}_ci95_low`, `${name}_ci95_high`, `${name}_scored`, `${name}_failed`])];
+  const number = (value: number | undefined): string => (value !== undefined && Number.isFinite(value) ? String(value) : '');
+  const field = (value: string): string => (/[",\n\r]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value);
+  const lines = [header.join(',')];
+  for (const model of results.models) {
+    const cells = [field(model.name), number(model.loss)];
+    for (const judge of judges) {
+      const summary = model.judges?.[judge];
+      cells.push(number(summary?.score), number(summary?.ci95[0]), number(summary?.ci95[1]), summary ? String(summary.scored) : '', summary ? String(summary.failed) : '');
+    }
+    lines.push(cells.join(','));
+  }
+  return `${lines.join('\n')}\n`;
+}

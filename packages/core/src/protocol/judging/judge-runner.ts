@@ -3,14 +3,15 @@
 // run.json. Reusable by the pipeline: it takes a built Judge and JudgeCallRunner and knows no CLI.
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { basename, join } from 'node:path';
+import { basename } from 'node:path';
 import type { ChatModelProvider, TokenUsage } from '../../contracts/chat-model-provider.js';
-import { isPlannable, type Judge, type JudgeItemInput } from '../../contracts/judge.js';
+import { isPlannable, type Judge, type JudgeItemInput, type JudgeItemResult } from '../../contracts/judge.js';
 import type { ModelAnswers } from '../../contracts/records.js';
 import { formatAlpacaPrompt, type PromptTemplateRef } from '../../data/prompt-template.js';
 import { JudgekitError } from '../../errors.js';
 import { JsonlLog, type LogProblem } from '../../run/jsonl-log.js';
-import { judgmentKey, runFile, type JudgmentRecord, type RunItems, type RunResults } from '../../run/run-directory.js';
+import { RunStore } from '../../run/run-store.js';
+import { judgmentKey, type JudgmentRecord, type RunItems, type RunResults } from '../../run/run-directory.js';
 import { writeFileAtomic, writeJsonAtomic } from '../../util/atomic-write.js';
 import { sha256Hex } from '../../util/canonical-hash.js';
 import { mapConcurrent } from '../../util/concurrency.js';
@@ -199,7 +200,7 @@ function expectedCompletionTokens(mode: string, models: number, maxTokens: unkno
 /** What a run would do: judgments and calls still to make, tokens and cost. Makes no calls. */
 export async function planJudgeRun(options: JudgeRunOptions): Promise<JudgeRunPlan> {
   const run = prepare(options);
-  const log = new JsonlLog<JudgmentRecord>(runFile(options.outDir, 'judgments'));
+  const log = new JsonlLog<JudgmentRecord>(new RunStore(options.outDir).file('judgments'));
   const { done } = await readLog(log, run, options.judge, () => undefined);
   const plan: JudgeRunPlan = {
     items: run.items.length,
@@ -280,65 +281,129 @@ async function readPreviousSessions(path: string): Promise<unknown[]> {
   }
 }
 
+interface Judged {
+  state: LogState;
+  newJudgments: number;
+  interrupted: boolean;
+}
+
+interface Summarized {
+  grid: ReturnType<typeof scoreGrid>;
+  rows: ResultsRow[];
+  results: RunResults;
+  markdown: string;
+}
+
+/** What the log holds for every judgment, summed (cache hits included), for run.json. */
+function judgmentTotals(records: Iterable<JudgmentRecord>): { calls: number; cachedCalls: number; attempts: number; tokenUsage: TokenUsage } {
+  const totals = { calls: 0, cachedCalls: 0, attempts: 0, tokenUsage: { prompt: 0, completion: 0 } };
+  for (const record of records) {
+    totals.calls += record.calls;
+    totals.cachedCalls += record.cachedCalls;
+    totals.attempts += record.attempts;
+    totals.tokenUsage.prompt += record.tokenUsage.prompt;
+    totals.tokenUsage.completion += record.tokenUsage.completion;
+  }
+  return totals;
+}
+
+function judgmentRecord(run: PreparedRun, judge: Judge, repeat: number, index: number, result: JudgeItemResult): JudgmentRecord {
+  return {
+    judge: run.judgeName,
+    mode: judge.mode,
+    provider: judge.description.provider,
+    model: judge.description.model,
+    index,
+    repeat,
+    scores: result.scores,
+    calls: result.calls,
+    cachedCalls: result.cachedCalls,
+    tokenUsage: result.tokenUsage,
+    attempts: result.attempts,
+  };
+}
+
+/** Runs one judge over a set of answer files into a run directory, resuming from its judgments log. */
 export class JudgeRunner {
   async run(options: JudgeRunOptions): Promise<JudgeRunSummary> {
     const started = new Date();
     const startedMs = performance.now();
-    const notify = options.notify ?? (() => undefined);
+    const store = new RunStore(options.outDir);
     const run = prepare(options);
-    const judge = options.judge;
-    const aggregate = options.aggregate ?? defaultAggregate(judge.mode);
-    const seed = options.seed ?? 123;
-    const outDir = options.outDir;
-    const files: string[] = [];
+    const aggregate = options.aggregate ?? defaultAggregate(options.judge.mode);
+    const files = [await this.writeItems(store, options, run)];
+    const judged = await this.judgeMissing(store, options, run);
+    files.push(store.file('judgments'));
+    const summary = this.summarize(options, run, judged.state, aggregate);
+    if (!judged.interrupted) files.push(...(await this.writeResults(store, options, summary)));
+    const stats = options.calls?.stats;
+    const price = options.judge.description.provider === 'none' ? undefined : priceFor(options);
+    const sessionCost = stats ? (price ? costUsd(stats.tokenUsage, price) : stats.calls === 0 ? 0 : null) : 0;
+    const session = {
+      startedAt: started.toISOString(),
+      finishedAt: new Date().toISOString(),
+      wallMs: Math.round(performance.now() - startedMs),
+      newJudgments: judged.newJudgments,
+      redone: judged.state.redo,
+      logProblems: judged.state.problems.length,
+      interrupted: judged.interrupted,
+      calls: stats ?? null,
+      costUsd: sessionCost,
+    };
+    files.push(await this.writeRunRecord(store, options, run, judged.state, { aggregate, price, session }));
+    return {
+      results: summary.results,
+      markdown: summary.markdown,
+      runDir: store.dir,
+      files,
+      logProblems: judged.state.problems,
+      redone: judged.state.redo,
+      newJudgments: judged.newJudgments,
+      calls: stats,
+      costUsd: sessionCost,
+      interrupted: judged.interrupted,
+    };
+  }
 
+  /** `items.json`: the test items and every model's answers. */
+  async writeItems(store: RunStore, options: JudgeRunOptions, run: PreparedRun): Promise<string> {
     const runItems: RunItems = {
       items: run.items,
       models: options.answers.map((model) => ({ name: model.name, ...(model.file ? { file: model.file } : {}), responses: model.records.map((record) => record.model_response) })),
     };
-    await writeJsonAtomic(runFile(outDir, 'items'), runItems);
-    files.push(runFile(outDir, 'items'));
+    await writeJsonAtomic(store.file('items'), runItems);
+    return store.file('items');
+  }
 
-    const log = new JsonlLog<JudgmentRecord>(runFile(outDir, 'judgments'));
-    const state = await readLog(log, run, judge, notify);
+  /** Judges every (repeat, item) the log lacks, appending each judgment as it comes. */
+  async judgeMissing(store: RunStore, options: JudgeRunOptions, run: PreparedRun): Promise<Judged> {
+    const judge = options.judge;
+    const log = new JsonlLog<JudgmentRecord>(store.file('judgments'));
+    const state = await readLog(log, run, judge, options.notify ?? (() => undefined));
     const todo: Array<{ repeat: number; index: number }> = [];
     for (let repeat = 0; repeat < run.repeats; repeat++) {
       for (const item of run.items) if (!state.done.has(judgmentKey(run.judgeName, repeat, item.index))) todo.push({ repeat, index: item.index });
     }
-
     const progress = new Progress({ label: `judge ${run.judgeName}`, total: todo.length, unit: 'judgments', ...(options.progress ?? {}) });
-    let interrupted = false;
-    let newJudgments = 0;
+    const judged: Judged = { state, newJudgments: 0, interrupted: false };
     const appends: Array<Promise<void>> = [];
     await mapConcurrent(todo, options.itemsInFlight ?? 6, async ({ repeat, index }) => {
       if (options.signal?.aborted) {
-        interrupted = true;
+        judged.interrupted = true;
         return;
       }
       const result = await judge.scoreItem(run.inputs(repeat, index));
       // A judgment cut short by the user is not a verdict: leave it out of the log so a rerun does it.
       if (options.signal?.aborted && result.scores.some((score) => score.score === null)) {
-        interrupted = true;
+        judged.interrupted = true;
         return;
       }
-      const record: JudgmentRecord = {
-        judge: run.judgeName,
-        mode: judge.mode,
-        provider: judge.description.provider,
-        model: judge.description.model,
-        index,
-        repeat,
-        scores: result.scores,
-        calls: result.calls,
-        cachedCalls: result.cachedCalls,
-        tokenUsage: result.tokenUsage,
-        attempts: result.attempts,
-      };
       const key = judgmentKey(run.judgeName, repeat, index);
+      const record = judgmentRecord(run, judge, repeat, index, result);
       // Appends are serialised by the log; the lane moves on to its next item meanwhile.
       appends.push(log.append(key, record).then(() => progress.tick()));
       state.done.set(key, record);
-      newJudgments++;
+      judged.newJudgments++;
     });
     const written = await Promise.allSettled(appends);
     await options.calls?.flush();
@@ -347,12 +412,13 @@ export class JudgeRunner {
     if (failedAppend) {
       throw new JudgekitError('run-store', `Cannot append to ${log.path}: ${(failedAppend.reason as Error)?.message ?? String(failedAppend.reason)}. Check the disk and permissions, then rerun: finished judgments are kept.`, { file: log.path, cause: failedAppend.reason });
     }
-    files.push(log.path);
+    return judged;
+  }
 
-    const stats = options.calls?.stats;
-    const price = judge.description.provider === 'none' ? undefined : priceFor(options);
-    const sessionCost = stats ? (price ? costUsd(stats.tokenUsage, price) : stats.calls === 0 ? 0 : null) : 0;
-
+  /** Per-model scores with bootstrap intervals, and the Markdown table. */
+  summarize(options: JudgeRunOptions, run: PreparedRun, state: LogState, aggregate: AggregateRule): Summarized {
+    const judge = options.judge;
+    const seed = options.seed ?? 123;
     const grid = scoreGrid(state.done.values(), run.modelNames, run.items.length, run.repeats);
     const rows: ResultsRow[] = options.answers.map((model, m) => ({ name: model.name, ...summarizeModel(grid[m] ?? [], aggregate, seed) }));
     const results: RunResults = {
@@ -360,77 +426,52 @@ export class JudgeRunner {
       judges: [{ name: run.judgeName, mode: judge.mode, provider: judge.description.provider, model: judge.description.model, aggregate, repeats: run.repeats }],
       items: run.items.length,
     };
-    const heading = `Judge \`${run.judgeName}\`: ${judge.mode}${judge.description.provider === 'none' ? ` (${judge.description.model})` : ` ${judge.description.provider}:${judge.description.model}`}; ${run.items.length} items; ${run.repeats} repeat${run.repeats === 1 ? '' : 's'}; aggregate ${aggregate}${state.done.size < run.items.length * run.repeats ? `; INCOMPLETE: ${state.done.size}/${run.items.length * run.repeats} judgments` : ''}`;
-    const markdown = formatResultsMarkdown(rows, heading);
+    const expected = run.items.length * run.repeats;
+    const who = judge.description.provider === 'none' ? ` (${judge.description.model})` : ` ${judge.description.provider}:${judge.description.model}`;
+    const heading = `Judge \`${run.judgeName}\`: ${judge.mode}${who}; ${run.items.length} items; ${run.repeats} repeat${run.repeats === 1 ? '' : 's'}; aggregate ${aggregate}${state.done.size < expected ? `; INCOMPLETE: ${state.done.size}/${expected} judgments` : ''}`;
+    return { grid, rows, results, markdown: formatResultsMarkdown(rows, heading) };
+  }
 
-    if (!interrupted) {
-      for (const [m, model] of options.answers.entries()) {
-        const path = join(outDir, `${annotatedStem(model)}-annotated.json`);
-        await writeJsonAtomic(path, annotateRecords(model, grid[m] ?? [], judge.description));
-        files.push(path);
-      }
-      await writeJsonAtomic(runFile(outDir, 'results'), results);
-      await writeFileAtomic(runFile(outDir, 'resultsMarkdown'), markdown);
-      await writeFileAtomic(runFile(outDir, 'resultsCsv'), formatResultsCsv(rows));
-      files.push(runFile(outDir, 'results'), runFile(outDir, 'resultsMarkdown'), runFile(outDir, 'resultsCsv'));
+  /** Annotated answer files and results.json/.md/.csv. */
+  async writeResults(store: RunStore, options: JudgeRunOptions, summary: Summarized): Promise<string[]> {
+    const files: string[] = [];
+    for (const [m, model] of options.answers.entries()) {
+      const path = store.path(`${annotatedStem(model)}-annotated.json`);
+      await writeJsonAtomic(path, annotateRecords(model, summary.grid[m] ?? [], options.judge.description));
+      files.push(path);
     }
+    await writeJsonAtomic(store.file('results'), summary.results);
+    await writeFileAtomic(store.file('resultsMarkdown'), summary.markdown);
+    await writeFileAtomic(store.file('resultsCsv'), formatResultsCsv(summary.rows));
+    return [...files, store.file('results'), store.file('resultsMarkdown'), store.file('resultsCsv')];
+  }
 
-    const totals = { calls: 0, cachedCalls: 0, attempts: 0, tokenUsage: { prompt: 0, completion: 0 } };
-    for (const record of state.done.values()) {
-      totals.calls += record.calls;
-      totals.cachedCalls += record.cachedCalls;
-      totals.attempts += record.attempts;
-      totals.tokenUsage.prompt += record.tokenUsage.prompt;
-      totals.tokenUsage.completion += record.tokenUsage.completion;
-    }
-    const finished = new Date();
-    const session = {
-      startedAt: started.toISOString(),
-      finishedAt: finished.toISOString(),
-      wallMs: Math.round(performance.now() - startedMs),
-      newJudgments,
-      redone: state.redo,
-      logProblems: state.problems.length,
-      interrupted,
-      calls: stats ?? null,
-      costUsd: sessionCost,
-    };
-    const runJsonPath = runFile(outDir, 'run');
-    const sessions = [...(await readPreviousSessions(runJsonPath)), session];
-    await writeJsonAtomic(runJsonPath, {
+  /** `run.json` through the store: what was judged, how, with which versions, at what cost; sessions accumulate. */
+  async writeRunRecord(store: RunStore, options: JudgeRunOptions, run: PreparedRun, state: LogState, parts: { aggregate: AggregateRule; price: ModelPrice | undefined; session: { startedAt: string; finishedAt: string; wallMs: number; calls: CallStats | null; costUsd: number | null } }): Promise<string> {
+    const { judge } = options;
+    const { aggregate, price, session } = parts;
+    const totals = judgmentTotals(state.done.values());
+    const sessions = [...(await readPreviousSessions(store.file('run'))), session];
+    return store.writeRunRecord({
       tool: 'judgekit',
       command: 'judge',
       judge: { name: run.judgeName, ...judge.description, aggregate, repeats: run.repeats },
       options: options.config ?? {},
       template: typeof options.template === 'object' ? options.template : (options.template ?? 'book'),
-      seeds: { bootstrap: seed, order: judge.description.orderSeed ?? null, sampling: judge.description.seed ?? null },
+      seeds: { bootstrap: options.seed ?? 123, order: judge.description.orderSeed ?? null, sampling: judge.description.seed ?? null },
       packages: await packageVersions(options.provider),
       dataset: { items: run.items.length, models: run.modelNames, ...(await datasetChecksums(options.answers)) },
       timings: { startedAt: session.startedAt, finishedAt: session.finishedAt, wallMs: session.wallMs },
-      calls: { session: stats ?? null, judgments: totals },
-      tokens: { session: stats?.tokenUsage ?? { prompt: 0, completion: 0 }, judgments: totals.tokenUsage },
+      calls: { session: session.calls, judgments: totals },
+      tokens: { session: session.calls?.tokenUsage ?? { prompt: 0, completion: 0 }, judgments: totals.tokenUsage },
       cost: {
         currency: 'USD',
         price: price ?? null,
-        session: sessionCost,
+        session: session.costUsd,
         judgments: price ? costUsd(totals.tokenUsage, price) : totals.calls === 0 ? 0 : null,
         note: price ? 'estimate from list prices per 1M tokens; see --prices' : judge.description.provider === 'none' ? 'no calls' : 'no price known for this model; pass --prices <file>',
       },
       sessions,
     });
-    files.push(runJsonPath);
-
-    return {
-      results,
-      markdown,
-      runDir: outDir,
-      files,
-      logProblems: state.problems,
-      redone: state.redo,
-      newJudgments,
-      calls: stats,
-      costUsd: sessionCost,
-      interrupted,
-    };
   }
 }

@@ -1,5 +1,6 @@
 // `judgekit report <run-dir>`: write report.html (self-contained) and report.md, and print the Markdown summary.
-import { assembleContainer, ChatModelProviderFactory, defaultCacheDir, DiskCache, getContributions, JudgekitError, type CategoryTagger, type LengthUnit, type PriceTable } from '@judgekit/core';
+import { defaultCacheDir, DiskCache, JudgekitError, parseProviderModel, type CategoryTagger, type LengthUnit, type PriceTable } from '@judgekit/core';
+import { assembleJudgekit } from '../builtin-plugins.js';
 import { resolve } from 'node:path';
 import { integerOption, stringOption, type CliCommand } from '../cli-command.js';
 
@@ -14,19 +15,15 @@ export function parsePrices(values: readonly string[]): PriceTable {
   return out;
 }
 
-/** `--tagger rules` or `--tagger <provider>:<model>` (an LLM tagger through the judges plugin's providers). */
-async function createTagger(spec: string, env: NodeJS.ProcessEnv): Promise<CategoryTagger | undefined> {
+/** `--tagger rules` or `--tagger <provider>:<model>` (an LLM tagger through a loaded chat-model provider). */
+async function createTagger(spec: string, env: NodeJS.ProcessEnv, cwd: string): Promise<CategoryTagger | undefined> {
   if (spec === 'rules') return undefined;
-  const colon = spec.indexOf(':');
-  if (colon <= 0 || colon === spec.length - 1) throw new JudgekitError('usage', `--tagger must be "rules" or <provider>:<model>, e.g. openai:gpt-4o-mini; got "${spec}".`);
-  const [providerId, model] = [spec.slice(0, colon), spec.slice(colon + 1)];
-  const judges = await import('@judgekit/judges');
-  const { container } = await assembleContainer({ modules: [judges.default] });
-  const factories = getContributions<ChatModelProviderFactory>(container, ChatModelProviderFactory);
-  const factory = factories.find((f) => f.id === providerId);
-  if (!factory) throw new JudgekitError('usage', `Unsupported --tagger provider "${providerId}". Should be one of: ${factories.map((f) => f.id).join(', ')}.`);
+  if (!spec.includes(':')) throw new JudgekitError('usage', `--tagger must be "rules" or <provider>:<model>, e.g. openai:gpt-4o-mini; got "${spec}".`);
+  const { provider: providerId, model } = parseProviderModel(spec, '--tagger', 'usage');
+  const { registry } = await assembleJudgekit({ baseDir: cwd });
+  if (!registry.has('chat-provider', providerId)) throw new JudgekitError('usage', `Unsupported --tagger provider "${providerId}". Should be one of: ${registry.describeAvailable('chat-provider')}.`);
   const { LlmCategoryTagger } = await import('@judgekit/report');
-  return new LlmCategoryTagger({ provider: factory.create({ env }), model, cache: new DiskCache(defaultCacheDir(env)) });
+  return new LlmCategoryTagger({ provider: registry.get('chat-provider', providerId).create({ env }), model, cache: new DiskCache(defaultCacheDir(env)) });
 }
 
 export const command: CliCommand = {
@@ -53,7 +50,7 @@ export const command: CliCommand = {
     const { writeRunReport } = await import('@judgekit/report');
     const out = stringOption(args, 'out');
     const title = stringOption(args, 'title');
-    const tagger = args.values['no-categories'] === true ? null : await createTagger(stringOption(args, 'tagger') ?? 'rules', io.env);
+    const tagger = args.values['no-categories'] === true ? null : await createTagger(stringOption(args, 'tagger') ?? 'rules', io.env, io.cwd);
     const report = await writeRunReport(resolve(io.cwd, dir), {
       ...(out ? { outDir: resolve(io.cwd, out) } : {}),
       ...(title ? { title } : {}),

@@ -1,9 +1,8 @@
-// The study's table: every judge's results and the losses merged into the run directory's own results, as
-// JSON, Markdown and CSV.
+// The study's table: every judge's summary and the losses in the run directory's own results, as JSON, Markdown
+// and CSV. The judgments themselves are already in the run's judgments.jsonl: each judge appended its own.
 import { readFile } from 'node:fs/promises';
-import { JsonlLog, encodeLogLine } from '../run/jsonl-log.js';
-import type { JudgeSummary, JudgmentRecord, RunLosses, RunResults } from '../run/run-directory.js';
-import type { RunStore } from '../run/run-store.js';
+import type { JudgeSummary, RunLosses, RunResults } from '../run/run-directory.js';
+import { RunStore } from '../run/run-store.js';
 import { writeFileAtomic, writeJsonAtomic } from '../util/atomic-write.js';
 import { pathExists } from '../util/path-exists.js';
 
@@ -12,18 +11,13 @@ async function readLosses(store: RunStore): Promise<RunLosses> {
   return (await pathExists(file)) ? (JSON.parse(await readFile(file, 'utf8')) as RunLosses) : { models: [] };
 }
 
-/** Each judge's results, and its judgments appended (in judge order) to the run's own judgments.jsonl. */
-async function collectJudges(store: RunStore, judgeNames: readonly string[]): Promise<Array<{ name: string; results: RunResults }>> {
+/** Each judge's own results (the judge runner wrote them into judges/<name>/). */
+async function readJudgeResults(store: RunStore, judgeNames: readonly string[]): Promise<Array<{ name: string; results: RunResults }>> {
   const perJudge: Array<{ name: string; results: RunResults }> = [];
-  const lines: string[] = [];
   for (const name of judgeNames) {
-    const dir = store.judgeDir(name);
-    perJudge.push({ name, results: JSON.parse(await readFile(`${dir}/${'results.json'}`, 'utf8')) as RunResults });
-    const { entries } = await new JsonlLog<JudgmentRecord>(`${dir}/judgments.jsonl`).read();
-    for (const [key, value] of entries) lines.push(encodeLogLine(key, value));
+    const file = new RunStore(store.judgeDir(name)).file('results');
+    perJudge.push({ name, results: JSON.parse(await readFile(file, 'utf8')) as RunResults });
   }
-  if (judgeNames.length > 0) await writeFileAtomic(store.file('items'), await readFile(`${store.judgeDir(judgeNames[0] as string)}/items.json`));
-  await writeFileAtomic(store.file('judgments'), lines.join(''));
   return perJudge;
 }
 
@@ -40,7 +34,7 @@ function modelRow(name: string, perJudge: ReadonlyArray<{ name: string; results:
 
 export async function mergeStudyResults(store: RunStore, modelNames: readonly string[], judgeNamesInOrder: readonly string[]): Promise<RunResults> {
   const losses = await readLosses(store);
-  const perJudge = await collectJudges(store, judgeNamesInOrder);
+  const perJudge = await readJudgeResults(store, judgeNamesInOrder);
   const results: RunResults = {
     models: modelNames.map((name) => modelRow(name, perJudge, losses)),
     judges: perJudge.flatMap(({ results: judged }) => judged.judges),

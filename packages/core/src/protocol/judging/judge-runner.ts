@@ -25,6 +25,11 @@ export interface JudgeRunOptions {
   answers: readonly ModelAnswers[];
   judge: Judge;
   outDir: string;
+  /**
+   * Where items.json and judgments.jsonl go when several judges share one run directory (a study): every judge
+   * appends to the one log (its keys name the judge). Default: `outDir`.
+   */
+  sharedDir?: string;
   /** The judge's name in the run (results column, log keys). Default: its mode. */
   judgeName?: string;
   /** Alpaca template the models were prompted with. Default 'book'. */
@@ -200,7 +205,7 @@ function expectedCompletionTokens(mode: string, models: number, maxTokens: unkno
 /** What a run would do: judgments and calls still to make, tokens and cost. Makes no calls. */
 export async function planJudgeRun(options: JudgeRunOptions): Promise<JudgeRunPlan> {
   const run = prepare(options);
-  const log = new JsonlLog<JudgmentRecord>(new RunStore(options.outDir).file('judgments'));
+  const log = new JsonlLog<JudgmentRecord>(new RunStore(options.sharedDir ?? options.outDir).file('judgments'));
   const { done } = await readLog(log, run, options.judge, () => undefined);
   const plan: JudgeRunPlan = {
     items: run.items.length,
@@ -329,11 +334,12 @@ export class JudgeRunner {
     const started = new Date();
     const startedMs = performance.now();
     const store = new RunStore(options.outDir);
+    const shared = new RunStore(options.sharedDir ?? options.outDir);
     const run = prepare(options);
     const aggregate = options.aggregate ?? defaultAggregate(options.judge.mode);
-    const files = [await this.writeItems(store, options, run)];
-    const judged = await this.judgeMissing(store, options, run);
-    files.push(store.file('judgments'));
+    const files = [await this.writeItems(shared, options, run)];
+    const judged = await this.judgeMissing(shared, options, run);
+    files.push(shared.file('judgments'));
     const summary = this.summarize(options, run, judged.state, aggregate);
     if (!judged.interrupted) files.push(...(await this.writeResults(store, options, summary)));
     const stats = options.calls?.stats;

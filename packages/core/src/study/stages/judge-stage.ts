@@ -30,7 +30,9 @@ export class JudgeStage implements StudyStage {
     const summary = await new JudgeRunner().run({
       answers,
       judge: configured.judge,
+      // Judgments and items go straight into the run's own files; the judge's own results beside them in judges/<name>/.
       outDir: study.store.judgeDir(configured.name),
+      sharedDir: study.store.dir,
       judgeName: configured.name,
       ...(template !== undefined ? { template: template as never } : {}),
       repeats: settings.repeats ?? 1,

@@ -29,13 +29,18 @@ export async function pluginsFromArgs(values: Record<string, unknown>, cwd: stri
   };
 }
 
+/** The flags every command that lists or describes plugins takes. */
+export const PLUGIN_SOURCE_OPTIONS: CliCommand['options'] = {
+  plugin: { type: 'string', multiple: true, value: '<module>', description: 'Also load this plugin (npm package or path); repeatable' },
+  config: { type: 'string', value: '<study.json>', description: "Also load the config's plugins" },
+};
+
 export const command: CliCommand = {
   name: 'plugins',
   summary: 'List every loaded contribution (backends, datasets, metrics, judges, providers, stages, reporters) with its package and options',
   usage: 'judgekit plugins [--plugin <module> ...] [--config <study.json>] [--kind <kind>] [--json]',
   options: {
-    plugin: { type: 'string', multiple: true, value: '<module>', description: 'Also load this plugin (npm package or path); repeatable' },
-    config: { type: 'string', value: '<study.json>', description: "Also load the config's plugins" },
+    ...PLUGIN_SOURCE_OPTIONS,
     kind: { type: 'string', value: '<kind>', description: 'Only this kind: backend, dataset, metric, judge, chat-provider, stage, reporter' },
     json: { type: 'boolean', description: 'Print JSON, options schemas included' },
   },

@@ -5,15 +5,14 @@ import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { stringOption, type CliCommand } from '../cli-command.js';
 import { assembleJudgekit } from '../builtin-plugins.js';
-import { pluginsFromArgs } from './plugins.js';
+import { PLUGIN_SOURCE_OPTIONS, pluginsFromArgs } from './plugins.js';
 
 export const command: CliCommand = {
   name: 'schema',
   summary: "Write the study config's JSON Schema with every loaded plugin's ids and options merged in",
   usage: 'judgekit schema [--plugin <module> ...] [--config <study.json>] [--out <file>]',
   options: {
-    plugin: { type: 'string', multiple: true, value: '<module>', description: 'Also load this plugin (npm package or path); repeatable' },
-    config: { type: 'string', value: '<study.json>', description: "Also load the config's plugins" },
+    ...PLUGIN_SOURCE_OPTIONS,
     out: { type: 'string', short: 'o', value: '<file>', description: 'Write here instead of standard output' },
   },
   async run(args, io) {

@@ -6,6 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { JudgekitError } from '../errors.js';
+import type { FinetuneRecipe } from '../contracts/finetuning-backend.js';
 
 export interface JudgeConfig {
   name?: string;
@@ -48,17 +49,8 @@ export interface StudyConfig {
     limit?: number;
   };
   loss?: { data: string; contextLength?: number; batchSize?: number; batches?: number; startToken?: number; stride?: number };
-  finetune?: {
-    epochs?: number;
-    maxEpochs?: number;
-    learningRate?: number;
-    weightDecay?: number;
-    batchSize?: number;
-    gradientAccumulation?: number;
-    maskPrompt?: boolean;
-    maxLength?: number;
-    seed?: number;
-  };
+  /** The recipe every fine-tuning backend is asked for. */
+  finetune?: FinetuneRecipe;
   generation?: { maxNewTokens?: number; temperature?: number; topK?: number; topP?: number; batchSize?: number; seed?: number };
   judges?: JudgeConfig[];
   reporters?: ReporterConfig[];

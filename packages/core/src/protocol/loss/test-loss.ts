@@ -95,15 +95,21 @@ export function testLossProtocol(contextLength: number, stride: number, batchSiz
 }
 
 /** Stream windows batch by batch through the model and aggregate in float64. */
-export async function computeTestLoss(model: LikelihoodModel, source: TokenSource, options: TestLossOptions = {}): Promise<TestLossResult> {
-  const started = performance.now();
+interface LossSettings {
+  contextLength: number;
+  batchSize: number;
+  stride: number;
+  startToken: number;
+}
+
+/** The options with their defaults, checked against the model and the data. */
+function lossSettings(model: LikelihoodModel, source: TokenSource, options: TestLossOptions): LossSettings {
   const contextLength = options.contextLength ?? model.contextLength;
   if (contextLength > model.contextLength) {
     throw new JudgekitError('usage', `context length ${contextLength} exceeds the model's ${model.contextLength}.`);
   }
   const batchSize = options.batchSize ?? 6;
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new JudgekitError('usage', `batch size must be a positive integer, got ${batchSize}.`);
-  const stride = options.stride ?? contextLength;
   const startToken = options.startToken ?? 0;
   if (options.batches !== undefined && (!Number.isInteger(options.batches) || options.batches < 1)) {
     throw new JudgekitError('usage', `batches must be a positive integer, got ${options.batches}.`);
@@ -111,62 +117,62 @@ export async function computeTestLoss(model: LikelihoodModel, source: TokenSourc
   if (startToken >= source.length - 1) {
     throw new JudgekitError('input', `the start token ${startToken} leaves nothing to score: the data holds ${source.length} tokens (${source.description}).`);
   }
+  return { contextLength, batchSize, stride: options.stride ?? contextLength, startToken };
+}
+
+/** Summed NLL and scored-token count of one batch of windows. */
+async function scoreBatch(model: LikelihoodModel, source: TokenSource, group: readonly LossWindow[], padToken: number, batch: number): Promise<{ sum: number; count: number }> {
+  const seq = Math.max(...group.map((w) => w.length));
+  const inputs = new Int32Array(group.length * seq).fill(padToken);
+  const targets = new Int32Array(group.length * seq).fill(-100);
+  // Windows of one batch are usually contiguous: read their span once.
+  const spanStart = group[0]!.begin;
+  const spanEnd = Math.max(...group.map((w) => w.begin + w.length + 1));
+  const span = await source.read(spanStart, spanEnd - spanStart);
+  group.forEach((w, row) => {
+    const at = w.begin - spanStart;
+    inputs.set(span.subarray(at, at + w.length), row * seq);
+    for (let i = w.skip; i < w.length; i++) targets[row * seq + i] = span[at + i + 1]!;
+  });
+  let nll: Float32Array;
+  try {
+    ({ nll } = await model.tokenNll(inputs, targets, group.length, seq));
+  } catch (error) {
+    if (!JudgekitError.is(error, 'input')) throw error;
+    throw new JudgekitError('input', `batch ${batch} (tokens ${spanStart}..${spanEnd - 1} of ${source.description}): ${error.message}`, { location: `batch ${batch}`, cause: error });
+  }
+  let sum = 0;
+  let count = 0;
+  for (let i = 0; i < targets.length; i++) {
+    if (targets[i] === -100) continue;
+    sum += nll[i]!;
+    count++;
+  }
+  return { sum, count };
+}
+
+export async function computeTestLoss(model: LikelihoodModel, source: TokenSource, options: TestLossOptions = {}): Promise<TestLossResult> {
+  const started = performance.now();
+  const { contextLength, batchSize, stride, startToken } = lossSettings(model, source, options);
   const windows = planLossWindows(source.length, { contextLength, stride, startToken, ...(options.batches !== undefined ? { maxWindows: options.batches * batchSize } : {}) });
-  const padToken = options.padToken ?? 0;
   const totalBatches = Math.ceil(windows.length / batchSize);
   let sumOfBatchMeans = 0;
   let tokenSum = 0;
   let tokenCount = 0;
   let batchesScored = 0;
   for (let b = 0; b < totalBatches; b++) {
-    const group = windows.slice(b * batchSize, (b + 1) * batchSize);
-    const seq = Math.max(...group.map((w) => w.length));
-    const inputs = new Int32Array(group.length * seq).fill(padToken);
-    const targets = new Int32Array(group.length * seq).fill(-100);
-    // Windows of one batch are usually contiguous: read their span once.
-    const spanStart = group[0]!.begin;
-    const spanEnd = Math.max(...group.map((w) => w.begin + w.length + 1));
-    const span = await source.read(spanStart, spanEnd - spanStart);
-    group.forEach((w, row) => {
-      const at = w.begin - spanStart;
-      inputs.set(span.subarray(at, at + w.length), row * seq);
-      for (let i = w.skip; i < w.length; i++) targets[row * seq + i] = span[at + i + 1]!;
-    });
-    let nll: Float32Array;
-    try {
-      ({ nll } = await model.tokenNll(inputs, targets, group.length, seq));
-    } catch (error) {
-      if (!JudgekitError.is(error, 'input')) throw error;
-      throw new JudgekitError('input', `batch ${b} (tokens ${spanStart}..${spanEnd - 1} of ${source.description}): ${error.message}`, { location: `batch ${b}`, cause: error });
-    }
-    let batchSum = 0;
-    let batchCount = 0;
-    for (let i = 0; i < targets.length; i++) {
-      if (targets[i] === -100) continue;
-      batchSum += nll[i]!;
-      batchCount++;
-    }
-    if (batchCount > 0) {
-      sumOfBatchMeans += batchSum / batchCount;
+    const { sum, count } = await scoreBatch(model, source, windows.slice(b * batchSize, (b + 1) * batchSize), options.padToken ?? 0, b);
+    if (count > 0) {
+      sumOfBatchMeans += sum / count;
       batchesScored++;
     }
-    tokenSum += batchSum;
-    tokenCount += batchCount;
+    tokenSum += sum;
+    tokenCount += count;
     options.onBatch?.(b + 1, totalBatches);
   }
   const protocol = testLossProtocol(contextLength, stride, batchSize, startToken, options.batches, source.description);
   const meanOfBatchMeans = sumOfBatchMeans / batchesScored;
   const tokenMean = tokenSum / tokenCount;
   const loss = protocol.aggregate === 'mean-of-batch-means' ? meanOfBatchMeans : tokenMean;
-  return {
-    loss,
-    meanOfBatchMeans,
-    tokenMean,
-    tokens: tokenCount,
-    batches: totalBatches,
-    windows: windows.length,
-    perplexity: Math.exp(loss),
-    seconds: (performance.now() - started) / 1000,
-    protocol,
-  };
+  return { loss, meanOfBatchMeans, tokenMean, tokens: tokenCount, batches: totalBatches, windows: windows.length, perplexity: Math.exp(loss), seconds: (performance.now() - started) / 1000, protocol };
 }

@@ -52,11 +52,11 @@ function median(values: number[]): number {
 /** GFLOP/s per run of a one-node MatMul, by wall time and by this process's CPU time (user + system). */
 async function matmulCeiling(runs: number): Promise<{ wall: number[]; cpu: number[] }> {
   const ort = await import('onnxruntime-node');
-  const { TrainingGraphBuilder } = await import('../../packages/backends/src/training/index.ts');
-  const g = new TrainingGraphBuilder('matmul');
-  const a = g.input('a', 'float', [CEILING.m, CEILING.k]);
-  const b = g.input('b', 'float', [CEILING.k, CEILING.n]);
-  g.output('c', g.matmul(a, b), 'float', [CEILING.m, CEILING.n]);
+  const { OnnxDataType, OnnxGraphBuilder } = await import('../../packages/backends/src/onnx/graph-builder.ts');
+  const g = new OnnxGraphBuilder('matmul');
+  const a = g.input('a', OnnxDataType.FLOAT, [CEILING.m, CEILING.k]);
+  const b = g.input('b', OnnxDataType.FLOAT, [CEILING.k, CEILING.n]);
+  g.output(g.matmul(a, b), 'c', OnnxDataType.FLOAT, [CEILING.m, CEILING.n]);
   const feeds = {
     a: new ort.Tensor('float32', Float32Array.from({ length: CEILING.m * CEILING.k }, (_, i) => ((i % 13) - 6) / 13), [CEILING.m, CEILING.k]),
     b: new ort.Tensor('float32', Float32Array.from({ length: CEILING.k * CEILING.n }, (_, i) => ((i % 7) - 3) / 7), [CEILING.k, CEILING.n]),
@@ -67,7 +67,7 @@ async function matmulCeiling(runs: number): Promise<{ wall: number[]; cpu: numbe
   for (const threads of [{}, { intraOpNumThreads: availableParallelism(), interOpNumThreads: 1 }]) {
     const wall: number[] = [];
     const cpu: number[] = [];
-    const session = await ort.InferenceSession.create(g.encode(), { logSeverityLevel: 3, ...threads });
+    const session = await ort.InferenceSession.create(g.toBytes(), { logSeverityLevel: 3, ...threads });
     await session.run(feeds);
     for (let i = 0; i < runs; i++) {
       const c0 = process.cpuUsage();
@@ -84,7 +84,7 @@ async function matmulCeiling(runs: number): Promise<{ wall: number[]; cpu: numbe
 }
 
 async function child(params: ChildParams): Promise<ChildResult> {
-  const { Gpt2Trainer, loadTrainingCheckpoint, parameterCount, BOOK_ADAMW } = await import('../../packages/backends/src/training/index.ts');
+  const { Gpt2Trainer, loadTrainingCheckpoint, BOOK_ADAMW } = await import('../../packages/backends/src/training/index.ts');
   const loadBefore = (await import('node:os')).loadavg()[0] as number;
   const before = await matmulCeiling(5);
   let t0 = performance.now();
@@ -146,7 +146,7 @@ async function child(params: ChildParams): Promise<ChildResult> {
     stepCpuSeconds,
     ceilingCpuGflops,
     loadAverage: [loadBefore, os.loadavg()[0] as number],
-    parameters: parameterCount(checkpoint.shape),
+    parameters: [...checkpoint.parameters.values()].reduce((sum, values) => sum + values.length, 0),
     loadSeconds,
     sessionSeconds,
     gradientSeconds,
@@ -185,7 +185,9 @@ async function runChild(params: ChildParams, log: (line: string) => void): Promi
 async function bookEpochTokens(): Promise<{ source: string; epochs: number[]; validation: number; items: number }> {
   const { splitDataset, validateAlpacaRecords } = await import('../../packages/core/src/index.ts');
   const { encodeExamples, epochOrder, fullBatches, evaluationBatches, collateInstructionBatch } = await import('../../packages/backends/src/training/index.ts');
-  const { encodeGpt2 } = await import('../../packages/backends/src/tokenizer/gpt2-tokenizer.ts');
+  const { gpt2TextTokenizer } = await import('../../packages/backends/src/architectures/gpt2/gpt2-text-tokenizer.ts');
+  const encodeGpt2 = (text: string): number[] => gpt2TextTokenizer.encode(text);
+  const collate = { padTokenId: gpt2TextTokenizer.endOfText, maxLength: 1024 };
   if (!existsSync(DATASET)) {
     // Estimate: the book's items average about 60 tokens; padded to the longest of 8, about 1.6x that.
     const perBatch = 8 * 100;
@@ -197,11 +199,11 @@ async function bookEpochTokens(): Promise<{ source: string; epochs: number[]; va
   const validation = encodeExamples(splits.validation, (t) => encodeGpt2(t));
   const epochTokens = (epoch: number): number =>
     fullBatches(epochOrder(train.length, 123, epoch), 8).reduce((sum, indices) => {
-      const b = collateInstructionBatch(indices.map((i) => train[i]!), { maxLength: 1024 });
+      const b = collateInstructionBatch(indices.map((i) => train[i]!), collate);
       return sum + b.batch * b.seq;
     }, 0);
   const validationTokens = evaluationBatches(validation.length, 8).reduce((sum, indices) => {
-    const b = collateInstructionBatch(indices.map((i) => validation[i]!), { maxLength: 1024 });
+    const b = collateInstructionBatch(indices.map((i) => validation[i]!), collate);
     return sum + b.batch * b.seq;
   }, 0);
   return { source: `the real dataset (${DATASET.replace(resolve('..'), '..')})`, epochs: [epochTokens(1), epochTokens(2)], validation: validationTokens, items: train.length };

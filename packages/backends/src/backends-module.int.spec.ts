@@ -6,7 +6,7 @@ import { Container } from 'inversify';
 import { describe, expect, it } from 'vitest';
 import { Metric, ModelBackend } from '@judgekit/core';
 import backendsModule from './backends-module.js';
-import { createTinyGpt2 } from './testing/create-tiny-gpt2.js';
+import { createTinyGpt2 } from './architectures/gpt2/create-tiny-gpt2.js';
 
 describe('backends module', () => {
   it('binds OnnxBackend and TestLossMetric, which computes loss with its protocol', async () => {

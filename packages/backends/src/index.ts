@@ -1,20 +1,22 @@
-// @judgekit/backends: GPT-2 checkpoints (safetensors, two namings), an ONNX writer and GPT-2 graphs, sessions on
-// ONNX Runtime (CPU, CUDA, WebGPU) and the test-loss metric. The default export is the DI module; ONNX Runtime
-// loads only when a model is opened.
+// @judgekit/backends: model architectures chosen by config.json's `model_type` (GPT-2: safetensors checkpoints in
+// two namings, its graphs and tokenizer), an ONNX writer, sessions on ONNX Runtime (CPU, CUDA, WebGPU) and the
+// test-loss metric. The default export is the DI module; ONNX Runtime loads only when a model is opened.
 import type { FinetuneOptions, FinetuneResult } from './training/finetune-model.js';
 
 export { default } from './backends-module.js';
-export * from './checkpoint/gpt2-config.js';
-export * from './checkpoint/load-gpt2-checkpoint.js';
+export * from './architectures/index.js';
+export * from './architectures/gpt2/gpt2-architecture.js';
+export * from './architectures/gpt2/gpt2-config.js';
+export * from './architectures/gpt2/load-gpt2-checkpoint.js';
 export * from './onnx/onnx-proto.js';
 export { OnnxGraphBuilder, INLINE_LIMIT_BYTES, type SerializeOptions, type SerializedModel } from './onnx/graph-builder.js';
-export * from './onnx/gpt2-graph.js';
+export * from './architectures/gpt2/gpt2-graph.js';
 export * from './onnx/onnx-metadata.js';
 export * from './engine/ort-runtime.js';
 export * from './engine/token-validation.js';
 export * from './engine/gpt2-decoder-session.js';
 export * from './engine/gpt2-likelihood-model.js';
-export * from './gpt2-text-tokenizer.js';
+export * from './architectures/gpt2/gpt2-text-tokenizer.js';
 export * from './metrics/test-loss-metric.js';
 export * from './onnx-backend.js';
 // Generation (answers for the study) and instruction fine-tuning, for callers that import the main entry; their

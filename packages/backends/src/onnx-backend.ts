@@ -16,14 +16,12 @@ export class OnnxBackend implements FinetuningBackend {
 
   async loadLikelihoodModel(spec: ModelSpec, options: BackendOptions = {}): Promise<LikelihoodModel> {
     const { createGpt2LikelihoodModel } = await import('./engine/gpt2-likelihood-model.js');
-    const { gpt2TextTokenizer } = await import('./gpt2-text-tokenizer.js');
-    const model = await createGpt2LikelihoodModel(spec.path, {
+    // The model carries its architecture's tokenizer: the study's loss over text documents tokenizes with it.
+    return createGpt2LikelihoodModel(spec.path, {
       ...(spec.configPath !== undefined ? { configPath: spec.configPath } : {}),
       ...(options.device !== undefined ? { device: options.device } : {}),
       ...(threads(options) !== undefined ? { threads: threads(options) } : {}),
     });
-    // The study's loss over text documents tokenizes them as GPT-2 does.
-    return Object.assign(model, { tokenizer: gpt2TextTokenizer });
   }
 
   async loadGenerativeModel(spec: ModelSpec, options: BackendOptions = {}): Promise<GenerativeModel> {

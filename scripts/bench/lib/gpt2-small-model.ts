@@ -5,9 +5,9 @@
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { createTinyGpt2 } from '../../../packages/backends/src/testing/create-tiny-gpt2.ts';
-import { loadGpt2Checkpoint } from '../../../packages/backends/src/checkpoint/load-gpt2-checkpoint.ts';
-import { buildGpt2DecoderGraph } from '../../../packages/backends/src/onnx/gpt2-graph.ts';
+import { createTinyGpt2 } from '../../../packages/backends/src/architectures/gpt2/create-tiny-gpt2.ts';
+import { loadGpt2Checkpoint } from '../../../packages/backends/src/architectures/gpt2/load-gpt2-checkpoint.ts';
+import { buildGpt2DecoderGraph } from '../../../packages/backends/src/architectures/gpt2/gpt2-graph.ts';
 import { buildGpt2TokenizerJson } from './gpt2-tokenizer-json.ts';
 
 export const BENCH_ROOT = resolve('.bench');

@@ -2,7 +2,7 @@
 // the ranks (bytes shown through GPT-2's byte-to-unicode table), merges recovered by running BPE on each token's
 // bytes with only lower ranks allowed (the last two parts are the merge that made it).
 import r50kRanks from 'gpt-tokenizer/bpeRanks/r50k_base';
-import { gpt2TokenBytes } from '../../../packages/backends/src/tokenizer/gpt2-tokenizer.ts';
+import { gpt2TokenBytes } from '../../../packages/backends/src/architectures/gpt2/gpt2-tokenizer.ts';
 
 /** GPT-2's `bytes_to_unicode`: printable bytes map to themselves, the rest to code points from 256 up. */
 export function byteToUnicode(): string[] {

@@ -1,8 +1,9 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { createTinyGpt2 } from '../testing/create-tiny-gpt2.js';
-import { referenceLogits } from '../reference/reference-forward.js';
+import { createTinyGpt2 } from '../architectures/gpt2/create-tiny-gpt2.js';
+import { referenceLogits } from '../architectures/gpt2/gpt2-reference-forward.js';
 import { join } from 'node:path';
-import { buildGpt2Graph } from '../onnx/gpt2-graph.js';
+import type { Gpt2Config } from '../architectures/gpt2/gpt2-config.js';
+import { buildGpt2Graph } from '../architectures/gpt2/gpt2-graph.js';
 import { createGpt2DecoderSession, type Gpt2DecoderSession, type KvCache } from './gpt2-decoder-session.js';
 import { deviceUnavailableReason } from './ort-runtime.js';
 
@@ -39,7 +40,7 @@ for (const { device, cache, skip } of setups) {
         const tiny = await createTinyGpt2({ seed: 7, ...variant });
         const session = await createGpt2DecoderSession(tiny.checkpointPath, { device, cache });
         sessions.push(session);
-        expect(session.config.tiedHead).toBe(variant.tiedHead);
+        expect((session.config as Gpt2Config).tiedHead).toBe(variant.tiedHead);
         const ids = [3, 17, 42, 5, 88, 1, 60];
         const ref = referenceLogits(tiny.model, ids);
         // Full prefill: last position logits.

@@ -1,18 +1,17 @@
-// The decoding primitive other engines build on (generation, benchmarks): one ONNX Runtime session of the GPT-2
-// decoder graph with a KV cache. Each step returns the last position's logits and the extended cache.
+// The decoding primitive other engines build on (generation, benchmarks): one ONNX Runtime session of a decoder
+// graph with a KV cache, built by the model's architecture (or a foreign ONNX export with optimum's names). Each step
+// returns the last position's logits and the extended cache.
 import { dirname, join } from 'node:path';
 import { existsSync } from 'node:fs';
-import type { Device } from '@judgekit/core';
+import type { Device, Tokenizer } from '@judgekit/core';
 import { JudgekitError } from '@judgekit/core';
 import type * as Ort from 'onnxruntime-node';
-import type { Gpt2Config } from '../checkpoint/gpt2-config.js';
-import { readGpt2ConfigFile, type LoadedGpt2 } from '../checkpoint/load-gpt2-checkpoint.js';
-import { newKeyName, newValueName, pastKeyName, pastValueName, presentKeyName, presentValueName } from '../onnx/gpt2-graph.js';
+import type { Architecture, ForeignDecoderShape, LoadedModel, ModelDimensions } from '../architectures/architecture.js';
+import { newKeyName, newValueName, PAST_KEY_PATTERN, pastKeyName, pastValueName, presentKeyName, presentValueName } from '../architectures/decoder-io-names.js';
+import { architectureFor, readConfigJson, statedModelType } from '../architectures/index.js';
 import { isOnnxPath, openableModel } from './model-source.js';
 import { loadOrt, resolveDevice, sessionOptions, type OrtModule, type ResolvedDevice } from './ort-runtime.js';
 import { assertValidTokenIds, toInt64 } from './token-validation.js';
-
-export type { Gpt2Config } from '../checkpoint/gpt2-config.js';
 
 export interface KvCache {
   readonly pastLength: number;
@@ -33,8 +32,10 @@ export interface DecoderStepArgs {
 }
 
 export interface Gpt2DecoderSession {
-  readonly config: Gpt2Config;
+  readonly config: ModelDimensions;
   readonly device: ResolvedDevice;
+  /** The architecture's tokenizer: generation stops at its end-of-text id unless told otherwise. */
+  readonly tokenizer: Tokenizer;
   /** inputIds, positionIds: [batch, seq]; attentionMask: [batch, past.pastLength + seq] (1 real, 0 padding).
    *  Returns the LAST position's logits [batch, vocab] and the cache extended by seq (past is not disposed). */
   step(args: DecoderStepArgs): Promise<{ logits: Float32Array; present: KvCache }>;
@@ -80,36 +81,35 @@ class OrtKvCache implements KvCache {
   }
 }
 
-/** Config of a foreign ONNX decoder from its input/output shapes and an optional JSON config. */
-export async function foreignGpt2Config(session: Ort.InferenceSession, path: string, configPath?: string): Promise<Gpt2Config> {
+/**
+ * Architecture and config of a foreign ONNX decoder: what its input and output shapes show, completed from its
+ * JSON config (`configPath`, else `config.json` beside it), whose `model_type` picks the architecture (else
+ * `fallback`, the file's own metadata or the default).
+ */
+export async function foreignModelConfig(
+  session: Ort.InferenceSession,
+  path: string,
+  fallback: Architecture,
+  configPath?: string,
+): Promise<{ architecture: Architecture; config: ModelDimensions }> {
   const meta = (name: string) => session.inputMetadata.find((m) => m.name === name) ?? session.outputMetadata.find((m) => m.name === name);
   const pastKey = meta(pastKeyName(0));
   const logits = meta('logits');
   const stated = configPath ?? (existsSync(join(dirname(path), 'config.json')) ? join(dirname(path), 'config.json') : undefined);
-  const fromFile = stated ? await readGpt2ConfigFile(stated) : undefined;
-  // A decoder with a cache says its depth through its past inputs; one without (a full-sequence export) needs the config.
-  const nLayers = session.inputNames.filter((n) => /^past_key_values\.\d+\.key$/.test(n)).length || fromFile?.nLayers;
+  const json = stated ? await readConfigJson(stated) : undefined;
+  const modelType = statedModelType(json, stated);
+  const architecture = modelType ? architectureFor(modelType, stated) : fallback;
   const keyShape = pastKey && pastKey.isTensor ? pastKey.shape : [];
-  const nHeads = fromFile?.nHeads ?? (typeof keyShape[1] === 'number' ? keyShape[1] : undefined);
-  const headDim = typeof keyShape[3] === 'number' ? keyShape[3] : undefined;
   const vocab = logits && logits.isTensor ? logits.shape[2] : undefined;
-  const vocabSize = fromFile?.vocabSize ?? (typeof vocab === 'number' ? vocab : undefined);
-  if (!nLayers || !nHeads || (!headDim && !fromFile?.embDim) || !vocabSize) {
-    throw new JudgekitError(
-      'model',
-      `${path} does not look like a GPT-2 decoder (inputs input_ids, attention_mask, position_ids and, with a KV cache, past_key_values.N.key|value; output logits with a fixed vocabulary size); give its Hugging Face config.json with --config.`,
-      { file: path },
-    );
-  }
-  return {
-    vocabSize,
-    contextLength: fromFile?.contextLength ?? 1024,
-    embDim: fromFile?.embDim ?? nHeads * headDim!,
-    nLayers,
-    nHeads,
-    qkvBias: fromFile?.qkvBias ?? true,
-    tiedHead: fromFile?.tiedHead ?? true,
+  // A decoder with a cache says its depth through its past inputs; one without (a full-sequence export) needs the config.
+  const found: ForeignDecoderShape = {
+    nLayers: session.inputNames.filter((n) => PAST_KEY_PATTERN.test(n)).length || undefined,
+    nHeads: typeof keyShape[1] === 'number' ? keyShape[1] : undefined,
+    headDim: typeof keyShape[3] === 'number' ? keyShape[3] : undefined,
+    vocabSize: typeof vocab === 'number' ? vocab : undefined,
   };
+  const fromFile = stated ? architecture.parseConfig(json, stated) : undefined;
+  return { architecture, config: architecture.foreignConfig(found, fromFile, path) };
 }
 
 /** A KV cache in slot buffers: per layer key and value, each [batch, heads, capacity, head_dim], first `pastLength` slots filled. */
@@ -119,7 +119,7 @@ class SlotKvCache implements KvCache {
   constructor(
     readonly pastLength: number,
     readonly batch: number,
-    readonly owner: OrtGpt2DecoderSession,
+    readonly owner: OrtDecoderSession,
     readonly capacity: number,
     readonly buffers: readonly Float32Array[],
   ) {}
@@ -140,7 +140,7 @@ class SlotKvCache implements KvCache {
   }
 }
 
-class OrtGpt2DecoderSession implements Gpt2DecoderSession {
+class OrtDecoderSession implements Gpt2DecoderSession {
   private readonly emptyPast = new Map<number, Ort.Tensor[]>();
   /** Slot buffers of a disposed cache, reused by the next one that fits (one batch of generation to the next). */
   private spare: readonly Float32Array[] | null = null;
@@ -152,9 +152,10 @@ class OrtGpt2DecoderSession implements Gpt2DecoderSession {
   constructor(
     private readonly ort: OrtModule,
     private readonly session: Ort.InferenceSession,
-    readonly config: Gpt2Config,
+    readonly config: ModelDimensions,
     readonly device: ResolvedDevice,
     private readonly slots: boolean,
+    readonly tokenizer: Tokenizer,
   ) {
     if (slots) this.keepRows = (cache, rows) => this.keepSlotRows(cache, rows);
     this.hasPositionIds = session.inputNames.includes('position_ids');
@@ -349,7 +350,7 @@ function copyRows(source: Float32Array, sourceSlots: number, target: Float32Arra
 }
 
 /** Open a decoder session for a loaded checkpoint, a safetensors path or an ONNX path. */
-export async function createGpt2DecoderSession(model: LoadedGpt2 | string, options: DecoderSessionOptions = {}): Promise<Gpt2DecoderSession> {
+export async function createGpt2DecoderSession(model: LoadedModel | string, options: DecoderSessionOptions = {}): Promise<Gpt2DecoderSession> {
   const device = await resolveDevice(options.device ?? 'auto');
   const ort = await loadOrt();
   const isOnnx = typeof model === 'string' && isOnnxPath(model);
@@ -380,12 +381,12 @@ export async function createGpt2DecoderSession(model: LoadedGpt2 | string, optio
       ...(typeof model === 'string' ? [{ file: model }] : []),
     );
   }
-  const config = source.config ?? (await foreignGpt2Config(session, model as string, options.configPath));
-  const decoder = new OrtGpt2DecoderSession(ort, session, config, device, slots);
+  const { architecture, config } = source.config
+    ? { architecture: source.architecture, config: source.config }
+    : await foreignModelConfig(session, model as string, source.architecture, options.configPath);
+  const decoder = new OrtDecoderSession(ort, session, config, device, slots, architecture.createTokenizer());
   // Pay first-run costs (weight pages, kernel set-up, shader compilation on WebGPU) while loading.
   const warm = await decoder.step({ inputIds: Int32Array.of(0), positionIds: Int32Array.of(0), attentionMask: Int32Array.of(1), batch: 1, seq: 1, past: null });
   warm.present.dispose();
   return decoder;
 }
-
-export type { LoadedGpt2 } from '../checkpoint/load-gpt2-checkpoint.js';

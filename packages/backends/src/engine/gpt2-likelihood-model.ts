@@ -1,13 +1,12 @@
 // Per-token negative log-likelihoods on ONNX Runtime: the core `LikelihoodModel`. A judgekit loss graph computes
 // NLL inside the runtime; a foreign ONNX decoder (logits only) falls back to log-sum-exp in JS, one row at a time,
 // so [batch, seq, vocab] logits never pile up in JS memory.
-import type { Device, LikelihoodModel, TokenLogLikelihoods } from '@judgekit/core';
+import type { Device, LikelihoodModel, TokenLogLikelihoods, Tokenizer } from '@judgekit/core';
 import { JudgekitError } from '@judgekit/core';
 import type * as Ort from 'onnxruntime-node';
-import type { Gpt2Config } from '../checkpoint/gpt2-config.js';
-import type { LoadedGpt2 } from '../checkpoint/load-gpt2-checkpoint.js';
-import { pastKeyName, pastValueName } from '../onnx/gpt2-graph.js';
-import { foreignGpt2Config } from './gpt2-decoder-session.js';
+import type { LoadedModel, ModelDimensions } from '../architectures/architecture.js';
+import { pastKeyName, pastValueName } from '../architectures/decoder-io-names.js';
+import { foreignModelConfig } from './gpt2-decoder-session.js';
 import { openableModel } from './model-source.js';
 import { loadOrt, resolveDevice, sessionOptions, type OrtModule, type ResolvedDevice } from './ort-runtime.js';
 import { assertValidTokenIds, toInt64 } from './token-validation.js';
@@ -25,7 +24,9 @@ export interface LikelihoodModelOptions {
 }
 
 export interface Gpt2LikelihoodModel extends LikelihoodModel {
-  readonly config: Gpt2Config;
+  readonly config: ModelDimensions;
+  /** The architecture's tokenizer, for test loss over text and JSONL documents. */
+  readonly tokenizer: Tokenizer;
   readonly device: ResolvedDevice;
   /** 'graph' when NLL is computed in the runtime, 'js' when from a foreign model's logits. */
   readonly nllMode: 'graph' | 'js';
@@ -43,7 +44,7 @@ export function nllFromLogits(logits: Float32Array, offset: number, vocab: numbe
   return Math.log(sum) + max - logits[offset + target]!;
 }
 
-function validate(config: Gpt2Config, inputs: Int32Array, targets: Int32Array, batch: number, sequence: number): void {
+function validate(config: ModelDimensions, inputs: Int32Array, targets: Int32Array, batch: number, sequence: number): void {
   if (!Number.isInteger(batch) || batch < 1 || !Number.isInteger(sequence) || sequence < 1) {
     throw new JudgekitError('input', `tokenNll: batch (${batch}) and sequence (${sequence}) must be positive integers.`);
   }
@@ -63,8 +64,9 @@ class GraphLikelihoodModel implements Gpt2LikelihoodModel {
   constructor(
     private readonly ort: OrtModule,
     private readonly session: Ort.InferenceSession,
-    readonly config: Gpt2Config,
+    readonly config: ModelDimensions,
     readonly device: ResolvedDevice,
+    readonly tokenizer: Tokenizer,
     private readonly maxLogitElements: number,
   ) {}
 
@@ -102,8 +104,9 @@ class LogitsLikelihoodModel implements Gpt2LikelihoodModel {
   constructor(
     private readonly ort: OrtModule,
     private readonly session: Ort.InferenceSession,
-    readonly config: Gpt2Config,
+    readonly config: ModelDimensions,
     readonly device: ResolvedDevice,
+    readonly tokenizer: Tokenizer,
   ) {}
 
   get contextLength(): number {
@@ -147,7 +150,7 @@ class LogitsLikelihoodModel implements Gpt2LikelihoodModel {
 }
 
 /** Open a likelihood model for a loaded checkpoint, a safetensors path or an ONNX path. */
-export async function createGpt2LikelihoodModel(model: LoadedGpt2 | string, options: LikelihoodModelOptions = {}): Promise<Gpt2LikelihoodModel> {
+export async function createGpt2LikelihoodModel(model: LoadedModel | string, options: LikelihoodModelOptions = {}): Promise<Gpt2LikelihoodModel> {
   const device = await resolveDevice(options.device ?? 'auto');
   const ort = await loadOrt();
   const source = await openableModel(model, 'loss', options.configPath);
@@ -168,7 +171,8 @@ export async function createGpt2LikelihoodModel(model: LoadedGpt2 | string, opti
       await session.release();
       throw new JudgekitError('model', `${String(model)} has an nll output but no judgekit config metadata; rebuild it with \`judgekit convert --kind loss\`.`);
     }
-    const likelihood = new GraphLikelihoodModel(ort, session, source.config, device, options.maxLogitElements ?? 2 ** 26);
+    const tokenizer = source.architecture.createTokenizer();
+    const likelihood = new GraphLikelihoodModel(ort, session, source.config, device, tokenizer, options.maxLogitElements ?? 2 ** 26);
     // One 1-token run pays the first-run costs (touching every weight page, the kernels' lazy set-up) while
     // loading, not in the first measured batch: on the development machine the first 8x128 batch of a 124M model
     // took 14.6 s, later ones 3-4 s.
@@ -177,12 +181,14 @@ export async function createGpt2LikelihoodModel(model: LoadedGpt2 | string, opti
   }
   if (!session.outputNames.includes('logits')) {
     await session.release();
-    throw new JudgekitError('model', `${String(model)} has neither an \`nll\` nor a \`logits\` output; it is not a GPT-2 language model export.`);
+    throw new JudgekitError('model', `${String(model)} has neither an \`nll\` nor a \`logits\` output; it is not a language model export.`);
   }
   if (source.kind === 'decoder-last') {
     await session.release();
     throw new JudgekitError('model', `${String(model)} is a last-position decoder (its logits hold one position); convert with \`--kind loss\` or \`--kind decoder\` for loss evaluation.`);
   }
-  const config = source.config ?? (await foreignGpt2Config(session, model as string, options.configPath));
-  return new LogitsLikelihoodModel(ort, session, config, device);
+  const { architecture, config } = source.config
+    ? { architecture: source.architecture, config: source.config }
+    : await foreignModelConfig(session, model as string, source.architecture, options.configPath);
+  return new LogitsLikelihoodModel(ort, session, config, device, architecture.createTokenizer());
 }

@@ -1,6 +1,6 @@
 import { access } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import { createTinyGpt2 } from '../testing/create-tiny-gpt2.js';
+import { createTinyGpt2 } from '../architectures/gpt2/create-tiny-gpt2.js';
 import { loadOrt } from './ort-runtime.js';
 import { isOnnxPath, openableModel } from './model-source.js';
 

@@ -4,18 +4,19 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { extname, join } from 'node:path';
-import type { Gpt2Config } from '../checkpoint/gpt2-config.js';
-import { loadGpt2Checkpoint, type LoadedGpt2 } from '../checkpoint/load-gpt2-checkpoint.js';
-import { buildGpt2Graph, type Gpt2GraphKind } from '../onnx/gpt2-graph.js';
+import type { Architecture, LoadedModel, ModelDimensions, ModelGraphKind } from '../architectures/architecture.js';
+import { architectureFor, defaultArchitecture, loadModelCheckpoint } from '../architectures/index.js';
 import { readOnnxMetadata } from '../onnx/onnx-metadata.js';
 
 export interface OpenableModel {
   /** Bytes or a file path for InferenceSession.create. */
   model: Uint8Array | string;
+  /** The model's family: the one that built the graph, else the ONNX file's `judgekit.model_type` or the default. */
+  architecture: Architecture;
   /** Known when judgekit built the graph (or wrote it, via its metadata). */
-  config?: Gpt2Config;
+  config?: ModelDimensions;
   /** The graph kind when judgekit built it; undefined for foreign ONNX files. */
-  kind?: Gpt2GraphKind;
+  kind?: ModelGraphKind;
   /** Remove temporary files once the session holds the model. */
   cleanup(): Promise<void>;
 }
@@ -28,17 +29,20 @@ export function isOnnxPath(path: string): boolean {
 }
 
 /** Build (or locate) a graph of `kind` for a model. */
-export async function openableModel(model: LoadedGpt2 | string, kind: Gpt2GraphKind, configPath?: string, inMemoryLimitBytes = IN_MEMORY_LIMIT_BYTES): Promise<OpenableModel> {
+export async function openableModel(model: LoadedModel | string, kind: ModelGraphKind, configPath?: string, inMemoryLimitBytes = IN_MEMORY_LIMIT_BYTES): Promise<OpenableModel> {
   if (typeof model === 'string' && isOnnxPath(model)) {
     const meta = await readOnnxMetadata(model);
-    const config = meta['judgekit.config'] ? (JSON.parse(meta['judgekit.config']) as Gpt2Config) : undefined;
-    const builtKind = meta['judgekit.kind'] as Gpt2GraphKind | undefined;
-    return { model, ...(config ? { config } : {}), ...(builtKind ? { kind: builtKind } : {}), cleanup: async () => {} };
+    const modelType = meta['judgekit.model_type'];
+    const architecture = modelType ? architectureFor(modelType, model) : defaultArchitecture();
+    const config = meta['judgekit.config'] ? (JSON.parse(meta['judgekit.config']) as ModelDimensions) : undefined;
+    const builtKind = meta['judgekit.kind'] as ModelGraphKind | undefined;
+    return { model, architecture, ...(config ? { config } : {}), ...(builtKind ? { kind: builtKind } : {}), cleanup: async () => {} };
   }
-  const loaded = typeof model === 'string' ? await loadGpt2Checkpoint(model, configPath ? { configPath } : {}) : model;
-  const builder = buildGpt2Graph(loaded, kind);
+  const loaded = typeof model === 'string' ? await loadModelCheckpoint(model, configPath ? { configPath } : {}) : model;
+  const architecture = architectureFor(loaded.modelType);
+  const builder = architecture.buildGraph(loaded, kind);
   if (builder.initializerBytes() <= inMemoryLimitBytes) {
-    return { model: builder.toBytes(), config: loaded.config, kind, cleanup: async () => {} };
+    return { model: builder.toBytes(), architecture, config: loaded.config, kind, cleanup: async () => {} };
   }
   // Big models go through a temp file with external data: no JS copy of the weights into one protobuf buffer,
   // and ONNX Runtime reads (or maps) the weights itself. For 124M parameters this cut session creation from 10 s
@@ -48,6 +52,7 @@ export async function openableModel(model: LoadedGpt2 | string, kind: Gpt2GraphK
   await builder.writeFile(path, { externalData: true });
   return {
     model: path,
+    architecture,
     config: loaded.config,
     kind,
     cleanup: async () => {

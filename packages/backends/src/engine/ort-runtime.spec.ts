@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createTinyGpt2 } from '../testing/create-tiny-gpt2.js';
-import { referenceLogits, referenceNll } from '../reference/reference-forward.js';
+import { createTinyGpt2 } from '../architectures/gpt2/create-tiny-gpt2.js';
+import { referenceLogits, referenceNll } from '../architectures/gpt2/gpt2-reference-forward.js';
 import { createGpt2LikelihoodModel } from './gpt2-likelihood-model.js';
 import { DEVICE_PRIORITY, DEVICES, deviceUnavailableReason, parseDevice, resolveDevice, sessionOptions } from './ort-runtime.js';
 

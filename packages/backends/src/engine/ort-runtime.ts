@@ -1,38 +1,26 @@
 // Loads onnxruntime-node lazily (so importing @judgekit/backends never loads the native module) and resolves
-// devices: a frozen map of what each device needs, a priority list for `auto`, and probes run once.
+// devices: core's frozen device map (whose names are ONNX Runtime's execution providers), a priority list for
+// `auto`, and probes run once.
 import { existsSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
-import type { Device } from '@judgekit/core';
-import { JudgekitError } from '@judgekit/core';
+import { DEVICES, JudgekitError, parseDevice, type Device } from '@judgekit/core';
 import type * as Ort from 'onnxruntime-node';
 import { OnnxDataType, OnnxGraphBuilder } from '../onnx/graph-builder.js';
+
+// The device map and its parser live in core; re-exported for callers of this module.
+export { DEVICES, parseDevice };
 
 export type OrtModule = typeof Ort;
 export type ResolvedDevice = Exclude<Device, 'auto'>;
 
-export interface DeviceInfo {
-  /** The execution provider passed to ONNX Runtime. */
-  executionProvider: string;
-  description: string;
-}
-
-/** Every device judgekit accepts, in one frozen map; `auto` picks the first available in DEVICE_PRIORITY. */
-export const DEVICES: Readonly<Record<Device, DeviceInfo>> = Object.freeze({
-  auto: Object.freeze({ executionProvider: '', description: 'the first available of cuda, webgpu (hardware adapters only), cpu' }),
-  cpu: Object.freeze({ executionProvider: 'cpu', description: 'ONNX Runtime CPU provider' }),
-  cuda: Object.freeze({ executionProvider: 'cuda', description: 'NVIDIA GPU through the CUDA 12 provider (install it with onnxruntime-node\'s installer)' }),
-  webgpu: Object.freeze({ executionProvider: 'webgpu', description: 'any GPU through WebGPU (Vulkan, Metal or D3D12)' }),
-});
-
+/** `auto` picks the first available of these. */
 export const DEVICE_PRIORITY: readonly ResolvedDevice[] = Object.freeze(['cuda', 'webgpu', 'cpu'] as const);
 
-/** Validate a user-supplied device name. */
-export function parseDevice(value: string | undefined): Device {
-  if (value === undefined) return 'auto';
-  if (Object.hasOwn(DEVICES, value)) return value as Device;
-  throw new JudgekitError('device', `Unsupported device "${value}". Should be one of: ${Object.keys(DEVICES).join(', ')}.`);
+/** The execution provider ONNX Runtime runs a device on: the device's own name. */
+function executionProvider(device: ResolvedDevice): string {
+  return device;
 }
 
 let ortPromise: Promise<OrtModule> | undefined;
@@ -90,7 +78,7 @@ async function probeDevice(device: ResolvedDevice): Promise<string | null> {
   }
   const ort = await loadOrt();
   try {
-    const session = await ort.InferenceSession.create(probeModel(), { executionProviders: [DEVICES[device].executionProvider], logSeverityLevel: 3 });
+    const session = await ort.InferenceSession.create(probeModel(), { executionProviders: [executionProvider(device)], logSeverityLevel: 3 });
     try {
       const x = new ort.Tensor('float32', new Float32Array([1, 2, 3, 4]), [1, 4]);
       const out = await session.run({ x });
@@ -150,7 +138,7 @@ export function defaultThreadCount(): number {
 
 export function sessionOptions(settings: SessionSettings): Ort.InferenceSession.SessionOptions {
   const options: Ort.InferenceSession.SessionOptions = {
-    executionProviders: [DEVICES[settings.device].executionProvider],
+    executionProviders: [executionProvider(settings.device)],
     graphOptimizationLevel: 'all',
     // Memory patterns are planned per input shape: with a cache growing every decoding step, or row groups of
     // different lengths, they pile up, and on top of the arena they doubled peak memory (4.7 GB vs 2.2 GB for the

@@ -1,5 +1,5 @@
 // Token ids are checked before they reach the runtime: ONNX Runtime's Gather silently wraps negative ids
-// (-1 becomes 50256), which would turn a tokenizer bug into a plausible-looking loss.
+// (-1 becomes the last id: GPT-2's end of text), which would turn a tokenizer bug into a plausible-looking loss.
 import { JudgekitError } from '@judgekit/core';
 
 /** Index of the first id outside [0, vocabSize) or not an integer, or -1 when all are valid. */

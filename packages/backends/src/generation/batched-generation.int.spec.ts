@@ -4,7 +4,7 @@ import { rm } from 'node:fs/promises';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { seededRandom } from '@judgekit/core';
 import { createGpt2DecoderSession, type Gpt2DecoderSession } from '../engine/gpt2-decoder-session.js';
-import { createTinyGpt2 } from '../testing/create-tiny-gpt2.js';
+import { createTinyGpt2 } from '../architectures/gpt2/create-tiny-gpt2.js';
 import { generateTokens } from './batched-generation.js';
 import { generateGreedyUncached } from './reference-generation.js';
 import { SessionGenerativeModel } from './session-generative-model.js';

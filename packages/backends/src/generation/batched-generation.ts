@@ -11,14 +11,13 @@ import { DEFAULT_GENERATION_BATCH_SIZE, JudgekitError, lengthSortedBatches, seed
 import type { DecoderKvCache, DecoderSession } from './decoder-session.js';
 import { isGreedy, sampleToken, validateSamplingOptions, type SamplingOptions } from './token-sampler.js';
 
-export const GPT2_END_OF_TEXT = 50256;
 // The study's batching lives in core; re-exported for callers of this module.
 export { DEFAULT_GENERATION_BATCH_SIZE, lengthSortedBatches, STUDY_MAX_NEW_TOKENS };
 
 export interface TokenGenerationOptions extends SamplingOptions {
   /** Default 256 (the study's). */
   maxNewTokens?: number;
-  /** Stops a row and is not included; default 50256. `null`: never stop early. */
+  /** Stops a row and is not included; default the session tokenizer's end of text. `null`: never stop early. */
   stopToken?: number | null;
   /** Filler for left padding and for rows that already finished; default the stop token (or 0). */
   padToken?: number;
@@ -62,12 +61,17 @@ export function validatePrompts(prompts: readonly (readonly number[])[], vocabSi
   });
 }
 
-function resolveOptions(options: TokenGenerationOptions): { maxNewTokens: number; stopToken: number | null; padToken: number } {
+/** The stop token a call gets when it names none: the session tokenizer's end of text, else none. */
+export function defaultStopToken(session: Pick<DecoderSession, 'tokenizer'>): number | null {
+  return session.tokenizer?.endOfText ?? null;
+}
+
+function resolveOptions(options: TokenGenerationOptions, session: Pick<DecoderSession, 'tokenizer'>): { maxNewTokens: number; stopToken: number | null; padToken: number } {
   const maxNewTokens = options.maxNewTokens ?? STUDY_MAX_NEW_TOKENS;
   if (!Number.isInteger(maxNewTokens) || maxNewTokens < 0) {
     throw new JudgekitError('usage', `max new tokens must be an integer >= 0, got ${String(maxNewTokens)}.`);
   }
-  const stopToken = options.stopToken === undefined ? GPT2_END_OF_TEXT : options.stopToken;
+  const stopToken = options.stopToken === undefined ? defaultStopToken(session) : options.stopToken;
   const padToken = options.padToken ?? stopToken ?? 0;
   validateSamplingOptions(options);
   return { maxNewTokens, stopToken, padToken };
@@ -80,7 +84,7 @@ export async function generateBatch<Cache extends DecoderKvCache>(
   options: TokenGenerationOptions = {},
 ): Promise<number[][]> {
   const { vocabSize, contextLength } = session.config;
-  const { maxNewTokens, stopToken, padToken } = resolveOptions(options);
+  const { maxNewTokens, stopToken, padToken } = resolveOptions(options, session);
   validatePrompts(prompts, vocabSize);
   const greedy = isGreedy(options);
   const rows: Row[] = prompts.map((prompt) => ({
@@ -175,7 +179,7 @@ export async function generateTokens<Cache extends DecoderKvCache>(
   prompts: readonly (readonly number[])[],
   options: TokenGenerationOptions = {},
 ): Promise<number[][]> {
-  resolveOptions(options);
+  resolveOptions(options, session);
   validatePrompts(prompts, session.config.vocabSize);
   const out: number[][] = new Array<number[]>(prompts.length);
   for (const indices of lengthSortedBatches(prompts.map((p) => p.length), options.batchSize ?? DEFAULT_GENERATION_BATCH_SIZE)) {

@@ -1,5 +1,6 @@
 // What generation needs from a model: one forward step with a KV cache. The engine's `Gpt2DecoderSession`
 // satisfies it structurally; tests use a small fake. Kept here, narrow, so generation never loads ONNX Runtime.
+import type { Tokenizer } from '@judgekit/core';
 
 export interface DecoderKvCache {
   readonly pastLength: number;
@@ -26,6 +27,8 @@ export interface DecoderSession<Cache extends DecoderKvCache = DecoderKvCache> {
   readonly config: { readonly vocabSize: number; readonly contextLength: number };
   /** Where it runs (`cpu`, `cuda`, `webgpu`), for messages. */
   readonly device?: string;
+  /** The model's tokenizer, when the session knows it: its end-of-text id is the default stop token. */
+  readonly tokenizer?: Tokenizer;
   /** Logits of each row's last position, [batch, vocab], and the cache extended by `seq` (`past` stays alive). */
   step(args: DecoderStepArgs<Cache>): Promise<{ logits: Float32Array; present: Cache }>;
   /**

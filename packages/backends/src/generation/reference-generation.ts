@@ -2,7 +2,7 @@
 // the last `contextLength` tokens and run the whole window. Slow; kept as the yardstick batched generation is
 // tested against.
 import type { DecoderKvCache, DecoderSession } from './decoder-session.js';
-import { GPT2_END_OF_TEXT, STUDY_MAX_NEW_TOKENS } from './batched-generation.js';
+import { defaultStopToken, STUDY_MAX_NEW_TOKENS } from './batched-generation.js';
 import { argmax } from './token-sampler.js';
 
 export async function generateGreedyUncached<Cache extends DecoderKvCache>(
@@ -11,7 +11,7 @@ export async function generateGreedyUncached<Cache extends DecoderKvCache>(
   options: { maxNewTokens?: number; stopToken?: number | null } = {},
 ): Promise<number[]> {
   const maxNewTokens = options.maxNewTokens ?? STUDY_MAX_NEW_TOKENS;
-  const stopToken = options.stopToken === undefined ? GPT2_END_OF_TEXT : options.stopToken;
+  const stopToken = options.stopToken === undefined ? defaultStopToken(session) : options.stopToken;
   const { contextLength, vocabSize } = session.config;
   const tokens = prompt.slice();
   const completion: number[] = [];

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { extractAnswerText, formatAlpacaPrompt, generateAnswers, type AlpacaRecord, type Tokenizer } from '@judgekit/core';
-import { gpt2TextTokenizer } from '../gpt2-text-tokenizer.js';
+import { gpt2TextTokenizer } from '../architectures/gpt2/gpt2-text-tokenizer.js';
 import { SessionGenerativeModel } from './session-generative-model.js';
 import { ToyDecoderSession } from './testing/toy-decoder-session.js';
 

@@ -1,13 +1,13 @@
 // The core `GenerativeModel` contract on top of a decoder session: batched, KV-cached generation.
 import type { GenerationOptions, GenerativeModel, Tokenizer } from '@judgekit/core';
-import { gpt2TextTokenizer } from '../gpt2-text-tokenizer.js';
+import { defaultArchitecture } from '../architectures/index.js';
 import type { DecoderSession } from './decoder-session.js';
 import { DEFAULT_GENERATION_BATCH_SIZE, generateTokens, type TokenGenerationOptions } from './batched-generation.js';
 
 export interface SessionGenerativeModelOptions {
   /** Prompts per forward pass when a call names none; default 32. */
   batchSize?: number;
-  /** How the study's prompts become ids and answers text; default GPT-2's. */
+  /** How the study's prompts become ids and answers text; default the session's, else the default architecture's. */
   tokenizer?: Tokenizer;
 }
 
@@ -18,7 +18,7 @@ export class SessionGenerativeModel implements GenerativeModel {
 
   constructor(session: DecoderSession, options: SessionGenerativeModelOptions = {}) {
     this.session = session;
-    this.tokenizer = options.tokenizer ?? gpt2TextTokenizer;
+    this.tokenizer = options.tokenizer ?? session.tokenizer ?? defaultArchitecture().createTokenizer();
     this.#batchSize = options.batchSize ?? DEFAULT_GENERATION_BATCH_SIZE;
   }
 
@@ -32,8 +32,8 @@ export class SessionGenerativeModel implements GenerativeModel {
 
   /** Completions in the prompts' order; greedy unless a temperature is given (see `TokenGenerationOptions`). */
   generate(prompts: number[][], options: GenerationOptions & Pick<TokenGenerationOptions, 'onBatch'> = {}): Promise<number[][]> {
-    const { batchSize, ...rest } = options;
-    return generateTokens(this.session, prompts, { ...rest, batchSize: batchSize ?? this.#batchSize });
+    const { batchSize, stopToken, ...rest } = options;
+    return generateTokens(this.session, prompts, { ...rest, stopToken: stopToken ?? this.tokenizer.endOfText, batchSize: batchSize ?? this.#batchSize });
   }
 
   dispose(): Promise<void> {

@@ -1,8 +1,8 @@
 // The core test-loss protocol through the ONNX likelihood model, against the plain reference forward pass.
 import { describe, expect, it } from 'vitest';
 import { computeTestLoss, tokenSourceFromArray } from '@judgekit/core';
-import { createTinyGpt2 } from '../testing/create-tiny-gpt2.js';
-import { referenceLogits, referenceNll } from '../reference/reference-forward.js';
+import { createTinyGpt2 } from '../architectures/gpt2/create-tiny-gpt2.js';
+import { referenceLogits, referenceNll } from '../architectures/gpt2/gpt2-reference-forward.js';
 import { createGpt2LikelihoodModel } from '../engine/gpt2-likelihood-model.js';
 
 describe('computeTestLoss on ONNX Runtime', () => {

@@ -55,6 +55,26 @@ describe('OnnxGraphBuilder', () => {
     await check(await ort.InferenceSession.create(path));
   });
 
+  it('shares equal constants and reads like the maths with its shorthands', async () => {
+    const b = new OnnxGraphBuilder('maths');
+    expect(b.int64([2, 3])).toBe(b.int64([2, 3]));
+    expect(b.int64([2, 3])).not.toBe(b.int64([2, 3], [1, 2]));
+    expect(b.float(0.5)).toBe(b.float(0.5));
+    expect(b.float(0)).not.toBe(b.float(-0));
+    const x = b.input('x', OnnxDataType.FLOAT, [2, 3]);
+    // Column sums of x x^T / 2 minus the first two rows of x^T: a Gemm, Transpose, Reshape, Slice and ReduceSum.
+    const gram = b.mul(b.gemm(x, x, 0, 1), b.float(0.5));
+    const flat = b.reshape(b.transpose(x, [1, 0]), [3, 2]);
+    const head = b.op('Slice', [flat, b.int64([0]), b.int64([2]), b.int64([0])]);
+    b.output(b.reduceSum(b.sub(gram, head), [0]), 'y', OnnxDataType.FLOAT, [2]);
+    const ort = await loadOrt();
+    const session = await ort.InferenceSession.create(b.toBytes());
+    const out = await session.run({ x: new ort.Tensor('float32', Float32Array.from([1, 2, 3, 4, 5, 6]), [2, 3]) });
+    // gram * 0.5 = [[7, 16], [16, 38.5]]; x^T = [[1, 4], [2, 5], [3, 6]], first two rows [[1, 4], [2, 5]].
+    expect([...(out.y!.data as Float32Array)]).toEqual([7 - 1 + 16 - 2, 16 - 4 + 38.5 - 5]);
+    await session.release();
+  });
+
   it('refuses a value name used twice', () => {
     const b = new OnnxGraphBuilder('dup');
     b.input('x', OnnxDataType.FLOAT, [1]);

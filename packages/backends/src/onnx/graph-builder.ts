@@ -1,6 +1,6 @@
-// A small ONNX graph builder: add inputs, initializers and nodes by name, then serialise to an in-memory model
+// The one ONNX graph builder: add inputs, initializers and nodes by name, then serialise to an in-memory model
 // or to a file (with the weights in an external `.onnx.data` file when the model would pass protobuf's 2 GB limit).
-// The trainer builds its training graph on this, so keep it generic: nothing GPT-2-specific lives here.
+// Every architecture's inference and training graphs and the AdamW graph are built on it, so keep it generic.
 import { createWriteStream } from 'node:fs';
 import { basename } from 'node:path';
 import { once } from 'node:events';
@@ -48,6 +48,8 @@ export class OnnxGraphBuilder {
   private readonly opsets = new Map<string, number>();
   private readonly usedNames = new Set<string>();
   private readonly metadata: Record<string, string> = {};
+  /** Deduplicated constants (`int64`, `float`) by type, shape and values. */
+  private readonly constants = new Map<string, string>();
   private counter = 0;
 
   constructor(
@@ -115,6 +117,25 @@ export class OnnxGraphBuilder {
     return name;
   }
 
+  /** An int64 constant shared by every use of the same values (1-D unless `dims` says otherwise; `[]` for a scalar). */
+  int64(values: readonly number[], dims: readonly number[] = [values.length]): string {
+    return this.sharedConstant(`i64:${dims.join('x')}:${values.join(',')}`, () => this.int64Constant(values, 'const', dims));
+  }
+
+  /** A float32 scalar constant shared by every use of the same value. */
+  float(value: number): string {
+    return this.sharedConstant(`f32:${Object.is(value, -0) ? '-0' : String(value)}`, () => this.floatConstant([value]));
+  }
+
+  private sharedConstant(key: string, make: () => string): string {
+    let name = this.constants.get(key);
+    if (!name) {
+      name = make();
+      this.constants.set(key, name);
+    }
+    return name;
+  }
+
   /** Add a node; returns its output names (fresh ones unless given). */
   node(opType: string, inputs: readonly string[], options: { attributes?: Record<string, AttributeValue>; outputs?: number | readonly string[]; domain?: string; stem?: string } = {}): string[] {
     const outputs =
@@ -135,6 +156,36 @@ export class OnnxGraphBuilder {
   /** A single-output node. */
   op(opType: string, inputs: readonly string[], attributes?: Record<string, AttributeValue>, stem?: string): string {
     return this.node(opType, inputs, { ...(attributes ? { attributes } : {}), ...(stem ? { stem } : {}) })[0]!;
+  }
+
+  // Shorthands that let graphs read like the maths they implement (the trainer's forward and backward passes).
+  add(a: string, b: string): string {
+    return this.op('Add', [a, b]);
+  }
+  sub(a: string, b: string): string {
+    return this.op('Sub', [a, b]);
+  }
+  mul(a: string, b: string): string {
+    return this.op('Mul', [a, b]);
+  }
+  div(a: string, b: string): string {
+    return this.op('Div', [a, b]);
+  }
+  matmul(a: string, b: string): string {
+    return this.op('MatMul', [a, b]);
+  }
+  /** 2-D GEMM: op(a) x op(b) with optional transposes. */
+  gemm(a: string, b: string, transA = 0, transB = 0): string {
+    return this.op('Gemm', [a, b], { transA, transB });
+  }
+  reshape(x: string, shape: readonly number[]): string {
+    return this.op('Reshape', [x, this.int64(shape)]);
+  }
+  transpose(x: string, perm: number[]): string {
+    return this.op('Transpose', [x], { perm });
+  }
+  reduceSum(x: string, axes: readonly number[], keepdims = 0): string {
+    return this.op('ReduceSum', [x, this.int64(axes)], { keepdims });
   }
 
   /** Total bytes of initializer data. */

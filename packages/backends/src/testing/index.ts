@@ -1,3 +1,3 @@
-// Test helpers: tiny seeded checkpoints and the reference forward pass. Exported as `@judgekit/backends/testing`.
-export { createTinyGpt2, type TinyGpt2, type TinyGpt2Options } from './create-tiny-gpt2.js';
-export { referenceLogits, referenceNll, geluTanh } from '../reference/reference-forward.js';
+// Test helpers: tiny seeded GPT-2 checkpoints and its reference forward pass (`@judgekit/backends/testing`).
+export { createTinyGpt2, type TinyGpt2, type TinyGpt2Options } from '../architectures/gpt2/create-tiny-gpt2.js';
+export { referenceLogits, referenceNll, geluTanh } from '../architectures/gpt2/gpt2-reference-forward.js';

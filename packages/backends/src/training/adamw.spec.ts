@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { adamWReferenceStep, adamWScalars, BOOK_ADAMW, checkAdamWConfig, type AdamWConfig } from './adamw.js';
 import { Gpt2Trainer, type TokenBatch } from './gpt2-trainer.js';
-import { parameterSpecs, randomGpt2Parameters, type Gpt2Shape } from './gpt2-parameters.js';
+import { parameterSpecs, randomGpt2Parameters, type Gpt2Shape } from '../architectures/gpt2/gpt2-parameters.js';
 
 const SHAPE: Gpt2Shape = { vocabSize: 64, contextLength: 16, embDim: 16, nLayers: 2, nHeads: 2, qkvBias: true, tiedHead: false };
 

@@ -1,7 +1,7 @@
 // AdamW exactly as torch.optim.AdamW (decoupled weight decay on every parameter, bias-corrected moments), as a
 // one-tensor ONNX graph that the trainer runs per parameter, plus the same update in float64 TypeScript for tests.
 import { JudgekitError } from '@judgekit/core';
-import { GraphBuilder } from './graph-builder.js';
+import { OnnxDataType, OnnxGraphBuilder } from '../onnx/graph-builder.js';
 
 export interface AdamWConfig {
   /** Learning rate; the book's 5e-5. */
@@ -54,24 +54,24 @@ export function adamWScalars(config: AdamWConfig, step: number): AdamWScalars {
  * Mirrors torch's single-tensor AdamW: p *= 1 - lr*wd; m.lerp_(g, 1-b1); v = v*b2 + (1-b2) g^2;
  * p -= step_size * m / (sqrt(v)/bc2_sqrt + eps).
  */
-export function buildAdamWGraph(config: AdamWConfig): GraphBuilder {
-  const g = new GraphBuilder('adamw');
-  const param = g.input('param', 'float', ['n']);
-  const rawGrad = g.input('grad', 'float', ['n']);
-  const m = g.input('m', 'float', ['n']);
-  const v = g.input('v', 'float', ['n']);
-  const decay = g.input('decay', 'float', []);
-  const stepSize = g.input('step_size', 'float', []);
-  const bc2 = g.input('bc2_sqrt', 'float', []);
-  const gradScale = g.input('grad_scale', 'float', []);
+export function buildAdamWGraph(config: AdamWConfig): OnnxGraphBuilder {
+  const g = new OnnxGraphBuilder('adamw');
+  const param = g.input('param', OnnxDataType.FLOAT, ['n']);
+  const rawGrad = g.input('grad', OnnxDataType.FLOAT, ['n']);
+  const m = g.input('m', OnnxDataType.FLOAT, ['n']);
+  const v = g.input('v', OnnxDataType.FLOAT, ['n']);
+  const decay = g.input('decay', OnnxDataType.FLOAT, []);
+  const stepSize = g.input('step_size', OnnxDataType.FLOAT, []);
+  const bc2 = g.input('bc2_sqrt', OnnxDataType.FLOAT, []);
+  const gradScale = g.input('grad_scale', OnnxDataType.FLOAT, []);
   const grad = g.mul(rawGrad, gradScale);
   const mOut = g.add(m, g.mul(g.sub(grad, m), g.float(1 - config.beta1)));
   const vOut = g.add(g.mul(v, g.float(config.beta2)), g.mul(g.mul(grad, grad), g.float(1 - config.beta2)));
   const denom = g.add(g.div(g.op('Sqrt', [vOut]), bc2), g.float(config.eps));
   const pOut = g.sub(g.mul(param, decay), g.mul(g.div(mOut, denom), stepSize));
-  g.output('param_out', pOut, 'float', ['n']);
-  g.output('m_out', mOut, 'float', ['n']);
-  g.output('v_out', vOut, 'float', ['n']);
+  g.output(pOut, 'param_out', OnnxDataType.FLOAT, ['n']);
+  g.output(mOut, 'm_out', OnnxDataType.FLOAT, ['n']);
+  g.output(vOut, 'v_out', OnnxDataType.FLOAT, ['n']);
   return g;
 }
 

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { JsonlLog, type AlpacaRecord } from '@judgekit/core';
-import { loadGpt2Checkpoint } from '../checkpoint/load-gpt2-checkpoint.js';
+import { loadGpt2Checkpoint } from '../architectures/gpt2/load-gpt2-checkpoint.js';
 import { createTinyGpt2 } from '../testing/index.js';
 import { finetune, FINETUNE_FILES, type FinetuneOptions } from './finetune-model.js';
 import type { EpochReport } from './instruction-finetune.js';

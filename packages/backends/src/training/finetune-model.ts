@@ -1,4 +1,4 @@
-// `finetune(options)`: fine-tune a GPT-2 checkpoint on Alpaca records with the study's recipe and write the run's
+// `finetune(options)`: fine-tune a checkpoint on Alpaca records with the study's recipe and write the run's
 // files under `<outDir>/finetune/<model>/`: model.safetensors (same naming as the input) + config.json,
 // epochs.jsonl (per-epoch losses), resume.safetensors (weights, AdamW moments, step, epoch: written atomically at
 // each epoch end, so an interrupted run continues from the last completed epoch) and result.json.
@@ -15,12 +15,12 @@ import {
   type PromptTemplateRef,
   type SplitOptions,
 } from '@judgekit/core';
-import { encodeGpt2 } from '../tokenizer/gpt2-tokenizer.js';
+import type { ModelDimensions, ParameterSpec } from '../architectures/architecture.js';
 import type { AdamWConfig } from './adamw.js';
-import { elementCount, parameterSpecs, type Gpt2Parameters, type Gpt2Shape } from './gpt2-parameters.js';
 import { Gpt2Trainer, type AdamWState, type TrainingDevice } from './gpt2-trainer.js';
 import { encodeExamples, type EncodedExample } from './instruction-batches.js';
 import { formatEpochReport, STUDY_RECIPE, trainEpochs, type EpochReport, type FinetuneRecipe, type ResumePoint, type TrainingStepInfo } from './instruction-finetune.js';
+import { elementCount, type ModelParameters } from './model-parameters.js';
 import { readSafetensors, writeSafetensors, type NamedTensor } from './safetensors-file.js';
 import { checkpointConfigJson, loadTrainingCheckpoint, saveTrainingCheckpoint } from './training-checkpoint.js';
 
@@ -33,7 +33,7 @@ export const FINETUNE_FILES = {
 } as const;
 
 export interface FinetuneOptions {
-  /** A GPT-2 safetensors checkpoint (HF or book naming) with its JSON config beside it (or `configPath`). */
+  /** A safetensors checkpoint (GPT-2: HF or book naming) with its JSON config beside it (or `configPath`). */
   checkpoint: string;
   configPath?: string;
   /** All records; split with the book's 85/10/5 rule (train, test, validation) unless `split` says otherwise. */
@@ -51,7 +51,7 @@ export interface FinetuneOptions {
   limit?: number;
   /** Continue an interrupted run from its resume state (default true). */
   resume?: boolean;
-  /** Token encoder; default the GPT-2 tokenizer. */
+  /** Token encoder; default the model architecture's tokenizer. */
   encode?: (text: string) => number[];
   log?: (line: string) => void;
   onStep?: (info: TrainingStepInfo) => void;
@@ -68,8 +68,9 @@ export interface FinetuneResult {
   bestEpoch: number;
   stoppedEarly: boolean;
   resumedFromEpoch: number;
-  shape: Gpt2Shape;
-  naming: 'hf' | 'book';
+  shape: ModelDimensions;
+  /** The checkpoint naming the model was read and written in (GPT-2: `hf` or `book`). */
+  naming: string;
 }
 
 interface ResumeMetadata {
@@ -86,9 +87,9 @@ export function finetuneModelName(checkpoint: string): string {
   return stem === 'model' || stem === 'pytorch_model' ? basename(dirname(checkpoint)) || stem : stem;
 }
 
-async function writeResumeState(path: string, params: Gpt2Parameters, state: AdamWState, shape: Gpt2Shape, meta: ResumeMetadata): Promise<void> {
+async function writeResumeState(path: string, params: ModelParameters, state: AdamWState, specs: readonly ParameterSpec[], meta: ResumeMetadata): Promise<void> {
   const tensors: Array<[string, NamedTensor]> = [];
-  for (const spec of parameterSpecs(shape)) {
+  for (const spec of specs) {
     tensors.push([`param/${spec.name}`, { shape: spec.shape, data: params.get(spec.name) as Float32Array }]);
     tensors.push([`adam.m/${spec.name}`, { shape: spec.shape, data: state.m.get(spec.name) as Float32Array }]);
     tensors.push([`adam.v/${spec.name}`, { shape: spec.shape, data: state.v.get(spec.name) as Float32Array }]);
@@ -96,15 +97,15 @@ async function writeResumeState(path: string, params: Gpt2Parameters, state: Ada
   await writeSafetensors(path, tensors, { judgekit_resume: JSON.stringify(meta) });
 }
 
-async function readResumeState(path: string, shape: Gpt2Shape): Promise<{ params: Gpt2Parameters; state: AdamWState; meta: ResumeMetadata }> {
+async function readResumeState(path: string, specs: readonly ParameterSpec[]): Promise<{ params: ModelParameters; state: AdamWState; meta: ResumeMetadata }> {
   const contents = await readSafetensors(path);
   const raw = contents.metadata.judgekit_resume;
   if (!raw) throw new JudgekitError('run-store', `${path} is not a judgekit resume state (no judgekit_resume metadata): delete it to start over.`, { file: path });
   const meta = JSON.parse(raw) as ResumeMetadata;
-  const params: Gpt2Parameters = new Map();
+  const params: ModelParameters = new Map();
   const m = new Map<string, Float32Array>();
   const v = new Map<string, Float32Array>();
-  for (const spec of parameterSpecs(shape)) {
+  for (const spec of specs) {
     const take = (name: string): Float32Array => {
       const tensor = contents.tensors.get(name);
       if (!tensor || tensor.data.length !== elementCount(spec.shape)) {
@@ -120,7 +121,7 @@ async function readResumeState(path: string, shape: Gpt2Shape): Promise<{ params
 }
 
 /** Everything that must match for a resume state to belong to this run. */
-function runFingerprint(shape: Gpt2Shape, recipe: FinetuneRecipe, checkpoint: string, train: readonly EncodedExample[], validation: readonly EncodedExample[]): string {
+function runFingerprint(shape: ModelDimensions, recipe: FinetuneRecipe, checkpoint: string, train: readonly EncodedExample[], validation: readonly EncodedExample[]): string {
   // The stopping rule is left out so a finished fixed-epoch run can be extended with more epochs.
   const { stopping: _stopping, ...rest } = recipe;
   return canonicalHash({ shape, recipe: rest, checkpoint: basename(checkpoint), train: train.map((e) => [e.ids, e.promptLength]), validation: validation.map((e) => e.ids) });
@@ -142,11 +143,15 @@ export function resolveRecipe(partial: Partial<FinetuneRecipe> = {}): FinetuneRe
 /** Fine-tune a checkpoint; see the file comment for what is written where. */
 export async function finetune(options: FinetuneOptions): Promise<FinetuneResult> {
   const log = options.log ?? (() => undefined);
-  const recipe = resolveRecipe(options.recipe);
   const name = options.name ?? finetuneModelName(options.checkpoint);
   const dir = join(options.outDir, 'finetune', name);
   const checkpoint = await loadTrainingCheckpoint(options.checkpoint, options.configPath ? { configPath: options.configPath } : {});
-  const encode = options.encode ?? ((text: string) => encodeGpt2(text));
+  const { architecture } = checkpoint;
+  // The pad token is part of the recipe (and of the run's fingerprint), as the model's architecture gives it.
+  const recipe = { ...resolveRecipe(options.recipe), padTokenId: options.recipe?.padTokenId ?? architecture.specialTokens.pad };
+  const specs = architecture.training.parameterSpecs(checkpoint.shape);
+  const tokenizer = architecture.createTokenizer();
+  const encode = options.encode ?? ((text: string) => tokenizer.encode(text));
   const splits = splitDataset(options.records, options.split ?? {});
   const limit = options.limit;
   const trainRecords = limit ? splits.train.slice(0, limit) : splits.train;
@@ -161,7 +166,7 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
   let optimizerState: AdamWState | undefined;
   let resume: ResumePoint | undefined;
   if (options.resume !== false && (await pathExists(paths.resume))) {
-    const saved = await readResumeState(paths.resume, checkpoint.shape);
+    const saved = await readResumeState(paths.resume, specs);
     if (saved.meta.fingerprint !== fingerprint) {
       throw new JudgekitError(
         'run-store',
@@ -190,6 +195,7 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
   );
   const trainer = await Gpt2Trainer.create({
     shape: checkpoint.shape,
+    architecture,
     parameters,
     optimizer: recipe.optimizer,
     device: options.device ?? 'cpu',
@@ -214,7 +220,7 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
         await writeJsonAtomic(paths.config, configJson);
         history.push(report);
         const meta: ResumeMetadata = { version: 1, fingerprint, epoch: report.epoch, step: live.step, finished, epochs: [...history] };
-        await writeResumeState(paths.resume, live.parameters, live.optimizerState({ copy: false }), checkpoint.shape, meta);
+        await writeResumeState(paths.resume, live.parameters, live.optimizerState({ copy: false }), specs, meta);
       },
       onEpochRejected: async (report) => {
         log(formatEpochReport(report));

@@ -1,14 +1,17 @@
-// One GPT-2 model being trained: the gradient graph, the evaluation graph and the AdamW graph in ONNX Runtime
-// sessions, the parameters and AdamW moments in buffers reused from step to step, and gradient accumulation.
+// One model being trained, whatever its architecture: the gradient graph and the evaluation graph the architecture
+// builds and the AdamW graph in ONNX Runtime sessions, the parameters and AdamW moments in buffers reused from step
+// to step, and gradient accumulation.
 import * as ort from 'onnxruntime-node';
-import { JudgekitError } from '@judgekit/core';
+import { JudgekitError, parseDevice, type Device } from '@judgekit/core';
+import type { Architecture, ModelDimensions } from '../architectures/architecture.js';
+import { gradientName } from '../architectures/architecture.js';
+import { defaultArchitecture } from '../architectures/index.js';
 import { defaultThreadCount } from '../engine/ort-runtime.js';
 import { adamWScalars, adamWStepInPlace, buildAdamWGraph, checkAdamWConfig, type AdamWConfig } from './adamw.js';
-import { buildGpt2TrainGraph, completeEmbeddingGradients, gradientName, graphHasGradient, HEAD_ROWS_GRAD, TOKEN_ROWS_GRAD } from './gpt2-train-graph.js';
-import { checkParameters, elementCount, parameterSpecs, type Gpt2Parameters, type Gpt2Shape, type ParameterSpec } from './gpt2-parameters.js';
+import { assertParameters, elementCount, type ModelParameters, type ParameterSpec } from './model-parameters.js';
 
-export const TRAINING_DEVICES = Object.freeze({ auto: 'auto', cpu: 'cpu', cuda: 'cuda', webgpu: 'webgpu' } as const);
-export type TrainingDevice = keyof typeof TRAINING_DEVICES;
+/** The trainer runs where it is told; `auto` trains on the CPU. */
+export type TrainingDevice = Device;
 
 /** A batch of token ids and targets, [batch, seq] row-major; target -100 is ignored. */
 export interface TokenBatch {
@@ -33,9 +36,11 @@ export interface AdamWState {
 }
 
 export interface Gpt2TrainerOptions {
-  shape: Gpt2Shape;
+  shape: ModelDimensions;
+  /** The model's family, which builds the training graphs; default GPT-2. */
+  architecture?: Architecture;
   /** Initial weights; the trainer takes ownership of these buffers and updates them in place. */
-  parameters: Gpt2Parameters;
+  parameters: ModelParameters;
   optimizer: AdamWConfig;
   device?: TrainingDevice;
   /** Intra-op threads for the CPU provider; default ONNX Runtime's (all cores). */
@@ -49,19 +54,10 @@ export interface Gpt2TrainerOptions {
   optimizerOn?: 'host' | 'graph';
 }
 
+/** ONNX Runtime's execution providers carry the device names; `auto` trains on the CPU. */
 function executionProviders(device: TrainingDevice): string[] {
-  switch (device) {
-    case 'cpu':
-      return ['cpu'];
-    case 'cuda':
-      return ['cuda'];
-    case 'webgpu':
-      return ['webgpu'];
-    case 'auto':
-      return ['cpu'];
-    default:
-      throw new JudgekitError('device', `Unsupported device "${String(device)}". Should be one of: ${Object.keys(TRAINING_DEVICES).join(', ')}.`);
-  }
+  const checked = parseDevice(device);
+  return [checked === 'auto' ? 'cpu' : checked];
 }
 
 async function createSession(model: Uint8Array, device: TrainingDevice, threads: number | undefined): Promise<ort.InferenceSession> {
@@ -95,7 +91,7 @@ function toInt64(values: ArrayLike<number>): BigInt64Array {
   return out;
 }
 
-function checkBatch(batch: TokenBatch, shape: Gpt2Shape): void {
+function checkBatch(batch: TokenBatch, shape: ModelDimensions): void {
   const n = batch.batch * batch.seq;
   if (batch.inputs.length !== n || batch.targets.length !== n) {
     throw new JudgekitError('internal', `Token batch [${batch.batch}, ${batch.seq}] needs ${n} inputs and targets, got ${batch.inputs.length} and ${batch.targets.length}.`);
@@ -106,11 +102,12 @@ function checkBatch(batch: TokenBatch, shape: Gpt2Shape): void {
 }
 
 export class Gpt2Trainer {
-  readonly shape: Gpt2Shape;
+  readonly shape: ModelDimensions;
+  readonly architecture: Architecture;
   readonly device: TrainingDevice;
   readonly specs: readonly ParameterSpec[];
   readonly optimizer: AdamWConfig;
-  readonly #params: Gpt2Parameters;
+  readonly #params: ModelParameters;
   readonly #m: Map<string, Float32Array>;
   readonly #v: Map<string, Float32Array>;
   readonly #grads = new Map<string, Float32Array>();
@@ -126,9 +123,10 @@ export class Gpt2Trainer {
     readonly adamSession: ort.InferenceSession | undefined,
   ) {
     this.shape = options.shape;
+    this.architecture = options.architecture ?? defaultArchitecture();
     this.device = options.device ?? 'cpu';
     this.optimizer = { ...options.optimizer };
-    this.specs = parameterSpecs(options.shape);
+    this.specs = this.architecture.training.parameterSpecs(options.shape);
     this.#params = options.parameters;
     this.#step = options.optimizerState?.step ?? 0;
     this.#m = new Map();
@@ -148,17 +146,18 @@ export class Gpt2Trainer {
   }
 
   static async create(options: Gpt2TrainerOptions): Promise<Gpt2Trainer> {
-    checkParameters(options.shape, options.parameters);
+    const training = (options.architecture ?? defaultArchitecture()).training;
+    assertParameters(training.parameterSpecs(options.shape), options.parameters);
     checkAdamWConfig(options.optimizer);
     const device = options.device ?? 'cpu';
-    const train = await createSession(buildGpt2TrainGraph(options.shape, { backward: true }).encode(), device, options.threads);
-    const evaluation = await createSession(buildGpt2TrainGraph(options.shape, { backward: false }).encode(), device, options.threads);
-    const adam = options.optimizerOn === 'graph' ? await createSession(buildAdamWGraph(options.optimizer).encode(), device, options.threads) : undefined;
+    const train = await createSession(training.buildTrainGraph(options.shape, { backward: true }).toBytes(), device, options.threads);
+    const evaluation = await createSession(training.buildTrainGraph(options.shape, { backward: false }).toBytes(), device, options.threads);
+    const adam = options.optimizerOn === 'graph' ? await createSession(buildAdamWGraph(options.optimizer).toBytes(), device, options.threads) : undefined;
     return new Gpt2Trainer(options, train, evaluation, adam);
   }
 
   /** Live parameter buffers (updated in place by each optimizer step). Copy them to keep a snapshot. */
-  get parameters(): Gpt2Parameters {
+  get parameters(): ModelParameters {
     return this.#params;
   }
 
@@ -183,8 +182,8 @@ export class Gpt2Trainer {
   }
 
   /** Replace the weights (e.g. restore the best epoch) without touching optimizer state. */
-  setParameters(params: Gpt2Parameters): void {
-    checkParameters(this.shape, params);
+  setParameters(params: ModelParameters): void {
+    assertParameters(this.specs, params);
     for (const spec of this.specs) (this.#params.get(spec.name) as Float32Array).set(params.get(spec.name) as Float32Array);
   }
 
@@ -215,12 +214,15 @@ export class Gpt2Trainer {
       for (const spec of this.specs) this.#microGrads.set(spec.name, new Float32Array(elementCount(spec.shape)));
     }
     const target = first ? this.#grads : this.#microGrads;
-    const fetches: Record<string, ort.Tensor | null> = { loss: null, count: null, [TOKEN_ROWS_GRAD]: null, [HEAD_ROWS_GRAD]: null };
+    const training = this.architecture.training;
+    const fetches: Record<string, ort.Tensor | null> = { loss: null, count: null };
+    for (const name of training.hostGradientOutputs) fetches[name] = null;
     for (const spec of this.specs) {
-      if (graphHasGradient(this.shape, spec.name)) fetches[gradientName(spec.name)] = new ort.Tensor('float32', target.get(spec.name) as Float32Array, spec.shape);
+      if (training.graphHasGradient(this.shape, spec.name)) fetches[gradientName(spec.name)] = new ort.Tensor('float32', target.get(spec.name) as Float32Array, spec.shape);
     }
     const out = await this.trainSession.run(this.#feeds(batch), fetches);
-    completeEmbeddingGradients(this.shape, target, batch.inputs, batch.targets, out[TOKEN_ROWS_GRAD]?.data as Float32Array, out[HEAD_ROWS_GRAD]?.data as Float32Array);
+    const hostOutputs = Object.fromEntries(training.hostGradientOutputs.map((name) => [name, out[name]?.data as Float32Array]));
+    training.completeGradients(this.shape, target, batch, hostOutputs);
     if (!first) {
       for (const spec of this.specs) {
         const sum = this.#grads.get(spec.name) as Float32Array;

@@ -6,7 +6,7 @@ const P = 50256;
 const I = -100;
 
 describe('collateInstructionBatch (the book custom_collate_fn)', () => {
-  const cases: Array<{ name: string; examples: EncodedExample[]; options?: Parameters<typeof collateInstructionBatch>[1]; inputs: number[][]; targets: number[][] }> = [
+  const cases: Array<{ name: string; examples: EncodedExample[]; options?: Partial<Parameters<typeof collateInstructionBatch>[1]>; inputs: number[][]; targets: number[][] }> = [
     {
       name: 'pads to the longest item + 1 and keeps only the first pad target',
       examples: [
@@ -82,7 +82,7 @@ describe('collateInstructionBatch (the book custom_collate_fn)', () => {
   ];
   for (const c of cases) {
     it(c.name, () => {
-      const batch = collateInstructionBatch(c.examples, c.options);
+      const batch = collateInstructionBatch(c.examples, { padTokenId: P, ...c.options });
       expect(batch.batch).toBe(c.inputs.length);
       expect(batch.seq).toBe(c.inputs[0]?.length);
       expect(Array.from(batch.inputs)).toEqual(c.inputs.flat());
@@ -91,7 +91,7 @@ describe('collateInstructionBatch (the book custom_collate_fn)', () => {
   }
 
   it('refuses an empty batch', () => {
-    expect(() => collateInstructionBatch([])).toThrow(/empty batch/);
+    expect(() => collateInstructionBatch([], { padTokenId: P })).toThrow(/empty batch/);
   });
 });
 

@@ -4,7 +4,6 @@
 import { JudgekitError, formatAlpacaPrompt, formatTrainingText, seededRandom, shuffled, type AlpacaRecord, type PromptTemplateRef } from '@judgekit/core';
 import type { TokenBatch } from './gpt2-trainer.js';
 
-export const END_OF_TEXT_TOKEN = 50256;
 export const IGNORE_INDEX = -100;
 
 /** One training example: the token ids of its training text and how many of them are the prompt. */
@@ -14,9 +13,9 @@ export interface EncodedExample {
 }
 
 export interface CollateOptions {
-  /** Pad (and end-of-text) id; 50256. */
-  padTokenId?: number;
-  /** Truncate inputs and targets to this many positions (the context length, 1024 for GPT-2). */
+  /** Pad (and end-of-text) id: the architecture's pad token. */
+  padTokenId: number;
+  /** Truncate inputs and targets to this many positions (the model's context length). */
   maxLength?: number;
   /** Ignore the targets that predict prompt tokens (a known variant; the book does not mask). */
   maskPrompt?: boolean;
@@ -35,8 +34,8 @@ export function encodeExamples(records: readonly AlpacaRecord[], encode: (text: 
  * inputs drop the last position, targets the first; in each target row every pad token after the first becomes
  * -100; rows are truncated to `maxLength`. With `maskPrompt`, targets that predict prompt tokens are -100 too.
  */
-export function collateInstructionBatch(examples: readonly EncodedExample[], options: CollateOptions = {}): TokenBatch {
-  const pad = options.padTokenId ?? END_OF_TEXT_TOKEN;
+export function collateInstructionBatch(examples: readonly EncodedExample[], options: CollateOptions): TokenBatch {
+  const pad = options.padTokenId;
   if (examples.length === 0) throw new JudgekitError('internal', 'collateInstructionBatch: empty batch.');
   const padded = Math.max(...examples.map((example) => example.ids.length + 1));
   const seq = Math.min(padded - 1, options.maxLength ?? Number.POSITIVE_INFINITY);

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { BOOK_ADAMW } from './adamw.js';
 import { Gpt2Trainer, type TrainingDevice } from './gpt2-trainer.js';
-import { cloneParameters, randomGpt2Parameters, type Gpt2Parameters, type Gpt2Shape } from './gpt2-parameters.js';
+import { randomGpt2Parameters, type Gpt2Parameters, type Gpt2Shape } from '../architectures/gpt2/gpt2-parameters.js';
+import { cloneParameters } from './model-parameters.js';
 import type { EncodedExample } from './instruction-batches.js';
 import { STUDY_RECIPE, trainEpochs, type FinetuneRecipe } from './instruction-finetune.js';
 import { webgpuUnavailableReason } from './training-test-support.js';

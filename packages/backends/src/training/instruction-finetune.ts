@@ -3,9 +3,9 @@
 // or a fixed number of epochs, and an atomic resume state at every epoch end.
 import { formatDuration, formatProgress, JudgekitError } from '@judgekit/core';
 import { BOOK_ADAMW, type AdamWConfig } from './adamw.js';
-import { cloneParameters, type Gpt2Parameters } from './gpt2-parameters.js';
 import type { Gpt2Trainer } from './gpt2-trainer.js';
-import { collateInstructionBatch, END_OF_TEXT_TOKEN, epochOrder, evaluationBatches, fullBatches, type EncodedExample } from './instruction-batches.js';
+import { collateInstructionBatch, epochOrder, evaluationBatches, fullBatches, type CollateOptions, type EncodedExample } from './instruction-batches.js';
+import { cloneParameters, type ModelParameters } from './model-parameters.js';
 
 export interface FinetuneRecipe {
   /** Examples per micro-batch (the book: 8). */
@@ -21,8 +21,8 @@ export interface FinetuneRecipe {
   optimizer: AdamWConfig;
   /** Validation batch size (the book: 8, in order, last partial batch kept). */
   evalBatchSize: number;
-  /** Pad and end-of-text token (50256 for GPT-2). */
-  padTokenId: number;
+  /** Pad token; default the model architecture's (GPT-2's end-of-text). */
+  padTokenId?: number;
   /** Truncation length; default the model's context length. */
   maxLength?: number;
 }
@@ -36,7 +36,6 @@ export const STUDY_RECIPE: Readonly<FinetuneRecipe> = Object.freeze<FinetuneReci
   seed: 123,
   optimizer: BOOK_ADAMW,
   evalBatchSize: 8,
-  padTokenId: END_OF_TEXT_TOKEN,
 });
 
 /** The book's recipe: two epochs. */
@@ -121,15 +120,21 @@ export function checkRecipe(recipe: FinetuneRecipe, trainCount: number, validati
   }
 }
 
+/** How the recipe collates batches for this trainer: its pad token (default the architecture's) and context length. */
+function collateOptions(trainer: Gpt2Trainer, recipe: FinetuneRecipe): CollateOptions {
+  return {
+    padTokenId: recipe.padTokenId ?? trainer.architecture.specialTokens.pad,
+    maxLength: recipe.maxLength ?? trainer.shape.contextLength,
+    maskPrompt: recipe.maskPrompt,
+  };
+}
+
 /** Mean validation loss (mean of batch means) over examples, in order. */
 export async function validationLoss(trainer: Gpt2Trainer, examples: readonly EncodedExample[], recipe: FinetuneRecipe): Promise<number> {
   const losses: number[] = [];
+  const collate = collateOptions(trainer, recipe);
   for (const indices of evaluationBatches(examples.length, recipe.evalBatchSize)) {
-    const batch = collateInstructionBatch(indices.map((i) => examples[i] as EncodedExample), {
-      padTokenId: recipe.padTokenId,
-      maxLength: recipe.maxLength ?? trainer.shape.contextLength,
-      maskPrompt: recipe.maskPrompt,
-    });
+    const batch = collateInstructionBatch(indices.map((i) => examples[i] as EncodedExample), collate);
     const { loss, tokens } = await trainer.evaluate(batch);
     if (tokens > 0) losses.push(loss);
   }
@@ -146,12 +151,12 @@ export async function trainEpochs(options: TrainEpochsOptions): Promise<TrainEpo
     return { epochs, bestEpoch: epochs.filter((e) => !e.stopped).at(-1)?.epoch ?? 0, stoppedEarly: Boolean(last?.stopped) };
   }
   const maxEpochs = recipe.stopping.kind === 'fixed' ? recipe.stopping.epochs : recipe.stopping.maxEpochs;
-  const collate = { padTokenId: recipe.padTokenId, maxLength: recipe.maxLength ?? trainer.shape.contextLength, maskPrompt: recipe.maskPrompt };
+  const collate = collateOptions(trainer, recipe);
   // `true` forces the line on stderr; a stream (or the default, stderr) gets it only when it is a TTY outside CI.
   const stream = options.progress === false ? undefined : options.progress === true || options.progress === undefined ? process.stderr : options.progress;
   const drawProgress = options.progress === true || Boolean(stream?.isTTY && !process.env.CI);
   // The study's rule compares with the previous epoch and restores its weights, so keep a real copy of them.
-  let previous: { epoch: number; validationLoss: number; weights: Gpt2Parameters } | undefined;
+  let previous: { epoch: number; validationLoss: number; weights: ModelParameters } | undefined;
   const startEpoch = options.resume?.epoch ?? 0;
   const lastAccepted = epochs.filter((e) => !e.stopped).at(-1);
   if (lastAccepted) previous = { epoch: lastAccepted.epoch, validationLoss: lastAccepted.validationLoss, weights: cloneParameters(trainer.parameters) };

@@ -1,6 +1,6 @@
 // Read and write safetensors files (8-byte little-endian header length, JSON header, raw little-endian data) for
 // the trainer's checkpoints and resume state. Reads F32, F16 and BF16 (as float32); writes F32 atomically.
-import { mkdir, open, readFile, rename } from 'node:fs/promises';
+import { mkdir, open, rename } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { JudgekitError } from '@judgekit/core';
 import { decodeToFloat32, parseSafetensorsHeader, type SafetensorsDtype } from '@judgekit/core';
@@ -23,7 +23,7 @@ export interface SafetensorsContents {
 const FLOAT_WIDTH: Record<string, number> = { F32: 4, F16: 2, BF16: 2 };
 
 /** Decode one tensor's bytes. */
-export function decodeTensor(name: string, dtype: string, shape: number[], body: Uint8Array, file: string): NamedTensor {
+function decodeTensor(name: string, dtype: string, shape: number[], body: Uint8Array, file: string): NamedTensor {
   const width = FLOAT_WIDTH[dtype];
   // Non-float buffers (e.g. a stored attention mask) are never trained: keep their bytes to write them back.
   if (width === undefined) return { shape, data: new Float32Array(0), raw: { dtype, bytes: body.slice() } };
@@ -32,37 +32,6 @@ export function decodeTensor(name: string, dtype: string, shape: number[], body:
   const values = decodeToFloat32(body, dtype as SafetensorsDtype, `${file}: tensor ${name}`);
   // The trainer updates weights in place, and an aligned F32 tensor decodes to a view of the file's bytes: copy it.
   return { shape, data: dtype === 'F32' ? values.slice() : values };
-}
-
-type SafetensorsHeader = Record<string, { dtype: string; shape: number[]; data_offsets: [number, number] }>;
-
-export function decodeSafetensors(bytes: Uint8Array, file = 'safetensors'): SafetensorsContents {
-  const fail = (why: string): never => {
-    throw new JudgekitError('model', `${file}: not a readable safetensors file (${why}).`, { file });
-  };
-  if (bytes.length < 8) fail('shorter than its header');
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const headerLength = Number(view.getBigUint64(0, true));
-  if (8 + headerLength > bytes.length) fail('header runs past the end');
-  let header: SafetensorsHeader = {};
-  try {
-    header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + headerLength))) as SafetensorsHeader;
-  } catch {
-    fail('header is not JSON');
-  }
-  const base = 8 + headerLength;
-  const tensors = new Map<string, NamedTensor>();
-  let metadata: Record<string, string> = {};
-  for (const [name, entry] of Object.entries(header)) {
-    if (name === '__metadata__') {
-      metadata = entry as unknown as Record<string, string>;
-      continue;
-    }
-    const [start, end] = entry.data_offsets;
-    if (base + end > bytes.length) fail(`tensor ${name} runs past the end`);
-    tensors.set(name, decodeTensor(name, entry.dtype, entry.shape, bytes.subarray(base + start, base + end), file));
-  }
-  return { tensors, metadata, names: [...tensors.keys()] };
 }
 
 /**
@@ -125,19 +94,6 @@ function encodeHeader(entries: Array<[string, NamedTensor]>, metadata?: Record<s
   const out = new Uint8Array(8 + headerBytes.length);
   new DataView(out.buffer).setBigUint64(0, BigInt(headerBytes.length), true);
   out.set(headerBytes, 8);
-  return out;
-}
-
-/** Encode tensors (in the given order) with optional string metadata, in memory (small files and tests). */
-export function encodeSafetensors(tensors: Iterable<[string, NamedTensor]>, metadata?: Record<string, string>): Uint8Array {
-  const entries = [...tensors];
-  const parts = [encodeHeader(entries, metadata), ...entries.map(([, tensor]) => tensorBytes(tensor))];
-  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
-  let position = 0;
-  for (const part of parts) {
-    out.set(part, position);
-    position += part.length;
-  }
   return out;
 }
 

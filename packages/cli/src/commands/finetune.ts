@@ -2,7 +2,7 @@
 // recipe (the book's batches and AdamW, early stopping on validation loss) or a fixed number of epochs.
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { JudgekitError, type StudyConfig } from '@judgekit/core';
+import { DEVICE_NAMES, DEVICES, JudgekitError, type Device, type StudyConfig } from '@judgekit/core';
 import { integerOption, stringOption, type CliCommand, type ParsedArgs } from '../cli-command.js';
 
 /** The finetune settings a `--config` JSON may hold: the study config's `finetune` section. */
@@ -39,8 +39,6 @@ async function readConfigFile(path: string): Promise<FinetuneConfigFile> {
   }
   return settings as FinetuneConfigFile;
 }
-
-const DEVICES = ['auto', 'cpu', 'cuda', 'webgpu'] as const;
 
 function numberOption(args: ParsedArgs, name: string): number | undefined {
   const raw = stringOption(args, name);
@@ -93,8 +91,8 @@ export const command: CliCommand = {
       throw new JudgekitError('usage', 'Give either --epochs (fixed) or --max-epochs (early stopping), not both.');
     }
     const device = stringOption(args, 'device') ?? 'cpu';
-    if (!(DEVICES as readonly string[]).includes(device)) {
-      throw new JudgekitError('usage', `Unsupported device "${device}". Should be one of: ${DEVICES.join(', ')}.`);
+    if (!Object.hasOwn(DEVICES, device)) {
+      throw new JudgekitError('usage', `Unsupported device "${device}". Should be one of: ${DEVICE_NAMES.join(', ')}.`);
     }
     // The main entry's `finetune` loads the training code (and ONNX Runtime) on first call.
     const { finetune } = await import('@judgekit/backends');
@@ -115,7 +113,7 @@ export const command: CliCommand = {
       outDir: at(outArg),
       ...(name ? { name } : {}),
       template,
-      device: device as (typeof DEVICES)[number],
+      device: device as Device,
       ...(threads ? { threads } : {}),
       ...(limit ? { limit } : {}),
       resume: !args.values.fresh,

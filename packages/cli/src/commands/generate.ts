@@ -2,11 +2,10 @@
 // written as `{name}-ift-test-results.json`; resumable after an interruption.
 import { stat } from 'node:fs/promises';
 import { basename, extname, resolve } from 'node:path';
-import { JudgekitError, splitDataset, type AlpacaRecord, type Device } from '@judgekit/core';
+import { DEVICE_NAMES, JudgekitError, parseDevice, splitDataset, type AlpacaRecord } from '@judgekit/core';
 import { integerOption, stringOption, type CliCommand, type ParsedArgs } from '../cli-command.js';
 
 const SPLITS = ['test', 'train', 'validation', 'val', 'all'] as const;
-const DEVICES = ['auto', 'cpu', 'cuda', 'webgpu'] as const;
 
 function numberOption(args: ParsedArgs, name: string): number | undefined {
   const raw = stringOption(args, name);
@@ -47,7 +46,7 @@ export const command: CliCommand = {
     'top-k': { type: 'string', value: '<k>', description: 'Sample only from the k most likely tokens' },
     'top-p': { type: 'string', value: '<p>', description: 'Sample only from the smallest set of tokens reaching probability p' },
     seed: { type: 'string', value: '<n>', description: 'Seed for sampling', default: '0' },
-    device: { type: 'string', value: '<device>', description: `Where to run: ${DEVICES.join(', ')}`, default: 'auto' },
+    device: { type: 'string', value: '<device>', description: `Where to run: ${DEVICE_NAMES.join(', ')}`, default: 'auto' },
     threads: { type: 'string', value: '<n>', description: 'CPU threads for ONNX Runtime' },
     limit: { type: 'string', value: '<n>', description: 'Only the first n records of the split (for a quick look)' },
     quiet: { type: 'boolean', short: 'q', description: 'No progress line' },
@@ -62,8 +61,7 @@ export const command: CliCommand = {
     if (dataset === undefined) throw new JudgekitError('usage', '--dataset is required: an Alpaca-format JSON file or URL.');
     const split = stringOption(args, 'split') ?? 'test';
     if (!(SPLITS as readonly string[]).includes(split)) throw new JudgekitError('usage', `--split must be one of: ${SPLITS.join(', ')}; got "${split}".`);
-    const device = stringOption(args, 'device') ?? 'auto';
-    if (!(DEVICES as readonly string[]).includes(device)) throw new JudgekitError('device', `Unsupported device "${device}". Should be one of: ${DEVICES.join(', ')}.`);
+    const device = parseDevice(stringOption(args, 'device') ?? 'auto');
     const batchSize = integerOption(args, 'batch-size', 32, 1) as number;
     const maxNewTokens = integerOption(args, 'max-new-tokens', 256, 0) as number;
     const limit = integerOption(args, 'limit', undefined, 0);
@@ -93,7 +91,7 @@ export const command: CliCommand = {
 
     const { generateAnswers, openGenerativeModel } = await import('@judgekit/backends/generation');
     const model = await openGenerativeModel(modelPath, {
-      device: device as Device,
+      device,
       batchSize,
       ...(configPath ? { configPath } : {}),
       ...(threads !== undefined ? { threads } : {}),

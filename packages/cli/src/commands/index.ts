@@ -11,4 +11,5 @@ export const commandLoaders: Record<string, () => Promise<CliCommand>> = {
   finetune: async () => (await import('./finetune.js')).command,
   plugins: async () => (await import('./plugins.js')).command,
   schema: async () => (await import('./schema.js')).command,
+  new: async () => (await import('./new.js')).command,
 };

@@ -14,7 +14,7 @@ export interface Tokenizer {
   /** Names the tokenizer in protocol text, e.g. `GPT-2` in "GPT-2 tokens of 3 JSONL documents". */
   readonly id: string;
   /**
-   * The id appended after each document and the one generation stops at (50256 for GPT-2). Its decoded text,
+   * The id appended after each document and the one generation stops at (GPT-2's end-of-text id). Its decoded text,
    * `decode([endOfText])` (`<|endoftext|>` for GPT-2), separates the documents of a plain-text token file.
    */
   readonly endOfText: number;

@@ -6,7 +6,7 @@
 // A test fixture and a demo, never a default judge.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { batchedPromptAnswers, modelLabel, seededRandom, singlePromptAnswer, type Random } from '@judgekit/core';
+import { modelLabel, readJudgePrompt, seededRandom, type JudgePromptReading, type Random } from '@judgekit/core';
 
 export interface JudgeSimulatorOptions {
   /** True quality 0-100 of an answer: a function of its text, or a lookup table from answer text. */
@@ -27,17 +27,11 @@ export interface JudgeSimulatorOptions {
   seed?: number | string;
 }
 
-export type SimulatedPrompt =
-  | { kind: 'single'; answers: [string] }
-  | { kind: 'batched'; answers: string[] }
-  | { kind: 'unknown'; answers: [] };
+export type SimulatedPrompt = JudgePromptReading;
 
 /** Recognise the single-answer prompt (book or study wording) and the batched comparative prompt, read back with core's prompt reader. */
 export function parseJudgePrompt(prompt: string): SimulatedPrompt {
-  if (/judging the comparative capabilities/.test(prompt)) return { kind: 'batched', answers: batchedPromptAnswers(prompt) };
-  const single = singlePromptAnswer(prompt);
-  if (single !== undefined) return { kind: 'single', answers: [single] };
-  return { kind: 'unknown', answers: [] };
+  return readJudgePrompt(prompt);
 }
 
 function gaussian(random: Random): number {

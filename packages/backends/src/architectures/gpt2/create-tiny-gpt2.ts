@@ -3,8 +3,8 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { seededRandom, type Random } from '@judgekit/core';
-import { gpt2ConfigToJson, type Gpt2Config } from '../checkpoint/gpt2-config.js';
-import { loadGpt2Checkpoint, transpose2d, type LoadedGpt2 } from '../checkpoint/load-gpt2-checkpoint.js';
+import { gpt2ConfigToJson, type Gpt2Config } from './gpt2-config.js';
+import { loadGpt2Checkpoint, transpose2d, type LoadedGpt2 } from './load-gpt2-checkpoint.js';
 import { writeSafetensors, type SafetensorsInput } from '@judgekit/core';
 
 export interface TinyGpt2Options {

@@ -1,6 +1,13 @@
 // The shape of a GPT-2-architecture model, read from either the book's `GPTModel` JSON config or a Hugging Face
 // `config.json`.
 import { JudgekitError } from '@judgekit/core';
+import type { ForeignDecoderShape } from '../architecture.js';
+
+/** config.json's `model_type` for this family. */
+export const GPT2_MODEL_TYPE = 'gpt2';
+
+/** The two checkpoint namings: Hugging Face's GPT2LMHeadModel and the book's GPTModel. */
+export type Gpt2Naming = 'hf' | 'book';
 
 export interface Gpt2Config {
   vocabSize: number;
@@ -18,7 +25,7 @@ export interface Gpt2Config {
 export const LAYER_NORM_EPSILON = 1e-5;
 
 /** What a config file states; fields it leaves out come from the tensors. */
-export type PartialGpt2Config = Partial<Gpt2Config> & { naming: 'book' | 'hf' };
+export type PartialGpt2Config = Partial<Gpt2Config> & { naming: Gpt2Naming };
 
 /** Read a parsed JSON config in either naming; throws naming the field that is wrong. */
 export function parseGpt2ConfigJson(json: unknown, file = '<config>'): PartialGpt2Config {
@@ -73,7 +80,7 @@ export function parseGpt2ConfigJson(json: unknown, file = '<config>'): PartialGp
 }
 
 /** The inverse of parseGpt2ConfigJson, for writing configs beside checkpoints. */
-export function gpt2ConfigToJson(config: Gpt2Config, naming: 'book' | 'hf'): Record<string, unknown> {
+export function gpt2ConfigToJson(config: Gpt2Config, naming: Gpt2Naming): Record<string, unknown> {
   if (naming === 'book') {
     return {
       vocab_size: config.vocabSize,
@@ -86,7 +93,7 @@ export function gpt2ConfigToJson(config: Gpt2Config, naming: 'book' | 'hf'): Rec
     };
   }
   return {
-    model_type: 'gpt2',
+    model_type: GPT2_MODEL_TYPE,
     architectures: ['GPT2LMHeadModel'],
     vocab_size: config.vocabSize,
     n_positions: config.contextLength,
@@ -105,4 +112,30 @@ export function validateGpt2Config(config: Gpt2Config, file?: string): void {
   if (config.embDim % config.nHeads !== 0) {
     throw new JudgekitError('config', `emb_dim ${config.embDim} is not divisible by n_heads ${config.nHeads}.`, file ? { file } : {});
   }
+}
+
+/**
+ * The config of a foreign GPT-2 ONNX decoder: its config file first, then what its inputs and outputs show, then
+ * GPT-2's defaults (1024 positions, a QKV bias, a tied head).
+ */
+export function gpt2ConfigFromDecoder(found: ForeignDecoderShape, stated: PartialGpt2Config | undefined, file: string): Gpt2Config {
+  const nLayers = found.nLayers ?? stated?.nLayers;
+  const nHeads = stated?.nHeads ?? found.nHeads;
+  const vocabSize = stated?.vocabSize ?? found.vocabSize;
+  if (!nLayers || !nHeads || (!found.headDim && !stated?.embDim) || !vocabSize) {
+    throw new JudgekitError(
+      'model',
+      `${file} does not look like a GPT-2 decoder (inputs input_ids, attention_mask, position_ids and, with a KV cache, past_key_values.N.key|value; output logits with a fixed vocabulary size); give its Hugging Face config.json with --config.`,
+      { file },
+    );
+  }
+  return {
+    vocabSize,
+    contextLength: stated?.contextLength ?? 1024,
+    embDim: stated?.embDim ?? nHeads * found.headDim!,
+    nLayers,
+    nHeads,
+    qkvBias: stated?.qkvBias ?? true,
+    tiedHead: stated?.tiedHead ?? true,
+  };
 }

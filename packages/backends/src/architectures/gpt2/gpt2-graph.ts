@@ -3,9 +3,11 @@
 // MatMul: weights stored [in, out] so they are prepacked once, Q/K/V fused into one MatMul, heads batched as
 // [batch, heads, seq, head_dim] MatMuls, the attention scale folded into the query weights, one attention bias
 // shared by all layers, and the output head applied as Gemm(transB) so a tied head shares the embedding matrix.
-import type { Gpt2Config } from '../checkpoint/gpt2-config.js';
-import type { Gpt2LayerWeights, Gpt2Weights, LoadedGpt2 } from '../checkpoint/load-gpt2-checkpoint.js';
-import { OnnxDataType, OnnxGraphBuilder } from './graph-builder.js';
+import { OnnxDataType, OnnxGraphBuilder } from '../../onnx/graph-builder.js';
+import type { ModelGraphKind } from '../architecture.js';
+import { newKeyName, newValueName, pastKeyName, pastValueName, presentKeyName, presentValueName } from '../decoder-io-names.js';
+import { GPT2_MODEL_TYPE, type Gpt2Config } from './gpt2-config.js';
+import type { Gpt2LayerWeights, Gpt2Weights, LoadedGpt2 } from './load-gpt2-checkpoint.js';
 
 /** Added to masked attention scores. Finite, so fully masked (padding) rows stay finite. */
 export const MASK_VALUE = -1e9;
@@ -19,17 +21,7 @@ export interface DecoderGraphOptions {
  * `decoder-slots` is judgekit's own generation graph (see `buildGpt2SlotDecoderGraph`); `decoder` and
  * `decoder-last` keep optimum's interface for other tools.
  */
-export type Gpt2GraphKind = 'decoder' | 'decoder-last' | 'decoder-slots' | 'loss';
-
-/** Outputs of the slot decoder: the keys and values of the step's own tokens, [batch, heads, seq, head_dim]. */
-export const newKeyName = (layer: number): string => `new.${layer}.key`;
-export const newValueName = (layer: number): string => `new.${layer}.value`;
-
-/** Input/output names of the decoder graph (optimum's names). */
-export const pastKeyName = (layer: number): string => `past_key_values.${layer}.key`;
-export const pastValueName = (layer: number): string => `past_key_values.${layer}.value`;
-export const presentKeyName = (layer: number): string => `present.${layer}.key`;
-export const presentValueName = (layer: number): string => `present.${layer}.value`;
+export type Gpt2GraphKind = ModelGraphKind;
 
 interface Trunk {
   b: OnnxGraphBuilder;
@@ -40,6 +32,7 @@ interface Trunk {
 function metadata(b: OnnxGraphBuilder, model: LoadedGpt2, kind: Gpt2GraphKind): void {
   const c = model.config;
   b.setMetadata('judgekit.kind', kind);
+  b.setMetadata('judgekit.model_type', GPT2_MODEL_TYPE);
   b.setMetadata('judgekit.config', JSON.stringify(c));
   b.setMetadata('judgekit.layer_norm_epsilon', String(model.layerNormEpsilon));
 }

@@ -1,19 +1,15 @@
 // The trainer's view of a GPT-2 model: its shape and its parameters under canonical names (Hugging Face names
 // without the `transformer.` prefix, matrices in Conv1D [in, out] layout so the graph computes x @ W directly).
-// Checkpoint naming schemes are mapped to and from these names in checkpoint-io.ts.
+// Checkpoint naming schemes are mapped to and from these names in gpt2-checkpoint-tensors.ts.
 import { JudgekitError } from '@judgekit/core';
-import type { Gpt2Config } from '../checkpoint/gpt2-config.js';
+import { assertParameters, elementCount, type ModelParameters, type ParameterSpec } from '../../training/model-parameters.js';
+import type { Gpt2Config } from './gpt2-config.js';
 
 /** The trainer's name for a model's shape: the same fields as the engine's Gpt2Config. */
 export type Gpt2Shape = Gpt2Config;
 
-export interface ParameterSpec {
-  name: string;
-  shape: number[];
-}
-
 /** Parameters by canonical name, float32, row-major. */
-export type Gpt2Parameters = Map<string, Float32Array>;
+export type Gpt2Parameters = ModelParameters;
 
 export function checkGpt2Shape(shape: Gpt2Shape): void {
   const ints: Array<keyof Gpt2Shape> = ['vocabSize', 'contextLength', 'embDim', 'nLayers', 'nHeads'];
@@ -51,28 +47,13 @@ export function parameterSpecs(shape: Gpt2Shape): ParameterSpec[] {
   return specs;
 }
 
-export function elementCount(shape: readonly number[]): number {
-  return shape.reduce((a, b) => a * b, 1);
-}
-
 export function parameterCount(shape: Gpt2Shape): number {
   return parameterSpecs(shape).reduce((sum, spec) => sum + elementCount(spec.shape), 0);
 }
 
 /** Throw unless `params` holds exactly the parameters of `shape` with the right sizes. */
 export function checkParameters(shape: Gpt2Shape, params: Gpt2Parameters): void {
-  for (const spec of parameterSpecs(shape)) {
-    const value = params.get(spec.name);
-    if (!value) throw new JudgekitError('model', `Missing parameter ${spec.name} (shape [${spec.shape.join(', ')}]).`);
-    if (value.length !== elementCount(spec.shape)) {
-      throw new JudgekitError('model', `Parameter ${spec.name} has ${value.length} values, expected [${spec.shape.join(', ')}].`);
-    }
-  }
-}
-
-/** Deep copy (the early-stopping snapshot must never alias live buffers). */
-export function cloneParameters(params: Gpt2Parameters): Gpt2Parameters {
-  return new Map([...params].map(([name, value]) => [name, value.slice()]));
+  assertParameters(parameterSpecs(shape), params);
 }
 
 /**

@@ -1,6 +1,6 @@
 // A plain TypeScript GPT-2 forward pass (float64 accumulation), the ground truth the ONNX graphs are tested
 // against. Slow by design: only for tiny test models.
-import type { LoadedGpt2 } from '../checkpoint/load-gpt2-checkpoint.js';
+import type { LoadedGpt2 } from './load-gpt2-checkpoint.js';
 
 function layerNorm(x: Float64Array, scale: Float32Array, shift: Float32Array, eps: number): Float64Array {
   const n = x.length;

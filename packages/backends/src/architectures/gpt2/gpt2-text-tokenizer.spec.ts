@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { documentSeparator, openTokenSource } from '@judgekit/core';
 import { gpt2TextTokenizer } from './gpt2-text-tokenizer.js';
-import { encodeGpt2 } from './tokenizer/gpt2-tokenizer.js';
+import { encodeGpt2 } from './gpt2-tokenizer.js';
 
 describe('gpt2TextTokenizer', () => {
   it('splits on <|endoftext|> and reads it in prompts only when asked', () => {

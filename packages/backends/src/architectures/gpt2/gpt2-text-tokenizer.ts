@@ -1,7 +1,7 @@
 // The GPT-2 tokenizer as core's `Tokenizer` contract: what the ONNX backend's models hand to the study's protocol
 // (test-loss token sources, answer generation). Named `GPT-2` so protocol text reads as it always has.
 import type { Tokenizer } from '@judgekit/core';
-import { decodeGpt2, encodeGpt2, END_OF_TEXT_ID } from './tokenizer/gpt2-tokenizer.js';
+import { decodeGpt2, encodeGpt2, END_OF_TEXT_ID } from './gpt2-tokenizer.js';
 
 export const gpt2TextTokenizer: Tokenizer = Object.freeze({
   id: 'GPT-2',

@@ -4,10 +4,9 @@
 import { encode as r50kEncode, vocabularySize as r50kVocabularySize } from 'gpt-tokenizer/encoding/r50k_base';
 import r50kRanks from 'gpt-tokenizer/bpeRanks/r50k_base';
 import { JudgekitError } from '@judgekit/core';
+import { END_OF_TEXT, END_OF_TEXT_ID, GPT2_VOCAB_SIZE } from './gpt2-special-tokens.js';
 
-export const END_OF_TEXT = '<|endoftext|>';
-export const END_OF_TEXT_ID = 50256;
-export const GPT2_VOCAB_SIZE = 50257;
+export { END_OF_TEXT, END_OF_TEXT_ID, GPT2_VOCAB_SIZE };
 
 export interface EncodeOptions {
   /**

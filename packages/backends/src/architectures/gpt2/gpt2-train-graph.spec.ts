@@ -1,11 +1,11 @@
 // The ONNX training graph's loss and gradients against a float64 TypeScript oracle: loss to 1e-5, and every
 // parameter tensor's gradient against central finite differences of the float64 loss (h = 1e-5).
 import { describe, expect, it } from 'vitest';
-import { Gpt2Trainer } from './gpt2-trainer.js';
-import { BOOK_ADAMW } from './adamw.js';
+import { Gpt2Trainer } from '../../training/gpt2-trainer.js';
+import { BOOK_ADAMW } from '../../training/adamw.js';
 import { parameterSpecs, randomGpt2Parameters, type Gpt2Shape } from './gpt2-parameters.js';
 import { referenceGpt2Loss, toFloat64 } from './gpt2-reference-loss.js';
-import { webgpuUnavailableReason } from './training-test-support.js';
+import { webgpuUnavailableReason } from '../../training/training-test-support.js';
 
 const TINY = { vocabSize: 64, contextLength: 16, embDim: 16, nLayers: 2, nHeads: 2 };
 /** |onnx - fd| <= ABS + REL * max|fd| of the tensor. Measured worst error here is ~3e-7. */

@@ -5,10 +5,14 @@
 // target -100 is ignored). Outputs: `loss` (mean cross-entropy over non-ignored targets, as PyTorch's
 // cross_entropy(ignore_index=-100)), `count` (number of non-ignored targets) and, with `backward`, `grad.<name>`
 // for every parameter.
-import { GraphBuilder } from './graph-builder.js';
+import { OnnxDataType, OnnxGraphBuilder } from '../../onnx/graph-builder.js';
+import { gradientName } from '../architecture.js';
+import { LAYER_NORM_EPSILON } from './gpt2-config.js';
 import { parameterSpecs, type Gpt2Shape } from './gpt2-parameters.js';
 
-export const LN_EPSILON = 1e-5;
+export { gradientName };
+
+export const LN_EPSILON = LAYER_NORM_EPSILON;
 const GELU_K = Math.sqrt(2 / Math.PI);
 const GELU_C = 0.044715;
 
@@ -22,10 +26,6 @@ interface LayerNormSaved {
   mean: string;
   inv: string;
   gamma: string;
-}
-
-export function gradientName(parameter: string): string {
-  return `grad.${parameter}`;
 }
 
 /** [N, C] gradient rows of the token embedding, one per input position (row i goes to row input_ids[i]). */
@@ -66,14 +66,14 @@ export function completeEmbeddingGradients(
 }
 
 /** Build the loss (and gradient) graph for a GPT-2 shape. Dimensions B and T are symbolic. */
-export function buildGpt2TrainGraph(shape: Gpt2Shape, options: TrainGraphOptions): GraphBuilder {
-  const g = new GraphBuilder(options.backward ? 'gpt2_train_step' : 'gpt2_eval_loss');
+export function buildGpt2TrainGraph(shape: Gpt2Shape, options: TrainGraphOptions): OnnxGraphBuilder {
+  const g = new OnnxGraphBuilder(options.backward ? 'gpt2_train_step' : 'gpt2_eval_loss');
   const { contextLength: P, embDim: C, nLayers: L, nHeads: H } = shape;
   const D = C / H;
   const specs = parameterSpecs(shape);
-  for (const spec of specs) g.input(spec.name, 'float', spec.shape);
-  const ids = g.input('input_ids', 'int64', ['B', 'T']);
-  const targets = g.input('targets', 'int64', ['B', 'T']);
+  for (const spec of specs) g.input(spec.name, OnnxDataType.FLOAT, spec.shape);
+  const ids = g.input('input_ids', OnnxDataType.INT64, ['B', 'T']);
+  const targets = g.input('targets', OnnxDataType.INT64, ['B', 'T']);
 
   // Dynamic shapes: [B, T] from the ids, T alone, and the 4-D head layouts.
   const bt = g.op('Shape', [ids]);
@@ -92,7 +92,7 @@ export function buildGpt2TrainGraph(shape: Gpt2Shape, options: TrainGraphOptions
   const scale = g.float(1 / Math.sqrt(D));
 
   const layerNorm = (x: string, gamma: string, beta: string): [string, LayerNormSaved] => {
-    const [y, mean, inv] = g.opN('LayerNormalization', [x, gamma, beta], 3, { axis: -1, epsilon: { float: LN_EPSILON } }) as [string, string, string];
+    const [y, mean, inv] = g.node('LayerNormalization', [x, gamma, beta], { attributes: { axis: -1, epsilon: { float: LN_EPSILON } }, outputs: 3 }) as [string, string, string];
     return [y, { x, mean, inv, gamma }];
   };
 
@@ -122,7 +122,7 @@ export function buildGpt2TrainGraph(shape: Gpt2Shape, options: TrainGraphOptions
     const [h1, ln1] = layerNorm(x, `${p}ln_1.weight`, `${p}ln_1.bias`);
     const qkv = shape.qkvBias ? g.op('Gemm', [h1, `${p}attn.c_attn.weight`, `${p}attn.c_attn.bias`]) : g.gemm(h1, `${p}attn.c_attn.weight`);
     const qkv5 = g.op('Reshape', [qkv, bt3HD]);
-    const [qs, ks, vs] = g.opN('Split', [qkv5], 3, { axis: 2 }) as [string, string, string];
+    const [qs, ks, vs] = g.node('Split', [qkv5], { attributes: { axis: 2 }, outputs: 3 }) as [string, string, string];
     const squeeze = (s: string): string => g.op('Squeeze', [s, g.int64([2])]);
     const q = g.transpose(squeeze(qs), [0, 2, 1, 3]);
     const k = g.transpose(squeeze(ks), [0, 2, 1, 3]);
@@ -153,13 +153,13 @@ export function buildGpt2TrainGraph(shape: Gpt2Shape, options: TrainGraphOptions
   const flatTargets = g.reshape(targets, [-1]);
   const valid = g.op('Not', [g.op('Equal', [flatTargets, g.int64([-100], [])])]);
   const safeTargets = g.op('Unsqueeze', [g.op('Where', [valid, flatTargets, g.int64([0], [])]), g.int64([1])]);
-  const validF = g.op('Cast', [valid], { to: 1 });
+  const validF = g.op('Cast', [valid], { to: OnnxDataType.FLOAT });
   const logp = g.op('LogSoftmax', [logits], { axis: -1 });
   const picked = g.reshape(g.op('GatherElements', [logp, safeTargets], { axis: 1 }), [-1]);
   const count = g.reduceSum(validF, [0]);
   const loss = g.div(g.op('Neg', [g.reduceSum(g.mul(picked, validF), [0])]), count);
-  g.output('loss', loss, 'float', []);
-  g.output('count', count, 'float', []);
+  g.output(loss, 'loss', OnnxDataType.FLOAT, []);
+  g.output(count, 'count', OnnxDataType.FLOAT, []);
   if (!options.backward) return g;
 
   // ---- backward ----
@@ -178,7 +178,7 @@ export function buildGpt2TrainGraph(shape: Gpt2Shape, options: TrainGraphOptions
   const dHead = g.gemm(dSoftmax, hf, 1, 0);
   const targetRows = g.op('Gather', [head, g.reshape(safeTargets, [-1])], { axis: 0 });
   let dx = g.sub(g.gemm(dSoftmax, head, 0, 0), g.mul(targetRows, rowWeight));
-  g.output(HEAD_ROWS_GRAD, g.op('Neg', [g.mul(hf, rowWeight)]), 'float', ['N', C]);
+  g.output(g.op('Neg', [g.mul(hf, rowWeight)]), HEAD_ROWS_GRAD, OnnxDataType.FLOAT, ['N', C]);
 
   const layerNormBackward = (s: LayerNormSaved, dy: string, gammaName: string, betaName: string): string => {
     const xhat = g.mul(g.sub(s.x, s.mean), s.inv);
@@ -235,14 +235,14 @@ export function buildGpt2TrainGraph(shape: Gpt2Shape, options: TrainGraphOptions
   const padRows = g.sub(g.int64([P]), t1);
   const pads = g.op('Concat', [g.int64([0, 0]), padRows, g.int64([0])], { axis: 0 });
   setGrad('wpe.weight', g.op('Pad', [dPos, pads]));
-  g.output(TOKEN_ROWS_GRAD, dx, 'float', ['N', C]);
+  g.output(dx, TOKEN_ROWS_GRAD, OnnxDataType.FLOAT, ['N', C]);
   if (shape.tiedHead) setGrad('wte.weight', dHead);
   else setGrad('lm_head.weight', dHead);
   for (const spec of specs) {
     const grad = grads.get(spec.name);
     if (!grad && spec.name === 'wte.weight') continue; // untied: all of it comes from the host scatter
     if (!grad) throw new Error(`internal: no gradient built for ${spec.name}`);
-    g.output(gradientName(spec.name), grad, 'float', spec.shape);
+    g.output(grad, gradientName(spec.name), OnnxDataType.FLOAT, spec.shape);
   }
   return g;
 }

@@ -1,7 +1,7 @@
 import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createTinyGpt2 } from '../testing/create-tiny-gpt2.js';
+import { createTinyGpt2 } from './create-tiny-gpt2.js';
 import { encodeSafetensors, SafetensorsFile } from '@judgekit/core';
 import { detectGpt2Naming, gpt2FromSafetensors, loadGpt2Checkpoint, transpose2d } from './load-gpt2-checkpoint.js';
 import { parseGpt2ConfigJson } from './gpt2-config.js';

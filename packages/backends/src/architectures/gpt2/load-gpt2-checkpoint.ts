@@ -1,10 +1,9 @@
 // Loads a GPT-2 checkpoint (Hugging Face GPT2LMHeadModel or the book's GPTModel naming, safetensors) into one
 // canonical in-memory layout: every projection stored [in, out] so it can feed an ONNX MatMul directly.
-import { readFile } from 'node:fs/promises';
-import { basename, dirname, extname, join } from 'node:path';
-import { JudgekitError, pathExists } from '@judgekit/core';
-import { LAYER_NORM_EPSILON, parseGpt2ConfigJson, validateGpt2Config, type Gpt2Config, type PartialGpt2Config } from './gpt2-config.js';
-import { SafetensorsFile } from '@judgekit/core';
+import { JudgekitError, SafetensorsFile } from '@judgekit/core';
+import type { LoadedModel } from '../architecture.js';
+import { findConfigBeside, readConfigJson } from '../model-config.js';
+import { GPT2_MODEL_TYPE, LAYER_NORM_EPSILON, parseGpt2ConfigJson, validateGpt2Config, type Gpt2Config, type Gpt2Naming, type PartialGpt2Config } from './gpt2-config.js';
 
 export interface Gpt2LayerWeights {
   ln1Scale: Float32Array;
@@ -38,13 +37,15 @@ export interface Gpt2Weights {
   head: Float32Array;
 }
 
-export type Gpt2Naming = 'hf' | 'book';
+export type { Gpt2Naming };
 
-export interface LoadedGpt2 {
+export interface LoadedGpt2 extends LoadedModel<Gpt2Config> {
+  readonly modelType: typeof GPT2_MODEL_TYPE;
   config: Gpt2Config;
   weights: Gpt2Weights;
   layerNormEpsilon: number;
-  source: { path: string; naming: Gpt2Naming; configPath?: string };
+  /** `prefix`: what the Hugging Face names carry before `wte.weight` (`transformer.` or ''). */
+  source: { path: string; naming: Gpt2Naming; prefix: string; configPath?: string };
 }
 
 export interface LoadGpt2Options {
@@ -52,30 +53,8 @@ export interface LoadGpt2Options {
   configPath?: string;
 }
 
-/** Find the config beside a checkpoint: `<stem>.json` first, then `config.json`. */
-export async function findConfigBeside(checkpointPath: string): Promise<string | undefined> {
-  const dir = dirname(checkpointPath);
-  const stem = basename(checkpointPath, extname(checkpointPath));
-  for (const candidate of [join(dir, `${stem}.json`), join(dir, 'config.json')]) {
-    if (await pathExists(candidate)) return candidate;
-  }
-  return undefined;
-}
-
 export async function readGpt2ConfigFile(path: string): Promise<PartialGpt2Config> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    throw new JudgekitError('config', `cannot read the model config ${path}: ${(error as Error).message}`, { file: path, cause: error });
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (error) {
-    throw new JudgekitError('config', `${path} is not valid JSON: ${(error as Error).message}`, { file: path, cause: error });
-  }
-  return parseGpt2ConfigJson(json, path);
+  return parseGpt2ConfigJson(await readConfigJson(path), path);
 }
 
 /** Which naming a tensor list uses, and the prefix of Hugging Face names ("transformer." or ""). */
@@ -231,10 +210,11 @@ export function gpt2FromSafetensors(file: SafetensorsFile, stated: PartialGpt2Co
   }
   config.tiedHead = head === tokenEmbedding;
   return {
+    modelType: GPT2_MODEL_TYPE,
     config,
     weights: { tokenEmbedding, positionEmbedding, layers, finalNormScale, finalNormShift, head },
     layerNormEpsilon: LAYER_NORM_EPSILON,
-    source: { path: file.path, naming, ...(configPath ? { configPath } : {}) },
+    source: { path: file.path, naming, prefix, ...(configPath ? { configPath } : {}) },
   };
 }
 

@@ -36,6 +36,16 @@ export function singlePromptAnswer(prompt: string): string | undefined {
   return match?.[1];
 }
 
+export type JudgePromptReading = { kind: 'single'; answers: [string] } | { kind: 'batched'; answers: string[] } | { kind: 'unknown'; answers: [] };
+
+/** Which of the study's judge prompts this is (single in either wording, or batched) and the answers it shows. */
+export function readJudgePrompt(prompt: string): JudgePromptReading {
+  if (/judging the comparative capabilities/.test(prompt)) return { kind: 'batched', answers: batchedPromptAnswers(prompt) };
+  const single = singlePromptAnswer(prompt);
+  if (single !== undefined) return { kind: 'single', answers: [single] };
+  return { kind: 'unknown', answers: [] };
+}
+
 /** A batched reply giving each slot `scoreOf(answer)`. */
 export function batchedReplyFor(prompt: string, scoreOf: (answer: string, slot: number) => number, comments = true): string {
   const reply: Record<string, { score: number; comments?: string }> = {};

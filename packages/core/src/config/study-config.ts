@@ -7,6 +7,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { JudgekitError } from '../errors.js';
 import type { FinetuneRecipe } from '../contracts/finetuning-backend.js';
+import type { Device } from '../contracts/device.js';
 
 export interface JudgeConfig {
   name?: string;
@@ -36,7 +37,7 @@ export interface StudyConfig {
   runDir?: string;
   cacheDir?: string;
   seed?: number;
-  device?: 'auto' | 'cpu' | 'cuda' | 'webgpu';
+  device?: Device;
   models?: Array<{ name: string; backend?: string; options?: Record<string, unknown>; checkpoint?: string; config?: string; answers?: string }>;
   dataset?: {
     /** Dataset plugin id; default `alpaca`. */

@@ -12,45 +12,28 @@ import {
   type JudgeItemResult,
   type PlannableJudge,
 } from '@judgekit/core';
-import { modelJudgeParts, type JudgeFactory, type JudgeOptions } from './judge-factory.js';
+import type { JudgeFactory, JudgeOptions } from './judge-factory.js';
+import { ModelJudge } from './model-judge.js';
 
 export const DEFAULT_ORDER_SEED = 123;
 
-export class BatchedJudge implements PlannableJudge {
+export class BatchedJudge extends ModelJudge implements PlannableJudge {
   readonly mode = 'batched' as const;
-  readonly description: PlannableJudge['description'];
-  readonly #provider: ChatModelProvider;
-  readonly #calls: JudgeCallRunner;
-  readonly #model: string;
-  readonly #options: JudgeOptions;
-  readonly #retries: number;
   readonly #orderSeed: number;
 
   constructor(options: JudgeOptions) {
-    const parts = modelJudgeParts(options, 'batched');
-    this.#provider = parts.provider;
-    this.#calls = parts.calls;
-    this.#model = parts.model;
-    this.#options = options;
-    this.#retries = parts.retries;
-    this.#orderSeed = options.orderSeed ?? DEFAULT_ORDER_SEED;
-    this.description = {
-      mode: 'batched',
-      provider: parts.provider.id,
-      model: parts.model,
-      orderSeed: this.#orderSeed,
+    const orderSeed = options.orderSeed ?? DEFAULT_ORDER_SEED;
+    super('batched', options, {
+      orderSeed,
       reseedPerRepeat: options.reseedPerRepeat ?? false,
       structuredOutput: options.structuredOutput ?? true,
-      temperature: options.temperature,
-      seed: options.seed,
-      maxTokens: options.maxTokens,
-      retries: this.#retries,
-    };
+    });
+    this.#orderSeed = orderSeed;
   }
 
   /** `order[slot]` = index into `input.answers` of the model shown as "Model slot+1". */
   order(input: Pick<JudgeItemInput, 'index' | 'repeat' | 'answers'>): number[] {
-    return balancedOrder(input.answers.length, input.index, { seed: this.#orderSeed, repeat: input.repeat, reseedPerRepeat: this.#options.reseedPerRepeat ?? false });
+    return balancedOrder(input.answers.length, input.index, { seed: this.#orderSeed, repeat: input.repeat, reseedPerRepeat: this.options.reseedPerRepeat ?? false });
   }
 
   #request(input: JudgeItemInput, order: readonly number[]): ChatRequest {
@@ -60,12 +43,12 @@ export class BatchedJudge implements PlannableJudge {
       responses: order.map((model) => (input.answers[model] as { response: string }).response),
     });
     return {
-      model: this.#model,
+      model: this.model,
       messages: [{ role: 'user', content }],
-      ...(this.#options.temperature !== undefined ? { temperature: this.#options.temperature } : {}),
-      ...(this.#options.seed !== undefined ? { seed: this.#options.seed } : {}),
-      ...(this.#options.maxTokens !== undefined ? { maxTokens: this.#options.maxTokens } : {}),
-      ...((this.#options.structuredOutput ?? true) ? { responseSchema: batchedResponseFormat(input.answers.length) } : {}),
+      ...(this.options.temperature !== undefined ? { temperature: this.options.temperature } : {}),
+      ...(this.options.seed !== undefined ? { seed: this.options.seed } : {}),
+      ...(this.options.maxTokens !== undefined ? { maxTokens: this.options.maxTokens } : {}),
+      ...((this.options.structuredOutput ?? true) ? { responseSchema: batchedResponseFormat(input.answers.length) } : {}),
     };
   }
 
@@ -84,8 +67,8 @@ export class BatchedJudge implements PlannableJudge {
     if (input.answers.length === 0) return result;
     const request = { ...this.#request(input, order), ...(input.signal ? { signal: input.signal } : {}) };
     let failure = 'no attempt made';
-    for (let attempt = 0; attempt <= this.#retries; attempt++) {
-      const outcome = await this.#calls.complete(this.#provider, request, { repeat: input.repeat, attempt });
+    for (let attempt = 0; attempt <= this.retries; attempt++) {
+      const outcome = await this.calls.complete(this.provider, request, { repeat: input.repeat, attempt });
       result.attempts++;
       if (outcome.cached) result.cachedCalls++;
       else if (outcome.requests > 0) result.calls++;

@@ -11,52 +11,32 @@ import {
   type PlannableJudge,
   type SingleJudgeWording,
 } from '@judgekit/core';
-import { modelJudgeParts, type JudgeFactory, type JudgeOptions } from './judge-factory.js';
+import type { JudgeFactory, JudgeOptions } from './judge-factory.js';
+import { ModelJudge } from './model-judge.js';
 
-export class SingleJudge implements PlannableJudge {
+export class SingleJudge extends ModelJudge implements PlannableJudge {
   readonly mode = 'single' as const;
-  readonly description: PlannableJudge['description'];
-  readonly #provider: ChatModelProvider;
-  readonly #calls: JudgeCallRunner;
-  readonly #model: string;
-  readonly #options: JudgeOptions;
   readonly #wording: SingleJudgeWording;
-  readonly #retries: number;
 
   constructor(options: JudgeOptions) {
-    const parts = modelJudgeParts(options, 'single');
-    this.#provider = parts.provider;
-    this.#calls = parts.calls;
-    this.#model = parts.model;
-    this.#options = options;
-    this.#wording = options.wording ?? 'book';
-    this.#retries = parts.retries;
-    this.description = {
-      mode: 'single',
-      provider: parts.provider.id,
-      model: parts.model,
-      wording: this.#wording,
-      emptyAsZero: options.emptyAsZero ?? false,
-      temperature: options.temperature,
-      seed: options.seed,
-      maxTokens: options.maxTokens,
-      retries: this.#retries,
-    };
+    const wording = options.wording ?? 'book';
+    super('single', options, { wording, emptyAsZero: options.emptyAsZero ?? false });
+    this.#wording = wording;
   }
 
   #request(input: JudgeItemInput, response: string): ChatRequest {
     const content = formatSingleJudgePrompt({ prompt: input.prompt, output: input.record.output, response }, this.#wording);
     return {
-      model: this.#model,
+      model: this.model,
       messages: [{ role: 'user', content }],
-      ...(this.#options.temperature !== undefined ? { temperature: this.#options.temperature } : {}),
-      ...(this.#options.seed !== undefined ? { seed: this.#options.seed } : {}),
-      ...(this.#options.maxTokens !== undefined ? { maxTokens: this.#options.maxTokens } : {}),
+      ...(this.options.temperature !== undefined ? { temperature: this.options.temperature } : {}),
+      ...(this.options.seed !== undefined ? { seed: this.options.seed } : {}),
+      ...(this.options.maxTokens !== undefined ? { maxTokens: this.options.maxTokens } : {}),
     };
   }
 
   #skipsCall(response: string): boolean {
-    return (this.#options.emptyAsZero ?? false) && response.trim() === '';
+    return (this.options.emptyAsZero ?? false) && response.trim() === '';
   }
 
   plannedRequests(input: JudgeItemInput): ChatRequest[] {
@@ -73,8 +53,8 @@ export class SingleJudge implements PlannableJudge {
     if (this.#skipsCall(answer.response)) return { model: answer.model, score: 0, comments: 'empty answer scored 0 without a call' };
     const request = { ...this.#request(input, answer.response), ...(input.signal ? { signal: input.signal } : {}) };
     let failure = 'no attempt made';
-    for (let attempt = 0; attempt <= this.#retries; attempt++) {
-      const outcome = await this.#calls.complete(this.#provider, request, { repeat: input.repeat, attempt });
+    for (let attempt = 0; attempt <= this.retries; attempt++) {
+      const outcome = await this.calls.complete(this.provider, request, { repeat: input.repeat, attempt });
       totals.attempts++;
       if (outcome.cached) totals.cachedCalls++;
       else if (outcome.requests > 0) totals.calls++;

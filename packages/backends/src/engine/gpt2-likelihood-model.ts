@@ -58,20 +58,30 @@ function validate(config: ModelDimensions, inputs: Int32Array, targets: Int32Arr
   assertValidTokenIds(targets, config.vocabSize, 'tokenNll targets', { sequence, allowIgnore: true });
 }
 
-class GraphLikelihoodModel implements Gpt2LikelihoodModel {
-  readonly nllMode = 'graph' as const;
-
+/** What both ways of computing NLL share: one ONNX Runtime session over a model of known shape. */
+abstract class SessionLikelihoodModel {
   constructor(
-    private readonly ort: OrtModule,
-    private readonly session: Ort.InferenceSession,
+    protected readonly ort: OrtModule,
+    protected readonly session: Ort.InferenceSession,
     readonly config: ModelDimensions,
     readonly device: ResolvedDevice,
     readonly tokenizer: Tokenizer,
-    private readonly maxLogitElements: number,
   ) {}
 
   get contextLength(): number {
     return this.config.contextLength;
+  }
+
+  async dispose(): Promise<void> {
+    await this.session.release();
+  }
+}
+
+class GraphLikelihoodModel extends SessionLikelihoodModel implements Gpt2LikelihoodModel {
+  readonly nllMode = 'graph' as const;
+
+  constructor(ort: OrtModule, session: Ort.InferenceSession, config: ModelDimensions, device: ResolvedDevice, tokenizer: Tokenizer, private readonly maxLogitElements: number) {
+    super(ort, session, config, device, tokenizer);
   }
 
   async tokenNll(inputs: Int32Array, targets: Int32Array, batch: number, sequence: number): Promise<TokenLogLikelihoods> {
@@ -91,27 +101,11 @@ class GraphLikelihoodModel implements Gpt2LikelihoodModel {
     }
     return { nll, batch, sequence };
   }
-
-  async dispose(): Promise<void> {
-    await this.session.release();
-  }
 }
 
 /** NLL from a decoder's logits, one row per run, for ONNX files without an `nll` output. */
-class LogitsLikelihoodModel implements Gpt2LikelihoodModel {
+class LogitsLikelihoodModel extends SessionLikelihoodModel implements Gpt2LikelihoodModel {
   readonly nllMode = 'js' as const;
-
-  constructor(
-    private readonly ort: OrtModule,
-    private readonly session: Ort.InferenceSession,
-    readonly config: ModelDimensions,
-    readonly device: ResolvedDevice,
-    readonly tokenizer: Tokenizer,
-  ) {}
-
-  get contextLength(): number {
-    return this.config.contextLength;
-  }
 
   async tokenNll(inputs: Int32Array, targets: Int32Array, batch: number, sequence: number): Promise<TokenLogLikelihoods> {
     validate(this.config, inputs, targets, batch, sequence);
@@ -142,10 +136,6 @@ class LogitsLikelihoodModel implements Gpt2LikelihoodModel {
       }
     }
     return { nll, batch, sequence };
-  }
-
-  async dispose(): Promise<void> {
-    await this.session.release();
   }
 }
 

@@ -1,8 +1,7 @@
 // The layout of a run directory: what `judgekit judge`, `judgekit run` and the model stages write, and what
 // `judgekit report` and the analysis read. One place defines the names and shapes so writers and readers agree.
 import { join } from 'node:path';
-import type { JudgeMode, ModelScore } from '../contracts/judge.js';
-import type { TokenUsage } from '../contracts/chat-model-provider.js';
+import type { JudgeItemResult, JudgeMode } from '../contracts/judge.js';
 
 export const RUN_FILES = {
   run: 'run.json',
@@ -23,19 +22,12 @@ export interface RunItems {
 }
 
 /** One line of `judgments.jsonl` (key `${judge}/${repeat}/${index}`): one judge's scores for one item. */
-export interface JudgmentRecord {
+export interface JudgmentRecord extends JudgeItemResult {
   /** The judge's name in this run, e.g. `batched`, `single`, `reference` or a configured column name. */
   judge: string;
   mode: JudgeMode;
   provider: string;
   model: string;
-  index: number;
-  repeat: number;
-  scores: ModelScore[];
-  calls: number;
-  cachedCalls: number;
-  tokenUsage: TokenUsage;
-  attempts: number;
 }
 
 export function judgmentKey(judge: string, repeat: number, index: number): string {

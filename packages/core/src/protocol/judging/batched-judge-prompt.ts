@@ -59,24 +59,15 @@ export function modelLabel(slot: number): string {
   return `Model ${slot + 1}`;
 }
 
+/** An object with one entry per "Model j" slot, each shaped by `slot`. */
+function perSlotSchema(modelCount: number, slot: Record<string, unknown>): Record<string, unknown> {
+  const labels = Array.from({ length: modelCount }, (_, index) => modelLabel(index));
+  return { type: 'object', required: labels, additionalProperties: false, properties: Object.fromEntries(labels.map((label) => [label, slot])) };
+}
+
 /** The reply shape for validation: every "Model j" present with an integer score 0-100; comments optional. */
 export function batchedReplySchema(modelCount: number): Record<string, unknown> {
-  const labels = Array.from({ length: modelCount }, (_, slot) => modelLabel(slot));
-  return {
-    type: 'object',
-    required: labels,
-    additionalProperties: false,
-    properties: Object.fromEntries(
-      labels.map((label) => [
-        label,
-        {
-          type: 'object',
-          required: ['score'],
-          properties: { score: { type: 'integer', minimum: 0, maximum: 100 }, comments: { type: 'string' } },
-        },
-      ]),
-    ),
-  };
+  return perSlotSchema(modelCount, { type: 'object', required: ['score'], properties: { score: { type: 'integer', minimum: 0, maximum: 100 }, comments: { type: 'string' } } });
 }
 
 /**
@@ -84,26 +75,8 @@ export function batchedReplySchema(modelCount: number): Record<string, unknown> 
  * every property required and no extra properties, so `comments` is required there (it may be empty).
  */
 export function batchedResponseFormat(modelCount: number): { name: string; schema: Record<string, unknown> } {
-  const labels = Array.from({ length: modelCount }, (_, slot) => modelLabel(slot));
-  return {
-    name: 'model_scores',
-    schema: {
-      type: 'object',
-      required: labels,
-      additionalProperties: false,
-      properties: Object.fromEntries(
-        labels.map((label) => [
-          label,
-          {
-            type: 'object',
-            required: ['score', 'comments'],
-            additionalProperties: false,
-            properties: { score: { type: 'integer' }, comments: { type: 'string' } },
-          },
-        ]),
-      ),
-    },
-  };
+  const slot = { type: 'object', required: ['score', 'comments'], additionalProperties: false, properties: { score: { type: 'integer' }, comments: { type: 'string' } } };
+  return { name: 'model_scores', schema: perSlotSchema(modelCount, slot) };
 }
 
 export interface SlotScore {

@@ -1,17 +1,22 @@
 // `judgekit judge`: score answer files with a single, batched or reference judge into a run directory.
 import {
   AGGREGATE_RULES,
+  assembleJudge,
   DEFAULT_PRICES,
+  defaultCacheDir,
+  JudgekitError,
   JudgeRunner,
+  loadAnswerFiles,
   loadPriceTable,
+  parseProviderModel,
   planJudgeRun,
+  promptTemplateNames,
   SINGLE_JUDGE_WORDINGS,
   type AggregateRule,
   type JudgeRunPlan,
   type PriceTable,
   type SingleJudgeWording,
-} from '@judgekit/judges';
-import { assembleJudge, defaultCacheDir, JudgekitError, loadAnswerFiles, parseProviderModel, promptTemplateNames } from '@judgekit/core';
+} from '@judgekit/core';
 import { assembleJudgekit } from '../builtin-plugins.js';
 import { resolve } from 'node:path';
 import { integerOption, stringOption, type CliCommand, type ParsedArgs } from '../cli-command.js';

@@ -2,8 +2,7 @@
 // scores each answer by its length in characters (capped at 100) and makes no model calls. A real plugin would
 // call a model through a ChatModelProvider; the wiring is the same. Load it by listing this file (or its
 // package) under "plugins" in a config, or with `assembleContainer({ plugins: [...] })`.
-import { JudgeFactory, type Judge, type JudgeFactoryOptions, type JudgeItemInput, type JudgeItemResult } from '@judgekit/core';
-import { ContainerModule } from 'inversify';
+import { ContainerModule, JudgeFactory, type Judge, type JudgeFactoryOptions, type JudgeItemInput, type JudgeItemResult } from '@judgekit/core';
 
 export class LengthJudge implements Judge {
   readonly mode = 'length';

@@ -52,7 +52,7 @@ export async function rerunWithHugePages(io: CliIo): Promise<number | undefined>
 
 
 /** Commands that train or run models, and so re-run themselves with huge pages when started as the CLI. */
-export const HUGE_PAGE_COMMANDS: ReadonlySet<string> = new Set(['run', 'finetune', 'loss', 'generate']);
+const HUGE_PAGE_COMMANDS: ReadonlySet<string> = new Set(['run', 'finetune', 'loss', 'generate']);
 
 /**
  * The CLI entry (bin): the re-run happens here, never inside a command, so a script that calls `main()` in-process

@@ -1,13 +1,14 @@
 // `judgekit new plugin`, end to end as a plugin author goes: scaffold each kind into a temporary folder, `npm
 // install` (third-party packages from the registry or npm's cache; @judgekit/core as a tarball packed from this
 // checkout, built fresh, since it is not on the registry), type-check, build with tsup and run the generated tests
-// with vitest. Then the judge plugin is packed, installed into a study project, and used by `judgekit run` beside the
-// built-in reference judge. Also the command's refusals. About a minute, most of it `npm install`.
+// with vitest. Then the judge plugin is packed and installed into a study project (beside this checkout's core, as
+// `npm install judgekit` would bring it), listed by `judgekit plugins` and used by `judgekit run` beside the built-in
+// reference judge. Also the command's refusals. About a minute, most of it `npm install`.
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';

@@ -116,6 +116,32 @@ describe('judgekit run with plugins', () => {
   });
 });
 
+describe('judgekit run, other shapes of study', () => {
+  it('measures test loss only when the study has no dataset and no judges', async () => {
+    const config = study({ runDir: 'out-loss', judges: undefined });
+    for (const model of config.models as Array<Record<string, unknown>>) delete model.answers;
+    await writeStudy('loss-only.json', config);
+    const { code, stderr } = await judgekit(['run', 'loss-only.json']);
+    expect(stderr).not.toMatch(/need a "dataset"/);
+    expect(code).toBe(0);
+    const stages = (await readFile(join(root, 'out-loss', 'stages.jsonl'), 'utf8')).trim().split('\n');
+    expect(stages).toHaveLength(1);
+    expect(stages[0]).toMatch(/"loss"/);
+    const losses = JSON.parse(await readFile(join(root, 'out-loss', 'loss.json'), 'utf8')) as RunLosses;
+    expect(losses.models.map((m) => m.name)).toEqual(['tiny-gpt2', 'unigram']);
+  });
+
+  it('loads a plugin given as a package folder, through its manifest', async () => {
+    const dir = join(root, 'fixed-judge-package');
+    await mkdir(join(dir, 'lib'), { recursive: true });
+    await writeFile(join(dir, 'package.json'), JSON.stringify({ name: 'judgekit-plugin-fixed', version: '1.2.3', type: 'module', exports: { '.': { import: './lib/main.mjs' } } }));
+    await writeFile(join(dir, 'lib', 'main.mjs'), FIXED_JUDGE_PLUGIN);
+    const { code, stdout } = await judgekit(['plugins', '--plugin', './fixed-judge-package', '--kind', 'judge']);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/judge\s+fixed\s+judgekit-plugin-fixed@1\.2\.3\s+score/);
+  });
+});
+
 describe('one-line errors that name the config path and the available ids', () => {
   it('an unknown backend id', async () => {
     const config = study();

@@ -45,7 +45,7 @@ function stripBom(text: string): string {
   return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }
 
-export function parseAlpacaJson(text: string, file: string): AlpacaRecord[] {
+function parseAlpacaJson(text: string, file: string): AlpacaRecord[] {
   let value: unknown;
   try {
     value = JSON.parse(stripBom(text));
@@ -61,7 +61,7 @@ export function parseAlpacaJson(text: string, file: string): AlpacaRecord[] {
 }
 
 /** JSONL: one record per non-blank line; errors name the (1-based) line. */
-export function parseAlpacaJsonl(text: string, file: string): AlpacaRecord[] {
+function parseAlpacaJsonl(text: string, file: string): AlpacaRecord[] {
   const records: AlpacaRecord[] = [];
   const lines = stripBom(text).split('\n');
   lines.forEach((raw, lineIndex) => {

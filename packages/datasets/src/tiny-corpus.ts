@@ -13,7 +13,7 @@ export interface TinyCorpusOptions {
   factShare?: number;
 }
 
-export const TINY_CORPUS_DEFAULT_COUNT = 200;
+const TINY_CORPUS_DEFAULT_COUNT = 200;
 
 const between = (random: Random, low: number, high: number): number => low + Math.floor(random() * (high - low + 1));
 const pick = <T>(random: Random, items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;

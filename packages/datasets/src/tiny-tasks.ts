@@ -19,7 +19,7 @@ export interface TinyTaskOptions {
   seed?: number | string;
 }
 
-export const TINY_TASKS_DEFAULT_COUNT = 300;
+const TINY_TASKS_DEFAULT_COUNT = 300;
 
 const pick = <T>(random: Random, items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
 const between = (random: Random, low: number, high: number): number => low + Math.floor(random() * (high - low + 1));

@@ -35,7 +35,7 @@ interface CacheMeta {
   downloadedAt: string;
 }
 
-export function defaultDatasetCacheDir(env: NodeJS.ProcessEnv = process.env): string {
+function defaultDatasetCacheDir(env: NodeJS.ProcessEnv = process.env): string {
   return join(defaultCacheDir(env), 'datasets');
 }
 

@@ -5,9 +5,7 @@ import {
   batchedResponseFormat,
   formatBatchedJudgePrompt,
   parseBatchedReply,
-  type ChatModelProvider,
   type ChatRequest,
-  type JudgeCallRunner,
   type JudgeItemInput,
   type JudgeItemResult,
   type PlannableJudge,
@@ -15,7 +13,7 @@ import {
 import type { JudgeFactory, JudgeOptions } from './judge-factory.js';
 import { ModelJudge } from './model-judge.js';
 
-export const DEFAULT_ORDER_SEED = 123;
+const DEFAULT_ORDER_SEED = 123;
 
 export class BatchedJudge extends ModelJudge implements PlannableJudge {
   readonly mode = 'batched' as const;

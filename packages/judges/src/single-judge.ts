@@ -2,9 +2,7 @@
 import {
   formatSingleJudgePrompt,
   parseScoreReply,
-  type ChatModelProvider,
   type ChatRequest,
-  type JudgeCallRunner,
   type JudgeItemInput,
   type JudgeItemResult,
   type ModelScore,

@@ -5,7 +5,7 @@ import { plantedRun, startJudgeSimulator, writeSimulatedRun } from './testing/in
 
 export const HOSTILE_ANSWER = '<img src=x onerror="window.__xss=1"></script><script>window.__xss=2</script>';
 export const HOSTILE_MODEL = '<b onmouseover="window.__xss=3">bold</b>';
-export const HOSTILE_INSTRUCTION = 'Explain </script><svg onload="window.__xss=4"> & "quotes"';
+const HOSTILE_INSTRUCTION = 'Explain </script><svg onload="window.__xss=4"> & "quotes"';
 
 export async function writeReportTestRun(dir: string): Promise<void> {
   const planted = plantedRun(

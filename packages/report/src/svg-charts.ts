@@ -2,7 +2,7 @@
 // can check the markup without a browser.
 import { escapeHtml } from './escape-html.js';
 
-export const PALETTE = ['#2563eb', '#dc2626', '#059669', '#d97706', '#7c3aed', '#0891b2', '#db2777', '#65a30d', '#475569', '#ea580c'];
+const PALETTE = ['#2563eb', '#dc2626', '#059669', '#d97706', '#7c3aed', '#0891b2', '#db2777', '#65a30d', '#475569', '#ea580c'];
 
 export function colorFor(index: number): string {
   return PALETTE[index % PALETTE.length] as string;

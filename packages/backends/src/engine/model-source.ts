@@ -22,7 +22,7 @@ export interface OpenableModel {
 }
 
 /** Models with more weight bytes than this are handed to ONNX Runtime as a file with external data. */
-export const IN_MEMORY_LIMIT_BYTES = 256 * 2 ** 20;
+const IN_MEMORY_LIMIT_BYTES = 256 * 2 ** 20;
 
 export function isOnnxPath(path: string): boolean {
   return extname(path).toLowerCase() === '.onnx';

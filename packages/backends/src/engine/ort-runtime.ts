@@ -37,7 +37,7 @@ export function loadOrt(): Promise<OrtModule> {
 }
 
 /** Where onnxruntime-node keeps its native libraries (the CUDA provider is downloaded there by its installer). */
-export function ortBinaryDir(): string | undefined {
+function ortBinaryDir(): string | undefined {
   try {
     const require = createRequire(import.meta.url);
     const main = require.resolve('onnxruntime-node');
@@ -99,7 +99,7 @@ async function probeDevice(device: ResolvedDevice): Promise<string | null> {
  * On Linux, a WebGPU adapter without a GPU device node can only be a software one (Mesa's lavapipe): it passes the
  * probe but runs far slower than the CPU provider, so `auto` passes it over. An explicit `webgpu` still uses it.
  */
-export function hasLinuxGpuDevice(): boolean {
+function hasLinuxGpuDevice(): boolean {
   if (process.platform !== 'linux') return true;
   try {
     if (readdirSync('/dev/dri').some((name) => name.startsWith('renderD'))) return true;

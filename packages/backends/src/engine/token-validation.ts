@@ -3,7 +3,7 @@
 import { JudgekitError } from '@judgekit/core';
 
 /** Index of the first id outside [0, vocabSize) or not an integer, or -1 when all are valid. */
-export function firstInvalidTokenIndex(ids: ArrayLike<number>, vocabSize: number, allowIgnore = false): number {
+function firstInvalidTokenIndex(ids: ArrayLike<number>, vocabSize: number, allowIgnore = false): number {
   for (let i = 0; i < ids.length; i++) {
     const id = ids[i]!;
     if (allowIgnore && id === -100) continue;

@@ -45,7 +45,7 @@ function promptHash(ids: readonly number[]): string {
   return (h >>> 0).toString(16);
 }
 
-export function validatePrompts(prompts: readonly (readonly number[])[], vocabSize: number): void {
+function validatePrompts(prompts: readonly (readonly number[])[], vocabSize: number): void {
   prompts.forEach((prompt, index) => {
     if (!Array.isArray(prompt) || prompt.length === 0) {
       throw new JudgekitError('input', `Prompt ${index} has no tokens; every prompt needs at least one token id.`, { location: `prompt ${index}` });

@@ -122,7 +122,7 @@ export interface TensorSpec {
   external?: { location: string; offset: number; length: number };
 }
 
-export function encodeTensor(tensor: TensorSpec): ProtoWriter {
+function encodeTensor(tensor: TensorSpec): ProtoWriter {
   const w = new ProtoWriter();
   if (tensor.dims.length > 0) w.packedInts(1, tensor.dims);
   w.int(2, tensor.dataType);
@@ -144,7 +144,7 @@ function isTensorSpec(value: unknown): value is TensorSpec {
 }
 
 /** Integers become INT/INTS (an empty list too), `{ float }` FLOAT, plain non-integer numbers FLOAT. */
-export function encodeAttribute(name: string, value: AttributeValue): ProtoWriter {
+function encodeAttribute(name: string, value: AttributeValue): ProtoWriter {
   const w = new ProtoWriter().string(1, name);
   if (typeof value === 'number') {
     if (Number.isInteger(value)) w.int(3, value).int(20, AttributeType.INT);
@@ -177,7 +177,7 @@ export interface NodeSpec {
   attributes?: Record<string, AttributeValue>;
 }
 
-export function encodeNode(node: NodeSpec): ProtoWriter {
+function encodeNode(node: NodeSpec): ProtoWriter {
   const w = new ProtoWriter();
   for (const input of node.inputs) w.string(1, input);
   for (const output of node.outputs) w.string(2, output);
@@ -196,7 +196,7 @@ export interface ValueInfoSpec {
   shape: readonly Dim[];
 }
 
-export function encodeValueInfo(info: ValueInfoSpec): ProtoWriter {
+function encodeValueInfo(info: ValueInfoSpec): ProtoWriter {
   const shape = new ProtoWriter();
   for (const dim of info.shape) {
     const d = new ProtoWriter();

@@ -82,7 +82,7 @@ interface ResumeMetadata {
   epochs: EpochReport[];
 }
 
-export function finetuneModelName(checkpoint: string): string {
+function finetuneModelName(checkpoint: string): string {
   const stem = basename(checkpoint, extname(checkpoint));
   return stem === 'model' || stem === 'pytorch_model' ? basename(dirname(checkpoint)) || stem : stem;
 }
@@ -131,7 +131,7 @@ function runFingerprint(shape: ModelDimensions, recipe: FinetuneRecipe, checkpoi
  * The study's recipe with `partial` laid over it. `optimizer.learningRate` is read as an alias of `lr` (the study
  * config's name for it).
  */
-export function resolveRecipe(partial: Partial<FinetuneRecipe> = {}): FinetuneRecipe {
+function resolveRecipe(partial: Partial<FinetuneRecipe> = {}): FinetuneRecipe {
   const { learningRate, ...optimizer } = (partial.optimizer ?? {}) as Partial<AdamWConfig> & { learningRate?: number };
   return {
     ...STUDY_RECIPE,

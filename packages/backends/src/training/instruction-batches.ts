@@ -4,7 +4,7 @@
 import { JudgekitError, formatAlpacaPrompt, formatTrainingText, seededRandom, shuffled, type AlpacaRecord, type PromptTemplateRef } from '@judgekit/core';
 import type { TokenBatch } from './gpt2-trainer.js';
 
-export const IGNORE_INDEX = -100;
+const IGNORE_INDEX = -100;
 
 /** One training example: the token ids of its training text and how many of them are the prompt. */
 export interface EncodedExample {

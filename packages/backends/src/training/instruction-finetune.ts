@@ -104,7 +104,7 @@ function mean(values: readonly number[]): number {
   return values.length === 0 ? Number.NaN : values.reduce((a, b) => a + b, 0) / values.length;
 }
 
-export function checkRecipe(recipe: FinetuneRecipe, trainCount: number, validationCount: number): void {
+function checkRecipe(recipe: FinetuneRecipe, trainCount: number, validationCount: number): void {
   const positive = (value: number, name: string): void => {
     if (!Number.isInteger(value) || value < 1) throw new JudgekitError('config', `Fine-tuning: \`${name}\` must be a positive integer, got ${String(value)}.`, { location: name });
   };

@@ -24,7 +24,7 @@ function pickSplit(records: AlpacaRecord[], split: string): AlpacaRecord[] {
 }
 
 /** Default model name: the file name without its extension (`gpt2-small.safetensors` → `gpt2-small`). */
-export function modelNameFromPath(path: string): string {
+function modelNameFromPath(path: string): string {
   return basename(path, extname(path)) || 'model';
 }
 

@@ -68,7 +68,7 @@ function formatUsd(value: number | null): string {
   return `$${value < 0.01 && value > 0 ? value.toFixed(4) : value.toFixed(2)}`;
 }
 
-export function formatPlan(plan: JudgeRunPlan): string {
+function formatPlan(plan: JudgeRunPlan): string {
   const lines = [
     `${plan.items} items x ${plan.models} models x ${plan.repeats} repeat${plan.repeats === 1 ? '' : 's'}: ${plan.judgmentsToDo} judgments to do (${plan.judgmentsDone} already in the run directory)`,
     `calls: ${plan.calls} (${plan.cachedCalls} answered by the cache, ${plan.calls - plan.cachedCalls} to make; retries not counted)`,

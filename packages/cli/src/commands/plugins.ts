@@ -1,6 +1,7 @@
 // `judgekit plugins`: every contribution the built-ins and the given plugins provide, with its package and
 // options schema, so a plugin author can see that judgekit found theirs.
 import { formatSource, loadStudyConfig, type ContributionEntry } from '@judgekit/core';
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { stringOption, type CliCommand } from '../cli-command.js';
 import { assembleJudgekit } from '../builtin-plugins.js';
@@ -18,13 +19,18 @@ function optionNames(entry: ContributionEntry): string {
   return properties && Object.keys(properties).length > 0 ? Object.keys(properties).join(',') : '-';
 }
 
-/** Plugins from `--plugin` flags and, with `--config`, the study config's `plugins` (relative to the config). */
+/**
+ * Plugins from `--plugin` flags (relative to the working directory) and, with `--config`, the study config's
+ * `plugins`, found from the config's folder as `judgekit run` finds them.
+ */
 export async function pluginsFromArgs(values: Record<string, unknown>, cwd: string): Promise<{ plugins: string[]; baseDir: string; configFile?: string }> {
   const config = typeof values.config === 'string' ? await loadStudyConfig(resolve(cwd, values.config)) : undefined;
-  const flags = (values.plugin as string[] | undefined) ?? [];
+  const given = (values.plugin as string[] | undefined) ?? [];
+  // With a config, plugins are found from its folder: flags that are paths keep meaning the working directory's.
+  const flags = config ? given.map((plugin) => (existsSync(resolve(cwd, plugin)) ? resolve(cwd, plugin) : plugin)) : given;
   return {
-    plugins: [...(config?.config.plugins ?? []).map((p) => (p.startsWith('.') ? resolve(config!.baseDir, p) : p)), ...flags],
-    baseDir: cwd,
+    plugins: [...(config?.config.plugins ?? []), ...flags],
+    baseDir: config?.baseDir ?? cwd,
     ...(config ? { configFile: config.file } : {}),
   };
 }

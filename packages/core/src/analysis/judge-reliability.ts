@@ -45,7 +45,7 @@ export function alphaAcrossJudges(judges: readonly JudgeScores[]): number {
 }
 
 /** Per-repeat model means (`[repeat][model]`, over items). */
-export function repeatModelMeans(judge: JudgeScores): number[][] {
+function repeatModelMeans(judge: JudgeScores): number[][] {
   return judge.scores.map((repeat) => judge.models.map((_, m) => finiteMean(repeat.map((row) => row[m] as number))));
 }
 

@@ -103,7 +103,7 @@ export function lengthBias(judge: JudgeScores, responses: readonly (readonly str
 }
 
 /** Slope of y on x after removing item and model effects from both (Frisch-Waugh-Lovell). */
-export function withinSlope(x: readonly number[], y: readonly number[], items: readonly number[], models: readonly number[], itemCount: number, modelCount: number): number {
+function withinSlope(x: readonly number[], y: readonly number[], items: readonly number[], models: readonly number[], itemCount: number, modelCount: number): number {
   const n = x.length;
   if (n < 2) return 0;
   const residuals = (values: readonly number[]): Float64Array => {

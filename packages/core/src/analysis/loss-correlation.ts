@@ -15,7 +15,7 @@ export interface LossCorrelation {
 }
 
 /** Below this many models a bootstrap over models has too few distinct resamples to mean anything. */
-export const MIN_MODELS_FOR_CI = 5;
+const MIN_MODELS_FOR_CI = 5;
 
 /** `losses[m]` and `scores[m]` per model (NaN = missing; those models are left out). */
 export function lossScoreCorrelation(judge: string, losses: readonly number[], scores: readonly number[], options: BootstrapOptions = {}): LossCorrelation {

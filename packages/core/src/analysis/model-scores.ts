@@ -59,7 +59,7 @@ export interface PairedDifference {
 }
 
 /** Paired differences for each pair of rows of `cells[item][model]` (items with both scores). */
-export function pairedDifferencesFromCells(cells: readonly (readonly number[])[], models: readonly string[], options: BootstrapOptions = {}): PairedDifference[] {
+function pairedDifferencesFromCells(cells: readonly (readonly number[])[], models: readonly string[], options: BootstrapOptions = {}): PairedDifference[] {
   const out: PairedDifference[] = [];
   for (let a = 0; a < models.length; a++) {
     for (let b = a + 1; b < models.length; b++) {

@@ -3,7 +3,7 @@
 // is reported (one line, naming where it was listed) without taking the others down.
 import 'reflect-metadata';
 import { Container, ContainerModule } from 'inversify';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { JudgekitError } from '../errors.js';
@@ -44,7 +44,7 @@ export interface AssembleOptions {
  * A ContainerModule, also one made by another copy of inversify (a plugin that installed its own): anything with
  * a numeric `id` and a `load` function is loaded the same way.
  */
-export function isContainerModule(value: unknown): value is ContainerModule {
+function isContainerModule(value: unknown): value is ContainerModule {
   if (value instanceof ContainerModule) return true;
   const candidate = value as { id?: unknown; load?: unknown } | null;
   return typeof candidate === 'object' && candidate !== null && typeof candidate.id === 'number' && typeof candidate.load === 'function';
@@ -82,7 +82,7 @@ function packageEntry(dir: string): string {
 }
 
 /** Where a plugin's contributions come from: its package name and version, else the path as given. */
-export function pluginSource(specifier: string, baseDir = process.cwd()): ContributionSource {
+function pluginSource(specifier: string, baseDir = process.cwd()): ContributionSource {
   const dir = isPathSpecifier(specifier, baseDir) ? resolve(baseDir, specifier) : findPackageDir(specifier, baseDir);
   const manifest = dir && existsSync(join(dir, 'package.json')) ? readManifest(dir) : undefined;
   if (manifest?.name) return { package: manifest.name, ...(manifest.version ? { version: manifest.version } : {}) };
@@ -90,7 +90,12 @@ export function pluginSource(specifier: string, baseDir = process.cwd()): Contri
 }
 
 async function importPlugin(specifier: string, baseDir: string): Promise<Record<string, unknown>> {
-  if (isPathSpecifier(specifier, baseDir)) return (await import(pathToFileURL(resolve(baseDir, specifier)).href)) as Record<string, unknown>;
+  if (isPathSpecifier(specifier, baseDir)) {
+    const path = resolve(baseDir, specifier);
+    // A package folder (a plugin's checkout, or an unpacked tarball) loads through its own manifest.
+    if (existsSync(join(path, 'package.json')) && statSync(path).isDirectory()) return (await import(packageEntry(path))) as Record<string, unknown>;
+    return (await import(pathToFileURL(path).href)) as Record<string, unknown>;
+  }
   try {
     return (await import(specifier)) as Record<string, unknown>;
   } catch (error) {
@@ -104,7 +109,7 @@ function firstLine(error: unknown): string {
   return String((error as Error)?.message ?? error).split('\n')[0] as string;
 }
 
-export async function loadPluginModule(specifier: string, baseDir = process.cwd()): Promise<ContainerModule> {
+async function loadPluginModule(specifier: string, baseDir = process.cwd()): Promise<ContainerModule> {
   let imported: Record<string, unknown>;
   try {
     imported = await importPlugin(specifier, baseDir);

@@ -64,11 +64,6 @@ export interface LoadedStudyConfig {
   file: string;
 }
 
-/** Absolute path of the JSON Schema shipped with @judgekit/core. */
-export function studyConfigSchemaPath(): string {
-  return schemaPath();
-}
-
 let validator: ReturnType<Ajv['compile']> | undefined;
 let schemaCache: Record<string, unknown> | undefined;
 

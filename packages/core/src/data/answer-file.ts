@@ -16,7 +16,7 @@ export function modelNameFromFile(path: string): string {
 }
 
 /** Parsed JSON as answer records: `{instruction, input, output, model_response}` (missing `input` = ""). */
-export function validateAnswerRecords(value: unknown, file: string): AnswerRecord[] {
+function validateAnswerRecords(value: unknown, file: string): AnswerRecord[] {
   const items = requireArray(value, file, 'answer records ({instruction, input, output, model_response})');
   return items.map((item, index) => {
     const at = { file, index };

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { JudgekitError } from '../errors.js';
 
 /** What a value is, in words, for error messages. */
-export function describeJsonType(value: unknown): string {
+function describeJsonType(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
   if (typeof value === 'object') return 'an object';

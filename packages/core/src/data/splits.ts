@@ -26,7 +26,7 @@ export interface DatasetSplitResult<T> extends DatasetSplits<T> {
   indices: { train: number[]; test: number[]; validation: number[] };
 }
 
-export const BOOK_SPLIT = Object.freeze({ train: 0.85, test: 0.1 });
+const BOOK_SPLIT = Object.freeze({ train: 0.85, test: 0.1 });
 
 function checkFraction(name: string, value: unknown): number {
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > 1) {

@@ -62,7 +62,7 @@ function where(at: ConfigPath, field?: string): string {
 }
 
 /** The id a bound value declares (judge factories from before ids may only have `mode`). */
-export function contributionId(value: unknown): string | undefined {
+function contributionId(value: unknown): string | undefined {
   const candidate = value as { id?: unknown; mode?: unknown } | null;
   if (typeof candidate?.id === 'string' && candidate.id !== '') return candidate.id;
   if (typeof candidate?.mode === 'string' && candidate.mode !== '') return candidate.mode;

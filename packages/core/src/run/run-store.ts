@@ -15,7 +15,7 @@ export interface RunRecord {
   [field: string]: unknown;
 }
 
-export const RUN_LOG_FILE = 'run.log';
+const RUN_LOG_FILE = 'run.log';
 
 export class RunStore {
   constructor(readonly dir: string) {}

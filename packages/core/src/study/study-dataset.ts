@@ -8,7 +8,7 @@ import { JudgekitError } from '../errors.js';
 import type { ContributionRegistry } from '../plugins/contribution-registry.js';
 import { resolveStudyPath } from './study.js';
 
-export const DEFAULT_DATASET = 'alpaca';
+const DEFAULT_DATASET = 'alpaca';
 
 export interface StudyDataset {
   source: string;

@@ -67,7 +67,7 @@ export function formatStudyTable(results: RunResults): string {
   return `${lines.join('\n')}\n`;
 }
 
-export function formatStudyCsv(results: RunResults): string {
+function formatStudyCsv(results: RunResults): string {
   const judges = results.judges.map((judge) => judge.name);
   const header = ['model', 'test_loss', ...judges.flatMap((name) => [`${name}_score`, `${name}_ci95_low`, `${name}_ci95_high`, `${name}_scored`, `${name}_failed`])];
   const number = (value: number | undefined): string => (value !== undefined && Number.isFinite(value) ? String(value) : '');

@@ -10,7 +10,7 @@ import type { StudyDatasetSource } from './study-dataset.js';
 import type { StudyJudge } from './judge-assembly.js';
 
 /** The backend a model uses when its config names none. */
-export const DEFAULT_BACKEND = 'onnxruntime';
+const DEFAULT_BACKEND = 'onnxruntime';
 
 export interface StudyModel {
   name: string;
@@ -75,7 +75,11 @@ export function answerPath(study: Study, model: StudyModel): string {
   return model.answers ?? study.store.answerFile(model.name);
 }
 
-/** Models the study fine-tunes and generates for: a checkpoint and no answer file. */
+/**
+ * Models the study fine-tunes and generates answers for: a checkpoint and no answer file. A study with neither a
+ * dataset nor judges needs no answers (test loss only), so it runs none.
+ */
 export function modelsToRun(study: Study): StudyModel[] {
+  if (!study.loaded.config.dataset && study.judges.length === 0) return [];
   return study.models.filter((model) => model.checkpoint && !model.answers);
 }

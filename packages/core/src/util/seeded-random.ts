@@ -2,7 +2,7 @@
 
 export type Random = () => number;
 
-export function seedFrom(seed: number | string): number {
+function seedFrom(seed: number | string): number {
   if (typeof seed === 'number') return seed >>> 0;
   let h = 2166136261;
   for (let i = 0; i < seed.length; i++) {
@@ -33,6 +33,3 @@ export function shuffled<T>(items: readonly T[], random: Random): T[] {
   return out;
 }
 
-export function randomInt(random: Random, maxExclusive: number): number {
-  return Math.floor(random() * maxExclusive);
-}

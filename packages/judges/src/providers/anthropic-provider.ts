@@ -11,7 +11,7 @@ export interface AnthropicProviderOptions extends ChatModelProviderOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-export const ANTHROPIC_DEFAULT_BASE_URL = 'https://api.anthropic.com';
+const ANTHROPIC_DEFAULT_BASE_URL = 'https://api.anthropic.com';
 
 type AnthropicClient = InstanceType<(typeof import('@anthropic-ai/sdk'))['default']>;
 

@@ -16,7 +16,7 @@ export interface OpenAiProviderOptions extends ChatModelProviderOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-export const OPENAI_DEFAULT_BASE_URL = 'https://api.openai.com/v1';
+const OPENAI_DEFAULT_BASE_URL = 'https://api.openai.com/v1';
 
 type OpenAiClient = InstanceType<(typeof import('openai'))['default']>;
 

@@ -10,7 +10,7 @@ import { GPT2_MODEL_TYPE, type Gpt2Config } from './gpt2-config.js';
 import type { Gpt2LayerWeights, Gpt2Weights, LoadedGpt2 } from './load-gpt2-checkpoint.js';
 
 /** Added to masked attention scores. Finite, so fully masked (padding) rows stay finite. */
-export const MASK_VALUE = -1e9;
+const MASK_VALUE = -1e9;
 
 export interface DecoderGraphOptions {
   /** Only the last position's logits ([batch, 1, vocab]): what generation needs, without [B, T, V] prefill output. */
@@ -280,7 +280,7 @@ export function buildGpt2SlotDecoderGraph(model: LoadedGpt2): OnnxGraphBuilder {
  * [batch, seq], the per-token negative log-likelihood in log-sum-exp form (no LogSoftmax, which ONNX Runtime's
  * WebGPU provider runs on the CPU). Ignored targets give 0. Positions are 0..seq-1, with no padding.
  */
-export function buildGpt2LossGraph(model: LoadedGpt2): OnnxGraphBuilder {
+function buildGpt2LossGraph(model: LoadedGpt2): OnnxGraphBuilder {
   const b = new OnnxGraphBuilder('gpt2_loss', 17);
   const config = model.config;
   const t: Trunk = { b, config, eps: model.layerNormEpsilon };

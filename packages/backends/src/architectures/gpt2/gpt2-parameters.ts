@@ -11,7 +11,7 @@ export type Gpt2Shape = Gpt2Config;
 /** Parameters by canonical name, float32, row-major. */
 export type Gpt2Parameters = ModelParameters;
 
-export function checkGpt2Shape(shape: Gpt2Shape): void {
+function checkGpt2Shape(shape: Gpt2Shape): void {
   const ints: Array<keyof Gpt2Shape> = ['vocabSize', 'contextLength', 'embDim', 'nLayers', 'nHeads'];
   for (const key of ints) {
     const value = shape[key];
@@ -45,10 +45,6 @@ export function parameterSpecs(shape: Gpt2Shape): ParameterSpec[] {
   specs.push({ name: 'ln_f.weight', shape: [C] }, { name: 'ln_f.bias', shape: [C] });
   if (!shape.tiedHead) specs.push({ name: 'lm_head.weight', shape: [V, C] });
   return specs;
-}
-
-export function parameterCount(shape: Gpt2Shape): number {
-  return parameterSpecs(shape).reduce((sum, spec) => sum + elementCount(spec.shape), 0);
 }
 
 /** Throw unless `params` holds exactly the parameters of `shape` with the right sizes. */

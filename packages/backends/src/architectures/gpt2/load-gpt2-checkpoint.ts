@@ -53,7 +53,7 @@ export interface LoadGpt2Options {
   configPath?: string;
 }
 
-export async function readGpt2ConfigFile(path: string): Promise<PartialGpt2Config> {
+async function readGpt2ConfigFile(path: string): Promise<PartialGpt2Config> {
   return parseGpt2ConfigJson(await readConfigJson(path), path);
 }
 

@@ -11,7 +11,7 @@ import { modelBackend, modelsToRun, type Study, type StudyModel } from '../study
 import { FINETUNE_OUTCOME_FILE, FinetuneStage } from './finetune-stage.js';
 
 /** The weights to generate with: the fine-tuned ones when the study fine-tunes, else the checkpoint itself. */
-export async function generationWeights(study: Study, model: StudyModel, context: StageContext): Promise<ModelSpec> {
+async function generationWeights(study: Study, model: StudyModel, context: StageContext): Promise<ModelSpec> {
   if (!study.loaded.config.finetune) return { path: model.checkpoint as string, name: model.name, ...(model.config ? { configPath: model.config } : {}) };
   const outcomeFile = study.store.path('finetune', model.name, FINETUNE_OUTCOME_FILE);
   // A run directory from before outcomes were recorded: the backend resumes its finished training and says where.

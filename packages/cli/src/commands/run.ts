@@ -1,7 +1,7 @@
 // `judgekit run <study.json>`: the whole study (loss, fine-tuning, generation, judging, results, report) for N
 // models, resumable stage by stage from the run directory. A thin shell: the stages are @judgekit/core's study
 // library, every one resolved from the container, so plugins can add or replace any of them.
-import { createStudy, defaultCacheDir, JudgekitError, loadStudyConfig, parseDevice, runStudy } from '@judgekit/core';
+import { createStudy, defaultCacheDir, DEVICE_NAMES, JudgekitError, loadStudyConfig, parseDevice, runStudy } from '@judgekit/core';
 import { join, resolve } from 'node:path';
 import { stringOption, type CliCommand } from '../cli-command.js';
 import { assembleJudgekit } from '../builtin-plugins.js';
@@ -21,6 +21,9 @@ export const command: CliCommand = {
     if (!file || args.positionals.length > 1) throw new JudgekitError('usage', 'Give exactly one study config file: judgekit run study.json');
     const loaded = await loadStudyConfig(resolve(io.cwd, file));
     const deviceName = stringOption(args, 'device') ?? loaded.config.device;
+    if (deviceName !== undefined && !(DEVICE_NAMES as readonly string[]).includes(deviceName)) {
+      throw new JudgekitError('usage', `Unsupported device "${deviceName}". Should be one of: ${DEVICE_NAMES.join(', ')}.`);
+    }
     const device = deviceName === undefined ? undefined : parseDevice(deviceName);
     const configName = loaded.file.replace(/^.*[\\/]/, '').replace(/\.json$/, '');
     const runDir = resolve(io.cwd, stringOption(args, 'run-dir') ?? (loaded.config.runDir ? resolve(loaded.baseDir, loaded.config.runDir) : join('runs', configName)));

@@ -1,11 +1,14 @@
 // The study's batched comparative judge: one call per item shows every model's answer, in a balanced seeded
 // order, labelled only "Model j"; the JSON reply is validated and mapped back to the models.
 import {
+  askJudgeModel,
   balancedOrder,
   batchedResponseFormat,
   formatBatchedJudgePrompt,
   parseBatchedReply,
   type ChatRequest,
+  type ParsedReply,
+  type SlotScore,
   type JudgeItemInput,
   type JudgeItemResult,
   type PlannableJudge,
@@ -64,28 +67,18 @@ export class BatchedJudge extends ModelJudge implements PlannableJudge {
     };
     if (input.answers.length === 0) return result;
     const request = { ...this.#request(input, order), ...(input.signal ? { signal: input.signal } : {}) };
-    let failure = 'no attempt made';
-    for (let attempt = 0; attempt <= this.retries; attempt++) {
-      const outcome = await this.calls.complete(this.provider, request, { repeat: input.repeat, attempt });
-      result.attempts++;
-      if (outcome.cached) result.cachedCalls++;
-      else if (outcome.requests > 0) result.calls++;
-      result.tokenUsage.prompt += outcome.tokenUsage.prompt;
-      result.tokenUsage.completion += outcome.tokenUsage.completion;
-      if (outcome.error) return failAll(`${outcome.error.kind}: ${outcome.error.message}`);
-      const parsed = parseBatchedReply(outcome.output ?? '', input.answers.length);
-      if ('slots' in parsed) {
-        const bySlot = parsed.slots;
-        result.scores = input.answers.map((answer, model) => {
-          const position = positionOf.get(model) as number;
-          const slot = bySlot[position - 1] as { score: number; comments?: string };
-          return { model: answer.model, score: slot.score, position, ...(slot.comments !== undefined ? { comments: slot.comments } : {}) };
-        });
-        return result;
-      }
-      failure = `${parsed.error} (after ${attempt + 1} attempt${attempt === 0 ? '' : 's'})`;
-    }
-    return failAll(failure);
+    const parse = (reply: string): ParsedReply<SlotScore[]> => {
+      const parsed = parseBatchedReply(reply, input.answers.length);
+      return 'slots' in parsed ? { value: parsed.slots } : parsed;
+    };
+    const answered = await askJudgeModel({ calls: this.calls, provider: this.provider, request, repeat: input.repeat, retries: this.retries, parse }, result);
+    if ('failure' in answered) return failAll(answered.failure);
+    result.scores = input.answers.map((answer, model) => {
+      const position = positionOf.get(model) as number;
+      const slot = answered.value[position - 1] as SlotScore;
+      return { model: answer.model, score: slot.score, position, ...(slot.comments !== undefined ? { comments: slot.comments } : {}) };
+    });
+    return result;
   }
 }
 

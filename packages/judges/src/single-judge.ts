@@ -1,8 +1,10 @@
 // The single-answer judge: one call per model per item, the book's prompt, an integer reply.
 import {
+  askJudgeModel,
   formatSingleJudgePrompt,
   parseScoreReply,
   type ChatRequest,
+  type ParsedReply,
   type JudgeItemInput,
   type JudgeItemResult,
   type ModelScore,
@@ -50,20 +52,12 @@ export class SingleJudge extends ModelJudge implements PlannableJudge {
   async #scoreAnswer(input: JudgeItemInput, answer: { model: string; response: string }, totals: JudgeItemResult): Promise<ModelScore> {
     if (this.#skipsCall(answer.response)) return { model: answer.model, score: 0, comments: 'empty answer scored 0 without a call' };
     const request = { ...this.#request(input, answer.response), ...(input.signal ? { signal: input.signal } : {}) };
-    let failure = 'no attempt made';
-    for (let attempt = 0; attempt <= this.retries; attempt++) {
-      const outcome = await this.calls.complete(this.provider, request, { repeat: input.repeat, attempt });
-      totals.attempts++;
-      if (outcome.cached) totals.cachedCalls++;
-      else if (outcome.requests > 0) totals.calls++;
-      totals.tokenUsage.prompt += outcome.tokenUsage.prompt;
-      totals.tokenUsage.completion += outcome.tokenUsage.completion;
-      if (outcome.error) return { model: answer.model, score: null, failure: `${outcome.error.kind}: ${outcome.error.message}` };
-      const parsed = parseScoreReply(outcome.output ?? '');
-      if ('score' in parsed) return { model: answer.model, score: parsed.score };
-      failure = `${parsed.error} (after ${attempt + 1} attempt${attempt === 0 ? '' : 's'})`;
-    }
-    return { model: answer.model, score: null, failure };
+    const parse = (reply: string): ParsedReply<number> => {
+      const parsed = parseScoreReply(reply);
+      return 'score' in parsed ? { value: parsed.score } : parsed;
+    };
+    const answered = await askJudgeModel({ calls: this.calls, provider: this.provider, request, repeat: input.repeat, retries: this.retries, parse }, totals);
+    return 'value' in answered ? { model: answer.model, score: answered.value } : { model: answer.model, score: null, failure: answered.failure };
   }
 }
 

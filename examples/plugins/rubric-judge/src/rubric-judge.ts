@@ -2,6 +2,7 @@
 // criteria the study config gives (`judges[].options.criteria`). Calls go through the host's call runner, so
 // they are cached, retried and rate-limited like the built-in judges' calls.
 import {
+  askJudgeModel,
   JudgekitError,
   type ChatCallRunner,
   type ChatModelProvider,
@@ -11,6 +12,7 @@ import {
   type JudgeFactoryOptions,
   type JudgeItemInput,
   type JudgeItemResult,
+  type ParsedReply,
   type ModelScore,
   type PlannableJudge,
 } from '@judgekit/core';
@@ -107,21 +109,13 @@ export class RubricJudge implements PlannableJudge {
 
   async #scoreAnswer(input: JudgeItemInput, answer: { model: string; response: string }, totals: JudgeItemResult): Promise<ModelScore> {
     const request = { ...this.#request(input, answer.response), ...(input.signal ? { signal: input.signal } : {}) };
-    let failure = 'no attempt made';
-    // An unusable reply is asked again with the next attempt number, which is a new cache key.
-    for (let attempt = 0; attempt <= this.#retries; attempt++) {
-      const outcome = await this.#calls.complete(this.#provider, request, { repeat: input.repeat, attempt });
-      totals.attempts++;
-      if (outcome.cached) totals.cachedCalls++;
-      else if (outcome.requests > 0) totals.calls++;
-      totals.tokenUsage.prompt += outcome.tokenUsage.prompt;
-      totals.tokenUsage.completion += outcome.tokenUsage.completion;
-      if (outcome.error) return { model: answer.model, score: null, failure: `${outcome.error.kind}: ${outcome.error.message}` };
-      const parsed = parseRubricReply(outcome.output ?? '', this.#rubric.scale);
-      if ('score' in parsed) return { model: answer.model, score: parsed.score };
-      failure = `${parsed.error} (after ${attempt + 1} attempt${attempt === 0 ? '' : 's'})`;
-    }
-    return { model: answer.model, score: null, failure };
+    // core's protocol re-asks an unusable reply under the next attempt number (a new cache key) and counts the calls.
+    const parse = (reply: string): ParsedReply<number> => {
+      const parsed = parseRubricReply(reply, this.#rubric.scale);
+      return 'score' in parsed ? { value: parsed.score } : parsed;
+    };
+    const answered = await askJudgeModel({ calls: this.#calls, provider: this.#provider, request, repeat: input.repeat, retries: this.#retries, parse }, totals);
+    return 'value' in answered ? { model: answer.model, score: answered.value } : { model: answer.model, score: null, failure: answered.failure };
   }
 }
 

@@ -12,3 +12,4 @@ export * from './price-table.js';
 export * from './judge-call-runner.js';
 export * from './judge-results.js';
 export * from './judge-runner.js';
+export * from './ask-judge-model.js';

@@ -1,0 +1,41 @@
+// One judge question, asked until the reply is usable: each unusable reply is asked again under the next attempt
+// number (a new cache key), a failed call ends it, and every attempt's calls and tokens are added to the item's
+// totals. What every judge that calls a model does; a plugin judge gets it from here.
+import type { ChatModelProvider, ChatRequest } from '../../contracts/chat-model-provider.js';
+import type { ChatCallRunner } from '../../contracts/judge-factory.js';
+import type { JudgeItemResult } from '../../contracts/judge.js';
+
+export type ParsedReply<T> = { value: T } | { error: string };
+
+export interface JudgeQuestion<T> {
+  calls: ChatCallRunner;
+  provider: ChatModelProvider;
+  request: ChatRequest;
+  /** The item's repeat: part of every cache key. */
+  repeat: number;
+  /** Re-asks after an unusable reply. */
+  retries: number;
+  /** Turns a reply into a value, or says why it is unusable. */
+  parse: (reply: string) => ParsedReply<T>;
+}
+
+/** The counters of a JudgeItemResult that every attempt adds to. */
+export type JudgeCallTotals = Pick<JudgeItemResult, 'attempts' | 'calls' | 'cachedCalls' | 'tokenUsage'>;
+
+/** The parsed value, or the failure (a failed call's reason starts with its ChatError kind, e.g. `timeout:`). */
+export async function askJudgeModel<T>(question: JudgeQuestion<T>, totals: JudgeCallTotals): Promise<{ value: T } | { failure: string }> {
+  let failure = 'no attempt made';
+  for (let attempt = 0; attempt <= question.retries; attempt++) {
+    const outcome = await question.calls.complete(question.provider, question.request, { repeat: question.repeat, attempt });
+    totals.attempts++;
+    if (outcome.cached) totals.cachedCalls++;
+    else if (outcome.requests > 0) totals.calls++;
+    totals.tokenUsage.prompt += outcome.tokenUsage.prompt;
+    totals.tokenUsage.completion += outcome.tokenUsage.completion;
+    if (outcome.error) return { failure: `${outcome.error.kind}: ${outcome.error.message}` };
+    const parsed = question.parse(outcome.output ?? '');
+    if ('value' in parsed) return parsed;
+    failure = `${parsed.error} (after ${attempt + 1} attempt${attempt === 0 ? '' : 's'})`;
+  }
+  return { failure };
+}

@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Ajv } from 'ajv';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { RunLosses, RunResults } from '@judgekit/core';
 import { createTinyGpt2 } from '@judgekit/backends/testing';
@@ -228,5 +229,15 @@ describe('judgekit plugins and judgekit schema', () => {
     expect(length?.then.properties.options.properties).toHaveProperty('cap');
     const single = branches.find((branch) => JSON.stringify(branch.if).includes('"single"'));
     expect(single?.then.properties.options.properties).toHaveProperty('wording');
+    // What an editor does with it: the study validates, and a bad plugin option or provider option does not.
+    const validate = new Ajv({ strict: false, allErrors: true }).compile(schema);
+    const config = JSON.parse(await readFile(join(root, 'study.json'), 'utf8')) as { judges: Array<Record<string, unknown>> };
+    expect(validate(config), JSON.stringify(validate.errors)).toBe(true);
+    config.judges[1] = { mode: 'length', options: { cap: 'twenty' } };
+    expect(validate(config)).toBe(false);
+    expect(JSON.stringify(validate.errors)).toMatch(/\/judges\/1\/options\/cap/);
+    config.judges[1] = { mode: 'single', judge: 'openai:m', providerOptions: { api: 'graphql' } };
+    expect(validate(config)).toBe(false);
+    expect(JSON.stringify(validate.errors)).toMatch(/\/judges\/1\/providerOptions\/api/);
   });
 });

@@ -106,6 +106,29 @@ describe('judgekit run (answer files, three judges)', () => {
     expect(stdout).toContain('single-study score');
   });
 
+  it('passes a judge\'s providerOptions to its provider, checked against the provider\'s schema', async () => {
+    const study = (providerOptions: Record<string, unknown>) =>
+      JSON.stringify({
+        runDir: 'out-provider',
+        models: [
+          { name: 'Weak model', answers: 'weak-ift-test-results.json' },
+          { name: 'Strong model', answers: 'strong-ift-test-results.json' },
+        ],
+        judges: [{ mode: 'single', judge: 'openai:judge-model', providerOptions }],
+      });
+    // No OPENAI_BASE_URL in the environment: the endpoint comes from providerOptions alone.
+    const env = { OPENAI_API_KEY: KEY, JUDGEKIT_CACHE_DIR: join(root, 'cache-provider') };
+    await writeFile(join(root, 'provider.json'), study({ baseURL: server.openaiBaseURL }));
+    const before = server.requests.length;
+    const ok = await runMain(['run', 'provider.json'], { cwd: root, env });
+    expect(ok.code).toBe(0);
+    expect(server.requests.length - before).toBe(8);
+    await writeFile(join(root, 'provider-bad.json'), study({ baseUrl: server.openaiBaseURL }));
+    const bad = await runMain(['run', 'provider-bad.json'], { cwd: root, env });
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/provider-bad\.json: judges\[0\]\.providerOptions: unknown option "baseUrl" \(options of chat-provider "openai" from @judgekit\/judges@/);
+  });
+
   it('refuses a config with an unknown field, naming it', async () => {
     await writeFile(join(root, 'bad.json'), JSON.stringify({ models: [{ name: 'x', answers: 'weak-ift-test-results.json', weights: 'x' }] }));
     const { code, stderr } = await judgekit(['run', 'bad.json']);

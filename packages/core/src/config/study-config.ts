@@ -27,6 +27,8 @@ export interface JudgeConfig {
   emptyAsZero?: boolean;
   /** The judge mode's own options, validated against its schema. */
   options?: Record<string, unknown>;
+  /** Options of the provider in `judge`, validated against the provider's schema. */
+  providerOptions?: Record<string, unknown>;
 }
 
 /** A reporter by id, or with options. */

@@ -16,6 +16,14 @@ function optionBranches(registry: ContributionRegistry, kind: ContributionKind, 
   });
 }
 
+/** When `judge` is `<provider>:...`, `providerOptions` must match that provider's schema. */
+function providerOptionBranches(registry: ContributionRegistry): Schema[] {
+  return registry.list('chat-provider').map((entry) => ({
+    if: { properties: { judge: { pattern: `^${entry.id.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:` } }, required: ['judge'] },
+    then: { properties: { providerOptions: { description: `Options of provider "${entry.id}": ${entry.description}`, ...(entry.optionsSchema ?? { type: 'object', additionalProperties: false, properties: {} }) } } },
+  }));
+}
+
 function selectorWithIds(base: Schema | undefined, registry: ContributionRegistry, kind: ContributionKind): Schema {
   const entries = registry.list(kind);
   return { ...(base ?? {}), examples: entries.map((entry) => entry.id), description: `${base?.description ?? ''} Loaded: ${entries.map((e) => `${e.id} (${e.description})`).join('; ')}`.trim() };
@@ -29,7 +37,7 @@ export function configSchemaWithPlugins(registry: ContributionRegistry): JsonSch
   model.allOf = optionBranches(registry, 'backend', 'backend', 'onnxruntime');
   const judge = props.judges.items as Schema;
   judge.properties.mode = selectorWithIds(judge.properties.mode, registry, 'judge');
-  judge.allOf = optionBranches(registry, 'judge', 'mode');
+  judge.allOf = [...optionBranches(registry, 'judge', 'mode'), ...providerOptionBranches(registry)];
   const dataset = props.dataset as Schema;
   dataset.properties.kind = selectorWithIds(dataset.properties.kind, registry, 'dataset');
   dataset.allOf = optionBranches(registry, 'dataset', 'kind', 'alpaca');

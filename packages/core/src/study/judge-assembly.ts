@@ -70,8 +70,9 @@ function createProvider(settings: JudgeSettings, context: JudgeAssemblyContext):
   const { at, registry } = context;
   if (!settings.judge) throw new JudgekitError(context.errorKind ?? 'config', `${where(at, 'judge')}: mode "${settings.mode}" calls a model: give "<provider>:<model>", e.g. openai:gpt-4o-mini.`);
   const spec = parseProviderModel(settings.judge, where(at, 'judge'), context.errorKind);
-  const factory = registry.get('chat-provider', spec.provider, { ...at, path: `${at.path}.judge` });
+  const { value: factory, options } = registry.resolve('chat-provider', spec.provider, settings.providerOptions, { ...at, path: `${at.path}.judge`, options: `${at.path}.providerOptions` });
   const provider = factory.create({
+    ...options,
     env: context.env,
     timeoutMs: settings.timeoutMs ?? 120_000,
     ...(settings.api ? { api: settings.api } : {}),

@@ -78,6 +78,10 @@ export class AnthropicProvider implements ChatModelProvider {
 export const anthropicProviderFactory: ChatModelProviderFactory = {
   id: 'anthropic',
   description: 'Anthropic Messages API (ANTHROPIC_API_KEY, ANTHROPIC_BASE_URL).',
-  optionsSchema: { type: 'object', additionalProperties: false, properties: { baseURL: { type: 'string' }, maxTokens: { type: 'integer', minimum: 1 } } },
+  optionsSchema: {
+    type: 'object',
+    additionalProperties: false,
+    properties: { baseURL: { type: 'string' }, defaultMaxTokens: { type: 'integer', minimum: 1, description: 'max_tokens when a request sets none (default 1024).' } },
+  },
   create: (options?: ChatModelProviderOptions) => new AnthropicProvider(options as AnthropicProviderOptions),
 };

@@ -158,7 +158,15 @@ export class OpenAiProvider implements ChatModelProvider {
 export const openAiProviderFactory: ChatModelProviderFactory = {
   id: 'openai',
   description: 'OpenAI and any OpenAI-compatible server (OPENAI_API_KEY, OPENAI_BASE_URL); chat completions or the responses API.',
-  optionsSchema: { type: 'object', additionalProperties: false, properties: { api: { enum: ['chat', 'responses'] }, baseURL: { type: 'string' } } },
+  optionsSchema: {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      api: { enum: ['chat', 'responses'] },
+      baseURL: { type: 'string' },
+      structuredOutput: { type: 'boolean', description: 'json_schema output when a request carries a schema (default: only on api.openai.com).' },
+    },
+  },
   create: (options?: ChatModelProviderOptions) => new OpenAiProvider(options as OpenAiProviderOptions),
 };
 

@@ -154,6 +154,21 @@ describe('one-line errors that name the config path and the available ids', () =
     expect(stderr).toMatch(/unknown\.json: models\[1\]\.backend: unknown backend "llamacpp"\. Available backends: onnxruntime \(@judgekit\/backends@\d+\.\d+\.\d+\), unigram \(/);
   });
 
+  it('a model or judge name that would leave the run directory, before anything is written', async () => {
+    await writeStudy('escape.json', study({ runDir: 'out-escape', judges: [{ name: '../escape', mode: 'reference' }] }));
+    const judge = await judgekit(['run', 'escape.json']);
+    expect(judge.code).toBe(1);
+    expect(judge.stderr).toMatch(/escape\.json: judges\[0\]\.name: the name "\.\.\/escape" contains a path separator/);
+    const config = study({ runDir: 'out-escape' });
+    (config.models as Array<Record<string, unknown>>)[0]!.name = 'a/b';
+    await writeStudy('escape.json', config);
+    const model = await judgekit(['run', 'escape.json']);
+    expect(model.code).toBe(1);
+    expect(model.stderr).toMatch(/escape\.json: models\[0\]\.name: the name "a\/b" contains a path separator/);
+    expect(existsSync(join(root, 'escape'))).toBe(false);
+    expect(existsSync(join(root, 'out-escape'))).toBe(false);
+  });
+
   it('an unknown judge mode', async () => {
     await writeStudy('mode.json', study({ judges: [{ mode: 'rubric' }] }));
     const { code, stderr } = await judgekit(['run', 'mode.json']);

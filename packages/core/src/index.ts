@@ -28,6 +28,7 @@ export * from './util/concurrency.js';
 export * from './util/progress.js';
 export * from './util/atomic-write.js';
 export * from './util/path-exists.js';
+export * from './util/safe-name.js';
 export * from './analysis/bootstrap.js';
 export * from './pipeline/pipeline.js';
 export * from './config/plugin-loader.js';

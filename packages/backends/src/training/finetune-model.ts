@@ -7,6 +7,7 @@ import { basename, dirname, extname, join } from 'node:path';
 import {
   canonicalHash,
   JsonlLog,
+  assertPathSafeName,
   JudgekitError,
   pathExists,
   splitDataset,
@@ -144,6 +145,7 @@ function resolveRecipe(partial: Partial<FinetuneRecipe> = {}): FinetuneRecipe {
 export async function finetune(options: FinetuneOptions): Promise<FinetuneResult> {
   const log = options.log ?? (() => undefined);
   const name = options.name ?? finetuneModelName(options.checkpoint);
+  assertPathSafeName(name, options.name === undefined ? `${options.checkpoint}: model name` : 'model name');
   const dir = join(options.outDir, 'finetune', name);
   const checkpoint = await loadTrainingCheckpoint(options.checkpoint, options.configPath ? { configPath: options.configPath } : {});
   const { architecture } = checkpoint;

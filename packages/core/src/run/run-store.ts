@@ -4,6 +4,7 @@ import { appendFile, mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeJsonAtomic } from '../util/atomic-write.js';
 import { pathExists } from '../util/path-exists.js';
+import { assertPathSafeName } from '../util/safe-name.js';
 import { RUN_FILES } from './run-directory.js';
 
 /** `run.json`: where and how a run was made. */
@@ -36,16 +37,19 @@ export class RunStore {
 
   /** Where a model's generated answers go, in the study's file name. */
   answerFile(model: string): string {
+    assertPathSafeName(model, 'model');
     return join(this.answersDir, `${model}-ift-test-results.json`);
   }
 
   /** A model's fine-tuning folder (checkpoints, best weights, history). */
   finetuneDir(model: string): string {
+    assertPathSafeName(model, 'model');
     return join(this.dir, 'finetune', model);
   }
 
   /** A judge's own working folder inside a study run. */
   judgeDir(judge: string): string {
+    assertPathSafeName(judge, 'judge');
     return join(this.dir, 'judges', judge);
   }
 

@@ -7,6 +7,7 @@ import type { JudgeConfig } from '../config/study-config.js';
 import { JudgekitError, type JudgekitErrorKind } from '../errors.js';
 import type { ConfigPath, ContributionRegistry } from '../plugins/contribution-registry.js';
 import { DiskCache } from '../run/disk-cache.js';
+import { assertPathSafeName } from '../util/safe-name.js';
 import { JudgeCallRunner } from '../protocol/judging/judge-call-runner.js';
 
 /** A judge config plus what only the command line sets. */
@@ -113,5 +114,9 @@ export function assembleJudge(name: string, settings: JudgeSettings, context: Ju
 /** Every judge of a study config, in order, named for the results table. */
 export function assembleStudyJudges(configs: readonly JudgeConfig[], context: Omit<JudgeAssemblyContext, 'at'> & { file: string }): StudyJudge[] {
   const names = judgeNames(configs);
-  return configs.map((config, index) => assembleJudge(names[index] as string, config, { ...context, at: { file: context.file, path: `judges[${index}]` } }));
+  return configs.map((config, index) => {
+    // A study keeps each judge's own files in judges/<name>/.
+    assertPathSafeName(names[index] as string, `${context.file}: judges[${index}].name`);
+    return assembleJudge(names[index] as string, config, { ...context, at: { file: context.file, path: `judges[${index}]` } });
+  });
 }

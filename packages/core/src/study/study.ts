@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import type { Device, ModelBackend } from '../contracts/model-backend.js';
 import type { LoadedStudyConfig } from '../config/study-config.js';
 import { JudgekitError } from '../errors.js';
+import { assertPathSafeName } from '../util/safe-name.js';
 import type { ContributionRegistry } from '../plugins/contribution-registry.js';
 import type { RunStore } from '../run/run-store.js';
 import type { StudyDatasetSource } from './study-dataset.js';
@@ -51,6 +52,7 @@ export function resolveStudyModels(loaded: LoadedStudyConfig, registry: Contribu
   return models.map((model, index) => {
     const at = { file: loaded.file, path: `models[${index}]` };
     if (!model.checkpoint && !model.answers) throw new JudgekitError('config', `${loaded.file}: models[${index}] ("${model.name}") needs a "checkpoint" or an "answers" file.`);
+    assertPathSafeName(model.name, `${loaded.file}: models[${index}].name`);
     const backend = model.backend ?? DEFAULT_BACKEND;
     // Models given only as answer files never load a backend, but a named one must still exist.
     const { options } = model.checkpoint || model.backend ? registry.resolve('backend', backend, model.options, at) : { options: {} };

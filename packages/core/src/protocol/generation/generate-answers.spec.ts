@@ -136,6 +136,6 @@ describe('generateAnswers', () => {
   });
 
   it('refuses a name that is not a file name', async () => {
-    await expect(generateAnswers({ model: toyModel(), records: RECORDS, out: dir, name: '../x' })).rejects.toThrow(/cannot be used in a file name/);
+    await expect(generateAnswers({ model: toyModel(), records: RECORDS, out: dir, name: '../x' })).rejects.toThrow(/model: the name "..\/x" contains a path separator/);
   });
 });

@@ -11,6 +11,7 @@ import { JsonlLog } from '../../run/jsonl-log.js';
 import { writeJsonAtomic } from '../../util/atomic-write.js';
 import { canonicalHash } from '../../util/canonical-hash.js';
 import { Progress } from '../../util/progress.js';
+import { assertPathSafeName } from '../../util/safe-name.js';
 import { DEFAULT_GENERATION_BATCH_SIZE, lengthSortedBatches, STUDY_MAX_NEW_TOKENS } from './answer-batches.js';
 import { extractAnswerText } from './answer-text.js';
 
@@ -63,9 +64,7 @@ export function answerFileName(name: string): string {
 }
 
 function checkName(name: string): void {
-  if (typeof name !== 'string' || name === '' || /[\\/]/.test(name) || name === '.' || name === '..') {
-    throw new JudgekitError('usage', `Model name "${String(name)}" cannot be used in a file name: use letters, digits, '-', '_' or '.', without slashes.`);
-  }
+  assertPathSafeName(name, 'model');
 }
 
 /** The sampling settings of every call, and the hash a resumed log entry must match to be reused. */

@@ -91,5 +91,35 @@ function suite(device: TrainingDevice): void {
 
 describe('trainEpochs on CPU', () => suite('cpu'));
 
+describe('trainEpochs when the loss diverges', () => {
+  it('stops with an error naming the epoch and step, and never keeps the diverged epoch', async () => {
+    // A learning rate this large sends the weights to infinity within a few steps.
+    const r = recipe({ stopping: { kind: 'early', maxEpochs: 5 }, optimizer: { ...BOOK_ADAMW, lr: 1e30 } });
+    const trainer = await Gpt2Trainer.create({ shape: SHAPE, parameters: randomGpt2Parameters(SHAPE, 11), optimizer: r.optimizer, device: 'cpu', threads: 1 });
+    const accepted: number[] = [];
+    try {
+      const failure = await trainEpochs({
+        trainer,
+        train: examples(16, 0, 1),
+        validation: examples(8, 0, 2),
+        recipe: r,
+        progress: false,
+        onEpochAccepted: async (report) => {
+          accepted.push(report.epoch);
+          expect(Number.isFinite(report.validationLoss)).toBe(true);
+        },
+      }).then(
+        () => undefined,
+        (error: Error) => error,
+      );
+      expect(failure?.message).toMatch(/^fine-tuning diverged: (training|validation) loss is (NaN|-?Infinity) in epoch \d+ \((batch \d+ of 4, step \d+|after step \d+)\); .*Lower the learning rate and run again \(a changed recipe starts afresh\)\.$/);
+      const epoch = Number(/in epoch (\d+)/.exec(failure?.message ?? '')?.[1]);
+      expect(accepted.every((e) => e < epoch)).toBe(true);
+    } finally {
+      await trainer.dispose();
+    }
+  });
+});
+
 const noWebGpu = await webgpuUnavailableReason();
 describe.skipIf(noWebGpu !== undefined)(`trainEpochs on WebGPU${noWebGpu ? ` (skipped: ${noWebGpu})` : ''}`, () => suite('webgpu'));

@@ -171,6 +171,8 @@ export async function trainEpochs(options: TrainEpochsOptions): Promise<TrainEpo
       if (options.signal?.aborted) throw new JudgekitError('internal', 'Fine-tuning interrupted; run again to resume from the last completed epoch.');
       const batch = collateInstructionBatch((batches[b] as number[]).map((i) => train[i] as EncodedExample), collate);
       const { loss } = await trainer.accumulateGradients(batch);
+      // A diverged step never reaches the weights: the last accepted epoch stays what a resume starts from.
+      if (!Number.isFinite(loss)) throw diverged('training', loss, epoch, `batch ${b + 1} of ${batches.length}, step ${trainer.step + 1}`, epochs);
       if ((b + 1) % perStep === 0 || b === batches.length - 1) await trainer.applyGradients();
       losses.push(loss);
       tokens += batch.batch * batch.seq;
@@ -192,6 +194,7 @@ export async function trainEpochs(options: TrainEpochsOptions): Promise<TrainEpo
       seconds: (Date.now() - started) / 1000,
       stopped: false,
     };
+    if (validation.length > 0 && !Number.isFinite(report.validationLoss)) throw diverged('validation', report.validationLoss, epoch, `after step ${trainer.step}`, epochs);
     if (recipe.stopping.kind === 'early' && previous && report.validationLoss > previous.validationLoss) {
       report.stopped = true;
       epochs.push(report);
@@ -205,6 +208,13 @@ export async function trainEpochs(options: TrainEpochsOptions): Promise<TrainEpo
     await options.onEpochAccepted?.(report, trainer, finished);
   }
   return { epochs, bestEpoch: epochs.at(-1)?.epoch ?? 0, stoppedEarly: false };
+}
+
+/** A NaN or infinite loss: the run stops, naming where, and keeps the last accepted epoch. */
+function diverged(which: 'training' | 'validation', loss: number, epoch: number, where: string, accepted: readonly EpochReport[]): JudgekitError {
+  const kept = accepted.filter((e) => !e.stopped).at(-1);
+  const keep = kept ? `the weights of epoch ${kept.epoch} stay the last accepted ones` : 'no epoch was accepted';
+  return new JudgekitError('model', `fine-tuning diverged: ${which} loss is ${loss} in epoch ${epoch} (${where}); ${keep}. Lower the learning rate and run again (a changed recipe starts afresh).`, { location: `epoch ${epoch}` });
 }
 
 /** One line per epoch for logs. */

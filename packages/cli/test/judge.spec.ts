@@ -149,6 +149,19 @@ describe('judgekit judge', () => {
     expect(result.code).toBe(code);
   });
 
+  it('plans a dry run without an API key, and still refuses a real run without one', async () => {
+    for (const judge of ['openai:gpt-4o-mini', 'anthropic:claude-haiku-4-5']) {
+      const env = { OPENAI_API_KEY: '', OPENAI_BASE_URL: '', ANTHROPIC_API_KEY: '' };
+      const dry = await judgekit(['--mode', 'single', '--judge', judge, '--out', 'run-dry-nokey', '--dry-run', ...files], env);
+      expect(dry.stderr).not.toMatch(/API_KEY/);
+      expect(dry.code).toBe(0);
+      expect(dry.stdout).toMatch(/calls: 9 \(0 answered by the cache, 9 to make/);
+      const real = await judgekit(['--mode', 'single', '--judge', judge, '--out', 'run-nokey', ...files], env);
+      expect(real.code).toBe(1);
+      expect(real.stderr).toMatch(/(OPENAI|ANTHROPIC)_API_KEY is not set/);
+    }
+  });
+
   it('says how to fix a missing key', async () => {
     const result = await judgekit(['--mode', 'batched', '--judge', 'openai:gpt-4o-mini', '--out', 'o', files[0]!], { OPENAI_API_KEY: '', OPENAI_BASE_URL: '' });
     expect(result.code).toBe(1);

@@ -173,6 +173,7 @@ export const command: CliCommand = {
       emptyAsZero: args.values['empty-as-zero'] === true,
       reseedPerRepeat: args.values['reseed-per-repeat'] === true,
       ...(judgeOptions ? { options: judgeOptions } : {}),
+      ...(args.values['dry-run'] === true ? { dryRun: true } : {}),
     }, { registry, env: io.env, cacheDir, at: { path: '--mode', options: '--options' }, errorKind: 'usage' });
     const { judge, calls, cache, provider } = assembled;
 

@@ -57,6 +57,8 @@ export interface ChatModelProvider {
 export interface ChatModelProviderOptions {
   baseURL?: string;
   timeoutMs?: number;
+  /** Create the provider without an API key: a dry run plans calls without making any (a call would fail with `auth`). */
+  keyOptional?: boolean;
   /** Provider-specific options, e.g. `{ api: 'responses' }` for OpenAI. */
   [option: string]: unknown;
 }

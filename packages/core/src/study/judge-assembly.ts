@@ -20,6 +20,8 @@ export interface JudgeSettings extends JudgeConfig {
   httpRetries?: number;
   reseedPerRepeat?: boolean;
   orderSeed?: number;
+  /** Plan only: the provider is made without requiring an API key, since no call will be sent. */
+  dryRun?: boolean;
 }
 
 export interface StudyJudge {
@@ -79,6 +81,7 @@ function createProvider(settings: JudgeSettings, context: JudgeAssemblyContext):
     ...(settings.api ? { api: settings.api } : {}),
     ...(settings.baseURL ? { baseURL: settings.baseURL } : {}),
     ...(settings.structuredOutput !== undefined ? { structuredOutput: settings.structuredOutput } : {}),
+    ...(settings.dryRun ? { keyOptional: true } : {}),
   });
   return { provider, model: spec.model };
 }

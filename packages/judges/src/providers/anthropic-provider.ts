@@ -28,10 +28,10 @@ export class AnthropicProvider implements ChatModelProvider {
     const env = options.env ?? process.env;
     this.baseURL = (options.baseURL || env.ANTHROPIC_BASE_URL || ANTHROPIC_DEFAULT_BASE_URL).replace(/\/+$/, '');
     const key = env.ANTHROPIC_API_KEY;
-    if (!key) {
+    if (!key && !options.keyOptional) {
       throw new JudgekitError('provider', 'ANTHROPIC_API_KEY is not set: export your Anthropic API key (and ANTHROPIC_BASE_URL for a proxy or compatible server).');
     }
-    this.#apiKey = key;
+    this.#apiKey = key ?? '';
     this.#defaultMaxTokens = options.defaultMaxTokens ?? 1024;
     this.#timeoutMs = options.timeoutMs;
     this.cacheIdentity = { baseURL: this.baseURL, api: 'messages' };

@@ -49,7 +49,7 @@ export class OpenAiProvider implements ChatModelProvider {
     this.baseURL = (options.baseURL || env.OPENAI_BASE_URL || OPENAI_DEFAULT_BASE_URL).replace(/\/+$/, '');
     const official = isOfficial(this.baseURL);
     const key = env.OPENAI_API_KEY;
-    if (!key && official) {
+    if (!key && official && !options.keyOptional) {
       throw new JudgekitError('provider', 'OPENAI_API_KEY is not set: export your OpenAI API key, or set OPENAI_BASE_URL to an OpenAI-compatible server that needs none.');
     }
     // Local OpenAI-compatible servers usually ignore the key, but the SDK insists on one.

@@ -8,6 +8,7 @@ import {
   canonicalHash,
   JsonlLog,
   assertPathSafeName,
+  sweepStaleTemporaries,
   JudgekitError,
   pathExists,
   splitDataset,
@@ -147,6 +148,9 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
   const name = options.name ?? finetuneModelName(options.checkpoint);
   assertPathSafeName(name, options.name === undefined ? `${options.checkpoint}: model name` : 'model name');
   const dir = join(options.outDir, 'finetune', name);
+  // A killed run's half-written resume state (1.5 GB for GPT-2 small) is not left to pile up.
+  const swept = await sweepStaleTemporaries(dir);
+  if (swept.length > 0) log(`removed ${swept.length} temporary file${swept.length === 1 ? '' : 's'} left by an interrupted run`);
   const checkpoint = await loadTrainingCheckpoint(options.checkpoint, options.configPath ? { configPath: options.configPath } : {});
   const { architecture } = checkpoint;
   // The pad token is part of the recipe (and of the run's fingerprint), as the model's architecture gives it.

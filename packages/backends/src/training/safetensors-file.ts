@@ -1,8 +1,8 @@
 // Read and write safetensors files (8-byte little-endian header length, JSON header, raw little-endian data) for
 // the trainer's checkpoints and resume state. Reads F32, F16 and BF16 (as float32); writes F32 atomically.
-import { mkdir, open, rename } from 'node:fs/promises';
+import { mkdir, open } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { JudgekitError } from '@judgekit/core';
+import { JudgekitError, replaceAtomically } from '@judgekit/core';
 import { decodeToFloat32, parseSafetensorsHeader, type SafetensorsDtype } from '@judgekit/core';
 
 export interface NamedTensor {
@@ -104,14 +104,14 @@ function encodeHeader(entries: Array<[string, NamedTensor]>, metadata?: Record<s
 export async function writeSafetensors(path: string, tensors: Iterable<[string, NamedTensor]>, metadata?: Record<string, string>): Promise<void> {
   const entries = [...tensors];
   await mkdir(dirname(path), { recursive: true });
-  const temporary = `${path}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-  const handle = await open(temporary, 'w');
-  try {
-    await handle.write(encodeHeader(entries, metadata));
-    for (const [, tensor] of entries) await handle.write(tensorBytes(tensor));
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  await rename(temporary, path);
+  await replaceAtomically(path, async (temporary) => {
+    const handle = await open(temporary, 'w');
+    try {
+      await handle.write(encodeHeader(entries, metadata));
+      for (const [, tensor] of entries) await handle.write(tensorBytes(tensor));
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  });
 }

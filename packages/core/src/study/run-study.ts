@@ -7,6 +7,7 @@ import type { LoadedStudyConfig } from '../config/study-config.js';
 import { contributionRegistry } from '../config/plugin-loader.js';
 import { Pipeline, type PipelineOutcome } from '../pipeline/pipeline.js';
 import { RunStore } from '../run/run-store.js';
+import { sweepStaleTemporaries } from '../util/atomic-write.js';
 import { assembleStudyJudges } from './judge-assembly.js';
 import { StudyDatasetSource } from './study-dataset.js';
 import { DEFAULT_REPORTERS } from './stages/report-stage.js';
@@ -59,6 +60,9 @@ export interface StudyRunOptions {
 export async function runStudy(study: Study, options: StudyRunOptions = {}): Promise<PipelineOutcome> {
   const started = new Date();
   await study.store.ensure();
+  // Temporary files of writes a killed run never finished (multi-GB training resume states among them).
+  const swept = await sweepStaleTemporaries(study.store.dir);
+  if (swept.length > 0) options.log?.(`removed ${swept.length} temporary file${swept.length === 1 ? '' : 's'} left by an interrupted run`);
   // run.log gets every line in order; a failed append never fails the study.
   let written: Promise<void> = Promise.resolve();
   const log = (message: string): void => {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { assertPathSafeName, pathSafeNameProblem } from './safe-name.js';
 
 describe('path-safe names', () => {
-  it.each(['GPT-2 small (124M)', 'gpt2-medium_ift.v2', 'batched', 'judge [study wording]', 'Модель 1', '.hidden'])('accepts %j', (name) => {
+  it.each(['GPT-2 small (124M)', 'gpt2-medium_ift.v2', 'batched', 'judge [study wording]', 'Модель 1', '.hidden', 'OpenAI weights: medium'])('accepts %j', (name) => {
     expect(pathSafeNameProblem(name)).toBeUndefined();
   });
 
@@ -15,7 +15,6 @@ describe('path-safe names', () => {
     ['a/b', 'contains a path separator'],
     ['a\\b', 'contains a path separator'],
     ['/etc/passwd', 'contains a path separator'],
-    ['C:model', 'contains a path separator, ":"'],
     ['tab\there', 'control character'],
     ['x'.repeat(201), 'longer than 200'],
   ])('refuses %j (%s)', (name, problem) => {

@@ -3,13 +3,13 @@
 // was given.
 import { JudgekitError } from '../errors.js';
 
-// Separators of every platform, ':' (drive letters, NTFS streams) and control characters.
-const UNSAFE = /[\\/:\u0000-\u001f\u007f]/;
+// Separators of every platform and control characters. (':' stays allowed: the study's own model names use it.)
+const UNSAFE = /[\\/\u0000-\u001f\u007f]/;
 
 export function pathSafeNameProblem(name: string): string | undefined {
   if (typeof name !== 'string' || name.trim() === '') return 'is empty';
   if (name === '.' || name === '..') return `is "${name}"`;
-  if (UNSAFE.test(name)) return 'contains a path separator, ":" or a control character';
+  if (UNSAFE.test(name)) return 'contains a path separator or a control character';
   if (name.length > 200) return 'is longer than 200 characters';
   return undefined;
 }
@@ -18,6 +18,6 @@ export function pathSafeNameProblem(name: string): string | undefined {
 export function assertPathSafeName(name: string, where: string): void {
   const problem = pathSafeNameProblem(name);
   if (problem) {
-    throw new JudgekitError('config', `${where}: the name ${JSON.stringify(name)} ${problem}; it becomes part of a file name in the run directory, so use letters, digits, spaces, '-', '_', '.' or brackets.`);
+    throw new JudgekitError('config', `${where}: the name ${JSON.stringify(name)} ${problem}; it becomes part of a file name in the run directory, so leave out '/' and '\\'.`);
   }
 }

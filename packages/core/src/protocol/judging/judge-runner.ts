@@ -12,7 +12,7 @@ import { JudgekitError } from '../../errors.js';
 import { JsonlLog, type LogProblem } from '../../run/jsonl-log.js';
 import { RunStore } from '../../run/run-store.js';
 import { judgmentKey, type JudgmentRecord, type RunItems, type RunResults } from '../../run/run-directory.js';
-import { writeFileAtomic, writeJsonAtomic } from '../../util/atomic-write.js';
+import { sweepStaleTemporaries, writeFileAtomic, writeJsonAtomic } from '../../util/atomic-write.js';
 import { sha256Hex } from '../../util/canonical-hash.js';
 import { mapConcurrent } from '../../util/concurrency.js';
 import { Progress } from '../../util/progress.js';
@@ -335,6 +335,7 @@ export class JudgeRunner {
     const startedMs = performance.now();
     const store = new RunStore(options.outDir);
     const shared = new RunStore(options.sharedDir ?? options.outDir);
+    await sweepStaleTemporaries(store.dir);
     const run = prepare(options);
     const aggregate = options.aggregate ?? defaultAggregate(options.judge.mode);
     const files = [await this.writeItems(shared, options, run)];

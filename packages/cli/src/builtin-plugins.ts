@@ -1,20 +1,9 @@
 // The container every command starts from: judgekit's own packages as sourced modules (so `judgekit plugins`
 // and error messages name them), then the plugins a config or `--plugin` lists.
-import { assembleContainer, studyModule, type ContainerAssembly, type SourcedModule } from '@judgekit/core';
-import { createRequire } from 'node:module';
-import { readFileSync } from 'node:fs';
-
-function version(name: string): string | undefined {
-  try {
-    const path = createRequire(import.meta.url).resolve(`${name}/package.json`);
-    return (JSON.parse(readFileSync(path, 'utf8')) as { version?: string }).version;
-  } catch {
-    return undefined;
-  }
-}
+import { assembleContainer, packageVersion, studyModule, type ContainerAssembly, type SourcedModule } from '@judgekit/core';
 
 function sourced(name: string, module: SourcedModule['module']): SourcedModule {
-  const found = version(name);
+  const found = packageVersion(name, import.meta.url);
   return { module, source: { package: name, ...(found ? { version: found } : {}) } };
 }
 

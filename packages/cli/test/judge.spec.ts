@@ -75,7 +75,7 @@ describe('judgekit judge', () => {
     expect(first.stdout).toMatch(/calls: 3 made/);
     const out = join(root, 'run-batched');
     expect((await readdir(out)).sort()).toEqual(
-      ['items.json', 'judgments.jsonl', 'large-ift-test-results-annotated.json', 'medium-ift-test-results-annotated.json', 'results.csv', 'results.json', 'results.md', 'run.json', 'small-ift-test-results-annotated.json'].sort(),
+      ['items.json', 'judgments.jsonl', 'large-ift-test-results-annotated.json', 'medium-ift-test-results-annotated.json', 'results.csv', 'results.json', 'results.md', 'run.json', 'small-ift-test-results-annotated.json', 'spend.jsonl'].sort(),
     );
     const run = JSON.parse(await readFile(join(out, 'run.json'), 'utf8')) as { options: Record<string, unknown>; cost: { session: number } };
     expect(run.options).toMatchObject({ mode: 'batched', judge: 'openai:gpt-4o-mini', concurrency: 2 });
@@ -106,7 +106,7 @@ describe('judgekit judge', () => {
     expect(result.code).toBe(0);
     expect(server.requests.length).toBe(before);
     expect(result.stdout).toMatch(/3 items x 3 models x 1 repeat: 3 judgments to do/);
-    expect(result.stdout).toMatch(/calls: 9 \(0 answered by the cache, 9 to make/);
+    expect(result.stdout).toMatch(/calls: 9 \(0 answered by the cache, 0 identical to another call of this run, 9 to make/);
     expect(result.stdout).toMatch(/estimated cost: \$\d/);
     expect(existsSync(join(root, 'run-dry', 'results.json'))).toBe(false);
   });
@@ -155,7 +155,7 @@ describe('judgekit judge', () => {
       const dry = await judgekit(['--mode', 'single', '--judge', judge, '--out', 'run-dry-nokey', '--dry-run', ...files], env);
       expect(dry.stderr).not.toMatch(/API_KEY/);
       expect(dry.code).toBe(0);
-      expect(dry.stdout).toMatch(/calls: 9 \(0 answered by the cache, 9 to make/);
+      expect(dry.stdout).toMatch(/calls: 9 \(0 answered by the cache, 0 identical to another call of this run, 9 to make/);
       const real = await judgekit(['--mode', 'single', '--judge', judge, '--out', 'run-nokey', ...files], env);
       expect(real.code).toBe(1);
       expect(real.stderr).toMatch(/(OPENAI|ANTHROPIC)_API_KEY is not set/);

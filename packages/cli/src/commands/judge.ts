@@ -71,10 +71,12 @@ function formatUsd(value: number | null): string {
 function formatPlan(plan: JudgeRunPlan): string {
   const lines = [
     `${plan.items} items x ${plan.models} models x ${plan.repeats} repeat${plan.repeats === 1 ? '' : 's'}: ${plan.judgmentsToDo} judgments to do (${plan.judgmentsDone} already in the run directory)`,
-    `calls: ${plan.calls} (${plan.cachedCalls} answered by the cache, ${plan.calls - plan.cachedCalls} to make; retries not counted)`,
+    `calls: ${plan.calls} (${plan.cachedCalls} answered by the cache, ${plan.sharedCalls} identical to another call of this run, ${plan.calls - plan.cachedCalls - plan.sharedCalls} to make; retries not counted)`,
     `estimated tokens: ${plan.estimatedTokens.prompt} prompt + ${plan.estimatedTokens.completion} completion (about 4 characters a token)`,
     `estimated cost: ${formatUsd(plan.estimatedCostUsd)}${plan.price ? ` at $${plan.price.input}/$${plan.price.output} per 1M input/output tokens` : ''}`,
   ];
+  // What changed since the logged judgments were made, so a rerun's cost is no surprise.
+  for (const redo of plan.redo) lines.push(`redo ${redo.judgments} judgment${redo.judgments === 1 ? '' : 's'}: ${redo.reason} (${redo.examples.join(', ')}${redo.judgments > redo.examples.length ? ', ...' : ''})`);
   return `${lines.join('\n')}\n`;
 }
 
@@ -224,14 +226,14 @@ export const command: CliCommand = {
       io.stdout.write(`Dry run (no calls made) for ${judge.mode} ${judge.description.provider}:${judge.description.model} into ${outDir}\n${formatPlan(plan)}`);
       return 0;
     }
-    if (plan.calls - plan.cachedCalls > 0) io.stderr.write(`judgekit judge: ${formatPlan(plan).split('\n').slice(1, 4).join('; ')}\n`);
+    if (plan.calls - plan.cachedCalls - plan.sharedCalls > 0) io.stderr.write(`judgekit judge: ${formatPlan(plan).split('\n').slice(1, 4).join('; ')}\n`);
 
     const summary = await new JudgeRunner().run(runOptions);
     io.stdout.write(`\n${summary.markdown}\n`);
     const stats = summary.calls;
     if (stats) {
       io.stdout.write(
-        `calls: ${stats.calls} made (${stats.requests} requests, ${stats.retries} retries, ${stats.failedCalls} failed), ${stats.cachedCalls} from the cache; ` +
+        `calls: ${stats.calls} made (${stats.requests} requests, ${stats.retries} retries, ${stats.failedCalls} failed), ${stats.cachedCalls} from the cache, ${stats.sharedCalls} shared with an identical call; ` +
           `tokens: ${stats.tokenUsage.prompt} prompt + ${stats.tokenUsage.completion} completion; cost: ${formatUsd(summary.costUsd)}\n`,
       );
     }

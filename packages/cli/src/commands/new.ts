@@ -1,6 +1,6 @@
 // `judgekit new plugin --kind judge|backend|dataset <name>`: a new plugin package, ready to build, test, use in a
 // study and publish. The files come from src/scaffold/; this command checks the names and writes them.
-import { JudgekitError } from '@judgekit/core';
+import { JudgekitError, packageVersion } from '@judgekit/core';
 import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { basename, dirname, join, relative, resolve } from 'node:path';
@@ -11,9 +11,11 @@ import { PLUGIN_KINDS, PLUGIN_TEMPLATES, scaffoldPlugin, type PluginKind } from 
 const DEFAULT_LICENSE = 'Apache-2.0';
 
 /** The version of the @judgekit/core this judgekit runs with: what a new plugin is written against. */
-async function judgekitVersion(): Promise<string> {
-  const manifest = createRequire(import.meta.url).resolve('@judgekit/core/package.json');
-  return (JSON.parse(await readFile(manifest, 'utf8')) as { version: string }).version;
+/** The version a new plugin depends on: core's, as installed beside this CLI. */
+function judgekitVersion(): string {
+  const version = packageVersion('@judgekit/core', import.meta.url);
+  if (!version) throw new JudgekitError('internal', 'Cannot find the installed @judgekit/core version to pin the new plugin to.');
+  return version;
 }
 
 /** judgekit's own licence text, for a plugin under the same licence; none when it cannot be found. */
@@ -75,7 +77,7 @@ export const command: CliCommand = {
       packageName: name,
       id,
       dirName: basename(dir),
-      judgekitVersion: await judgekitVersion(),
+      judgekitVersion: judgekitVersion(),
       ...(description !== undefined ? { description } : {}),
       license,
       ...(licenseText !== undefined ? { licenseText } : {}),

@@ -5,6 +5,7 @@ import type { JudgeItemResult, JudgeMode } from '../contracts/judge.js';
 
 export const RUN_FILES = {
   run: 'run.json',
+  spend: 'spend.jsonl',
   items: 'items.json',
   judgments: 'judgments.jsonl',
   results: 'results.json',
@@ -28,6 +29,27 @@ export interface JudgmentRecord extends JudgeItemResult {
   mode: JudgeMode;
   provider: string;
   model: string;
+  /**
+   * Short content hashes of everything the judgment depends on, so a rerun reuses it only when all are
+   * unchanged: the judge (its whole description: mode, model, sampling, wording, schema... and the endpoint), the
+   * item (instruction, input, reference and the rendered prompt) and each model's answer, in `scores` order.
+   */
+  inputs?: JudgmentInputs;
+}
+
+export interface JudgmentInputs {
+  judge: string;
+  item: string;
+  answers: string[];
+}
+
+/** One line of `spend.jsonl`: what one request to the judge's provider cost, written as it is spent. */
+export interface SpendRecord {
+  /** The session (process) that spent it: its start time and pid. */
+  session: string;
+  requests: number;
+  failed: number;
+  tokenUsage: { prompt: number; completion: number };
 }
 
 export function judgmentKey(judge: string, repeat: number, index: number): string {

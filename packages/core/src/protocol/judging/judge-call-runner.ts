@@ -1,5 +1,6 @@
-// Every judge call goes through here: the on-disk cache (so a rerun makes no calls), one concurrency limit
-// across all calls, a timeout per call, and retries with backoff that honour Retry-After. Usage is counted.
+// Every judge call goes through here: the on-disk cache (so a rerun makes no calls), identical calls within a
+// run made once, one concurrency limit across all calls, a timeout per call, and retries with backoff that
+// honour Retry-After. Usage is counted.
 import type { ChatModelProvider, ChatRequest, ChatResponse, TokenUsage } from '../../contracts/chat-model-provider.js';
 import type { KeyValueCache } from '../../run/disk-cache.js';
 import { canonicalHash } from '../../util/canonical-hash.js';
@@ -26,8 +27,10 @@ export interface CallContext {
 }
 
 export interface CallOutcome extends ChatResponse {
-  /** Requests sent for this call, retries included (0 when cached). */
+  /** Requests sent for this call, retries included (0 when cached or shared). */
   requests: number;
+  /** Answered by an identical call made earlier in this run (same cache key), so not billed again. */
+  shared?: boolean;
 }
 
 export interface CallStats {
@@ -36,13 +39,24 @@ export interface CallStats {
   /** HTTP requests sent, retries included. */
   requests: number;
   cachedCalls: number;
+  /** Calls answered by an identical call of this run (same prompt, parameters, repeat and attempt). */
+  sharedCalls: number;
   failedCalls: number;
   retries: number;
-  /** Cache writes that failed (the call still counts; a rerun will make it again). */
+  /** Cache writes that failed (the reply is still used; a later run will pay for the call again). */
   cacheWriteErrors: number;
   /** Tokens of the calls made over the network (cache hits cost nothing). */
   tokenUsage: TokenUsage;
 }
+
+/** One request as it is paid for (a failed request may cost tokens too). */
+export interface Spend {
+  requests: number;
+  failed: number;
+  tokenUsage: TokenUsage;
+}
+
+export type SpendListener = (spend: Spend) => Promise<void> | void;
 
 interface CachedReply {
   output: string;
@@ -86,14 +100,18 @@ function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
 }
 
 export class JudgeCallRunner {
-  readonly stats: CallStats = { calls: 0, requests: 0, cachedCalls: 0, failedCalls: 0, retries: 0, cacheWriteErrors: 0, tokenUsage: { prompt: 0, completion: 0 } };
+  readonly stats: CallStats = { calls: 0, requests: 0, cachedCalls: 0, sharedCalls: 0, failedCalls: 0, retries: 0, cacheWriteErrors: 0, tokenUsage: { prompt: 0, completion: 0 } };
   readonly #cache: KeyValueCache | undefined;
   readonly #semaphore: Semaphore;
   readonly #timeoutMs: number;
   readonly #transportRetries: number;
   readonly #backoff: BackoffOptions;
   readonly #sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
-  readonly #pendingWrites = new Set<Promise<void>>();
+  /** Calls in flight by cache key: an identical call joins the one already asked instead of paying twice. */
+  readonly #inFlight = new Map<string, Promise<CallOutcome>>();
+  /** Replies of this run by cache key: an identical later call is answered from here (as from the cache). */
+  readonly #answered = new Map<string, CachedReply>();
+  readonly #spendListeners = new Set<SpendListener>();
 
   constructor(options: JudgeCallRunnerOptions = {}) {
     this.#cache = options.cache;
@@ -104,6 +122,15 @@ export class JudgeCallRunner {
     this.#sleep = options.sleep ?? abortableSleep;
   }
 
+  /**
+   * Be told of every request as it is paid for, before the call it belongs to counts as done (so a run's spend
+   * can be recorded even if the process is killed later). Returns the function that stops it.
+   */
+  onSpend(listener: SpendListener): () => void {
+    this.#spendListeners.add(listener);
+    return () => this.#spendListeners.delete(listener);
+  }
+
   /** Whether this call is already answered in the cache (for dry runs). */
   async isCached(provider: ChatModelProvider, request: ChatRequest, context: CallContext): Promise<boolean> {
     if (!this.#cache) return false;
@@ -112,6 +139,24 @@ export class JudgeCallRunner {
 
   async complete(provider: ChatModelProvider, request: ChatRequest, context: CallContext): Promise<CallOutcome> {
     const key = callCacheKey(provider, request, context);
+    // An identical call in flight: wait for it, then take its reply (or, if it failed, ask again: an abort or
+    // a hard failure comes back the same way).
+    for (let pending = this.#inFlight.get(key); pending; pending = this.#inFlight.get(key)) await pending;
+    const call = this.#complete(provider, request, key);
+    this.#inFlight.set(key, call);
+    try {
+      return await call;
+    } finally {
+      if (this.#inFlight.get(key) === call) this.#inFlight.delete(key);
+    }
+  }
+
+  async #complete(provider: ChatModelProvider, request: ChatRequest, key: string): Promise<CallOutcome> {
+    const answered = this.#answered.get(key);
+    if (answered) {
+      this.stats.sharedCalls++;
+      return { ...answered, cached: true, shared: true, requests: 0 };
+    }
     const hit = this.#cache ? await this.#cache.get<CachedReply>(key) : undefined;
     if (hit) {
       this.stats.cachedCalls++;
@@ -129,10 +174,19 @@ export class JudgeCallRunner {
       usage.completion += response.tokenUsage.completion;
       this.stats.tokenUsage.prompt += response.tokenUsage.prompt;
       this.stats.tokenUsage.completion += response.tokenUsage.completion;
+      if (this.#spendListeners.size > 0) {
+        const spend: Spend = { requests: 1, failed: response.error ? 1 : 0, tokenUsage: response.tokenUsage };
+        // A listener's failure is its own to report; it does not fail a call that was paid for.
+        await Promise.allSettled([...this.#spendListeners].map(async (listener) => listener(spend)));
+      }
       if (!response.error) {
         this.stats.calls++;
         const output = response.output ?? '';
-        if (this.#cache) this.#write(this.#cache, key, { output, tokenUsage: response.tokenUsage, latencyMs: response.latencyMs });
+        const reply: CachedReply = { output, tokenUsage: response.tokenUsage, latencyMs: response.latencyMs };
+        this.#answered.set(key, reply);
+        // The reply is on disk before the call counts as done: a process killed after this point never pays
+        // for this call again, so a kill re-bills at most the calls still in flight.
+        if (this.#cache) await this.#write(this.#cache, key, reply);
         return { output, tokenUsage: usage, latencyMs: response.latencyMs, requests };
       }
       if (!isTransient(response.error) || retry >= this.#transportRetries || outer?.aborted) {
@@ -149,21 +203,13 @@ export class JudgeCallRunner {
     }
   }
 
-  /** Wait for the cache writes still in flight; call before reporting a run finished. */
-  async flush(): Promise<void> {
-    while (this.#pendingWrites.size > 0) await Promise.all([...this.#pendingWrites]);
-  }
-
-  // Cache writes stay off the call's critical path: the reply is already in hand, and a lost write only
-  // means a later run pays for the call again.
-  #write(cache: KeyValueCache, key: string, value: CachedReply): void {
-    const write = cache
-      .set<CachedReply>(key, value)
-      .catch(() => {
-        this.stats.cacheWriteErrors++;
-      })
-      .finally(() => this.#pendingWrites.delete(write));
-    this.#pendingWrites.add(write);
+  // A failed write does not fail the call: the reply is in hand, and a later run only pays for it again.
+  async #write(cache: KeyValueCache, key: string, value: CachedReply): Promise<void> {
+    try {
+      await cache.set<CachedReply>(key, value);
+    } catch {
+      this.stats.cacheWriteErrors++;
+    }
   }
 
   async #attempt(provider: ChatModelProvider, request: ChatRequest): Promise<ChatResponse> {

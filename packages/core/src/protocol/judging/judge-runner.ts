@@ -1,8 +1,7 @@
 // Runs one judge over a set of answer files into a run directory: items.json, judgments.jsonl (appended as
 // each item finishes, read back on a rerun so only missing items are done), annotated answers, results and
 // run.json. Reusable by the pipeline: it takes a built Judge and JudgeCallRunner and knows no CLI.
-import { readFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
+import { appendFile, readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { ChatModelProvider, TokenUsage } from '../../contracts/chat-model-provider.js';
 import { isPlannable, type Judge, type JudgeItemInput, type JudgeItemResult } from '../../contracts/judge.js';
@@ -11,12 +10,13 @@ import { formatAlpacaPrompt, type PromptTemplateRef } from '../../data/prompt-te
 import { JudgekitError } from '../../errors.js';
 import { JsonlLog, type LogProblem } from '../../run/jsonl-log.js';
 import { RunStore } from '../../run/run-store.js';
-import { judgmentKey, type JudgmentRecord, type RunItems, type RunResults } from '../../run/run-directory.js';
+import { judgmentKey, type JudgmentInputs, type JudgmentRecord, type RunItems, type RunResults, type SpendRecord } from '../../run/run-directory.js';
 import { sweepStaleTemporaries, writeFileAtomic, writeJsonAtomic } from '../../util/atomic-write.js';
-import { sha256Hex } from '../../util/canonical-hash.js';
+import { canonicalHash, canonicalJson, sha256Hex } from '../../util/canonical-hash.js';
 import { mapConcurrent } from '../../util/concurrency.js';
+import { packageVersion } from '../../util/package-version.js';
 import { Progress } from '../../util/progress.js';
-import type { CallStats, JudgeCallRunner } from './judge-call-runner.js';
+import { callCacheKey, type CallStats, type JudgeCallRunner, type Spend } from './judge-call-runner.js';
 import { costUsd, DEFAULT_PRICES, estimateTokens, findPrice, type ModelPrice, type PriceTable } from './price-table.js';
 import { annotateRecords, formatResultsCsv, formatResultsMarkdown, scoreGrid, summarizeModel, type ResultsRow } from './judge-results.js';
 import type { AggregateRule } from './score-aggregate.js';
@@ -68,9 +68,20 @@ export interface JudgeRunPlan {
   /** First-attempt calls still to make, and how many of those the cache already answers. */
   calls: number;
   cachedCalls: number;
+  /** Calls that repeat an identical call of this run (same prompt and parameters): made once, counted here. */
+  sharedCalls: number;
+  /** Logged judgments that will be redone, by why (an answer, the item or the judge changed...). */
+  redo: RedoReason[];
   estimatedTokens: TokenUsage;
   price?: ModelPrice;
   estimatedCostUsd: number | null;
+}
+
+export interface RedoReason {
+  reason: string;
+  judgments: number;
+  /** Up to five of their keys (`judge/repeat/index`). */
+  examples: string[];
 }
 
 export interface JudgeRunSummary {
@@ -106,7 +117,13 @@ interface PreparedRun {
   items: RunItems['items'];
   modelNames: string[];
   inputs: (repeat: number, index: number) => JudgeItemInput;
+  /** What a judgment of item `index` depends on, as short content hashes. */
+  fingerprint: (index: number) => JudgmentInputs;
+  /** The judge's description, to say which setting changed when a logged judgment was made differently. */
+  judgeSettings: Record<string, unknown>;
 }
+
+const shortHash = (value: unknown): string => (typeof value === 'string' ? sha256Hex(value) : canonicalHash(value)).slice(0, 16);
 
 function prepare(options: JudgeRunOptions): PreparedRun {
   const first = options.answers[0];
@@ -131,11 +148,19 @@ function prepare(options: JudgeRunOptions): PreparedRun {
     prompt: formatAlpacaPrompt(record, template),
   }));
   const modelNames = options.answers.map((model) => model.name);
+  // Everything about the judge that can change a verdict is in its description (mode, model, sampling settings,
+  // wording, schema, order seed...); the endpoint decides which server answers.
+  const judgeSettings = { ...options.judge.description };
+  const judgeHash = shortHash({ judge: judgeSettings, endpoint: options.provider?.cacheIdentity ?? null });
+  const itemHashes = items.map((item) => shortHash(item));
+  const answerHashes = options.answers.map((model) => model.records.map((record) => shortHash(record.model_response)));
   return {
     judgeName: options.judgeName ?? options.judge.mode,
     repeats,
     items,
     modelNames,
+    judgeSettings,
+    fingerprint: (index) => ({ judge: judgeHash, item: itemHashes[index] as string, answers: answerHashes.map((hashes) => hashes[index] as string) }),
     inputs: (repeat, index) => {
       const item = items[index] as RunItems['items'][number];
       return {
@@ -150,8 +175,17 @@ function prepare(options: JudgeRunOptions): PreparedRun {
   };
 }
 
+/** Which of the judge's settings differ from those it had when it made the logged judgments, e.g. `temperature 0 -> 0.7`. */
+function changedSettings(previous: Record<string, unknown> | undefined, current: Record<string, unknown>): string {
+  if (!previous) return '';
+  const changed = [...new Set([...Object.keys(previous), ...Object.keys(current)])]
+    .filter((key) => !['name', 'aggregate', 'repeats'].includes(key) && canonicalJson(previous[key]) !== canonicalJson(current[key]))
+    .map((key) => `${key} ${canonicalJson(previous[key]) ?? 'unset'} -> ${canonicalJson(current[key]) ?? 'unset'}`);
+  return changed.length > 0 ? ` (${changed.join(', ')})` : '';
+}
+
 /** Why a logged judgment cannot be reused, or undefined when it can. */
-function staleReason(record: JudgmentRecord, run: PreparedRun, judge: Judge, key: string): string | undefined {
+function staleReason(record: JudgmentRecord, run: PreparedRun, judge: Judge, key: string, previousJudge: Record<string, unknown> | undefined): string | undefined {
   if (record.judge !== run.judgeName || judgmentKey(record.judge, record.repeat, record.index) !== key) return 'its key does not match its content';
   if (record.mode !== judge.mode || record.provider !== judge.description.provider || record.model !== judge.description.model) {
     return `it was made by ${record.mode} ${record.provider}:${record.model}, not ${judge.mode} ${judge.description.provider}:${judge.description.model}`;
@@ -159,6 +193,12 @@ function staleReason(record: JudgmentRecord, run: PreparedRun, judge: Judge, key
   const models = record.scores.map((score) => score.model);
   if (models.length !== run.modelNames.length || models.some((model, i) => model !== run.modelNames[i])) return 'it scores a different set of models';
   if (record.scores.some((score) => score.score === null && TRANSPORT_FAILURE.test(score.failure ?? ''))) return 'it failed on a transport error';
+  if (!record.inputs) return 'it was logged without a fingerprint of its inputs (an older judgekit)';
+  const now = run.fingerprint(record.index);
+  if (record.inputs.judge !== now.judge) return `the judge's settings changed${changedSettings(previousJudge, run.judgeSettings)}`;
+  if (record.inputs.item !== now.item) return 'the item changed (its instruction, input, reference answer or prompt template)';
+  const changed = run.modelNames.filter((_, m) => record.inputs?.answers[m] !== now.answers[m]);
+  if (changed.length > 0) return `the answer of ${changed.join(', ')} changed`;
   return undefined;
 }
 
@@ -166,30 +206,50 @@ interface LogState {
   done: Map<string, JudgmentRecord>;
   problems: LogProblem[];
   redo: number;
+  reasons: RedoReason[];
 }
 
-async function readLog(log: JsonlLog<JudgmentRecord>, run: PreparedRun, judge: Judge, notify: (message: string) => void): Promise<LogState> {
+/** The judge as run.json last recorded it, to name the settings that changed. */
+async function previousJudgeSettings(runFile: string): Promise<Record<string, unknown> | undefined> {
+  try {
+    const judge = (JSON.parse(await readFile(runFile, 'utf8')) as { judge?: Record<string, unknown> }).judge;
+    return judge && typeof judge === 'object' ? judge : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function readLog(log: JsonlLog<JudgmentRecord>, run: PreparedRun, judge: Judge, runFile: string, notify: (message: string) => void): Promise<LogState> {
   const contents = await log.read();
   const problems = [...contents.problems];
   for (const problem of contents.problems) notify(`${log.path} line ${problem.line}: ${problem.reason}; that judgment will be redone.`);
+  const previousJudge = contents.entries.size > 0 ? await previousJudgeSettings(runFile) : undefined;
   const done = new Map<string, JudgmentRecord>();
+  const reasons = new Map<string, RedoReason>();
   let redo = 0;
   for (let repeat = 0; repeat < run.repeats; repeat++) {
     for (const item of run.items) {
       const key = judgmentKey(run.judgeName, repeat, item.index);
       const record = contents.entries.get(key);
       if (!record) continue;
-      const reason = staleReason(record, run, judge, key);
+      const reason = staleReason(record, run, judge, key, previousJudge);
       if (reason) {
         redo++;
-        if (!reason.startsWith('it failed on a transport')) problems.push({ line: 0, reason: `${key}: ${reason}` });
-        notify(`judgment ${key} is redone: ${reason}.`);
+        if (reason === 'its key does not match its content') problems.push({ line: 0, reason: `${key}: ${reason}` });
+        const entry = reasons.get(reason) ?? { reason, judgments: 0, examples: [] };
+        entry.judgments++;
+        if (entry.examples.length < 5) entry.examples.push(key);
+        reasons.set(reason, entry);
         continue;
       }
       done.set(key, record);
     }
   }
-  return { done, problems, redo };
+  // One line per reason, not per judgment: a changed setting redoes every judgment at once.
+  for (const entry of reasons.values()) {
+    notify(`${entry.judgments} judgment${entry.judgments === 1 ? ' is' : 's are'} redone because ${entry.reason} (${entry.examples.join(', ')}${entry.judgments > entry.examples.length ? ', ...' : ''}).`);
+  }
+  return { done, problems, redo, reasons: [...reasons.values()] };
 }
 
 function priceFor(options: JudgeRunOptions): ModelPrice | undefined {
@@ -206,7 +266,7 @@ function expectedCompletionTokens(mode: string, models: number, maxTokens: unkno
 export async function planJudgeRun(options: JudgeRunOptions): Promise<JudgeRunPlan> {
   const run = prepare(options);
   const log = new JsonlLog<JudgmentRecord>(new RunStore(options.sharedDir ?? options.outDir).file('judgments'));
-  const { done } = await readLog(log, run, options.judge, () => undefined);
+  const { done, reasons } = await readLog(log, run, options.judge, new RunStore(options.outDir).file('run'), () => undefined);
   const plan: JudgeRunPlan = {
     items: run.items.length,
     models: run.modelNames.length,
@@ -215,10 +275,13 @@ export async function planJudgeRun(options: JudgeRunOptions): Promise<JudgeRunPl
     judgmentsToDo: 0,
     calls: 0,
     cachedCalls: 0,
+    sharedCalls: 0,
+    redo: reasons,
     estimatedTokens: { prompt: 0, completion: 0 },
     estimatedCostUsd: null,
   };
   const provider = options.judge.description.provider;
+  const planned = new Set<string>();
   for (let repeat = 0; repeat < run.repeats; repeat++) {
     for (const item of run.items) {
       if (done.has(judgmentKey(run.judgeName, repeat, item.index))) continue;
@@ -226,6 +289,14 @@ export async function planJudgeRun(options: JudgeRunOptions): Promise<JudgeRunPl
       if (!isPlannable(options.judge)) continue;
       for (const request of options.judge.plannedRequests(run.inputs(repeat, item.index))) {
         plan.calls++;
+        if (options.provider) {
+          const key = callCacheKey(options.provider, request, { repeat });
+          if (planned.has(key)) {
+            plan.sharedCalls++;
+            continue;
+          }
+          planned.add(key);
+        }
         const cached = options.calls && options.provider ? await options.calls.isCached(options.provider, request, { repeat }) : false;
         if (cached) {
           plan.cachedCalls++;
@@ -240,19 +311,8 @@ export async function planJudgeRun(options: JudgeRunOptions): Promise<JudgeRunPl
   if (price) {
     plan.price = price;
     plan.estimatedCostUsd = costUsd(plan.estimatedTokens, price);
-  } else if (plan.calls - plan.cachedCalls === 0) plan.estimatedCostUsd = 0;
+  } else if (plan.calls - plan.cachedCalls - plan.sharedCalls === 0) plan.estimatedCostUsd = 0;
   return plan;
-}
-
-/** Core's own version, found by its package name so the path is the same from src/ and dist/. */
-async function ownVersion(): Promise<string | undefined> {
-  try {
-    const require = createRequire(import.meta.url);
-    const parsed = JSON.parse(await readFile(require.resolve('@judgekit/core/package.json'), 'utf8')) as { version?: string };
-    return parsed.version;
-  } catch {
-    return undefined;
-  }
 }
 
 /** Versions of the code that made the judgments: core, the provider's package and SDK (when it says), Node. */
@@ -263,7 +323,8 @@ async function packageVersions(provider: ChatModelProvider | undefined): Promise
   } catch {
     // A missing version is not worth failing a finished run for.
   }
-  return { '@judgekit/core': await ownVersion(), ...providerVersions, node: process.version };
+  // Found by its package name, so the path is the same from src/ and dist/.
+  return { '@judgekit/core': packageVersion('@judgekit/core', import.meta.url), ...providerVersions, node: process.version };
 }
 
 async function datasetChecksums(answers: readonly ModelAnswers[]): Promise<{ sha256: string; files: Array<{ model: string; file?: string; sha256: string }> }> {
@@ -283,6 +344,62 @@ async function readPreviousSessions(path: string): Promise<unknown[]> {
     return Array.isArray(previous.sessions) ? previous.sessions : [];
   } catch {
     return [];
+  }
+}
+
+/**
+ * `spend.jsonl`: every request to the provider as it is paid for, one line each, so the cost of a session that
+ * is killed before it writes run.json still counts in the totals.
+ */
+class SpendLog {
+  #chain: Promise<void> = Promise.resolve();
+  #failed: Error | undefined;
+
+  constructor(
+    readonly path: string,
+    readonly session: string,
+  ) {}
+
+  append(spend: Spend): Promise<void> {
+    const line = `${JSON.stringify({ session: this.session, ...spend } satisfies SpendRecord)}\n`;
+    this.#chain = this.#chain.then(() =>
+      appendFile(this.path, line).catch((error: Error) => {
+        this.#failed ??= error;
+      }),
+    );
+    return this.#chain;
+  }
+
+  /** The first append that failed, if any (the spend of this session is then under-counted). */
+  get failure(): Error | undefined {
+    return this.#failed;
+  }
+
+  /** Every session's spend; a torn last line (a kill mid-append) is skipped. */
+  static async read(path: string): Promise<Map<string, { requests: number; failed: number; tokenUsage: TokenUsage }>> {
+    const sessions = new Map<string, { requests: number; failed: number; tokenUsage: TokenUsage }>();
+    let text = '';
+    try {
+      text = await readFile(path, 'utf8');
+    } catch {
+      return sessions;
+    }
+    for (const line of text.split('\n')) {
+      let record: SpendRecord;
+      try {
+        record = JSON.parse(line) as SpendRecord;
+      } catch {
+        continue;
+      }
+      if (typeof record?.session !== 'string' || typeof record.tokenUsage?.prompt !== 'number') continue;
+      const total = sessions.get(record.session) ?? { requests: 0, failed: 0, tokenUsage: { prompt: 0, completion: 0 } };
+      total.requests += record.requests;
+      total.failed += record.failed;
+      total.tokenUsage.prompt += record.tokenUsage.prompt;
+      total.tokenUsage.completion += record.tokenUsage.completion;
+      sessions.set(record.session, total);
+    }
+    return sessions;
   }
 }
 
@@ -325,6 +442,7 @@ function judgmentRecord(run: PreparedRun, judge: Judge, repeat: number, index: n
     cachedCalls: result.cachedCalls,
     tokenUsage: result.tokenUsage,
     attempts: result.attempts,
+    inputs: run.fingerprint(index),
   };
 }
 
@@ -339,7 +457,16 @@ export class JudgeRunner {
     const run = prepare(options);
     const aggregate = options.aggregate ?? defaultAggregate(options.judge.mode);
     const files = [await this.writeItems(shared, options, run)];
-    const judged = await this.judgeMissing(shared, options, run);
+    const sessionId = `${started.toISOString()} pid ${process.pid}`;
+    const spend = new SpendLog(store.file('spend'), sessionId);
+    const stopRecording = options.calls?.onSpend((paid) => spend.append(paid));
+    let judged: Judged;
+    try {
+      judged = await this.judgeMissing(shared, options, run);
+    } finally {
+      stopRecording?.();
+    }
+    if (spend.failure) options.notify?.(`cannot record spend in ${spend.path} (${spend.failure.message}); run.json's totals leave out some of this session's calls.`);
     files.push(shared.file('judgments'));
     const summary = this.summarize(options, run, judged.state, aggregate);
     if (!judged.interrupted) files.push(...(await this.writeResults(store, options, summary)));
@@ -347,6 +474,7 @@ export class JudgeRunner {
     const price = options.judge.description.provider === 'none' ? undefined : priceFor(options);
     const sessionCost = stats ? (price ? costUsd(stats.tokenUsage, price) : stats.calls === 0 ? 0 : null) : 0;
     const session = {
+      id: sessionId,
       startedAt: started.toISOString(),
       finishedAt: new Date().toISOString(),
       wallMs: Math.round(performance.now() - startedMs),
@@ -386,7 +514,7 @@ export class JudgeRunner {
   async judgeMissing(store: RunStore, options: JudgeRunOptions, run: PreparedRun): Promise<Judged> {
     const judge = options.judge;
     const log = new JsonlLog<JudgmentRecord>(store.file('judgments'));
-    const state = await readLog(log, run, judge, options.notify ?? (() => undefined));
+    const state = await readLog(log, run, judge, new RunStore(options.outDir).file('run'), options.notify ?? (() => undefined));
     const todo: Array<{ repeat: number; index: number }> = [];
     for (let repeat = 0; repeat < run.repeats; repeat++) {
       for (const item of run.items) if (!state.done.has(judgmentKey(run.judgeName, repeat, item.index))) todo.push({ repeat, index: item.index });
@@ -413,7 +541,6 @@ export class JudgeRunner {
       judged.newJudgments++;
     });
     const written = await Promise.allSettled(appends);
-    await options.calls?.flush();
     progress.finish();
     const failedAppend = written.find((result): result is PromiseRejectedResult => result.status === 'rejected');
     if (failedAppend) {
@@ -454,11 +581,24 @@ export class JudgeRunner {
   }
 
   /** `run.json` through the store: what was judged, how, with which versions, at what cost; sessions accumulate. */
-  async writeRunRecord(store: RunStore, options: JudgeRunOptions, run: PreparedRun, state: LogState, parts: { aggregate: AggregateRule; price: ModelPrice | undefined; session: { startedAt: string; finishedAt: string; wallMs: number; calls: CallStats | null; costUsd: number | null } }): Promise<string> {
+  async writeRunRecord(store: RunStore, options: JudgeRunOptions, run: PreparedRun, state: LogState, parts: { aggregate: AggregateRule; price: ModelPrice | undefined; session: { id: string; startedAt: string; finishedAt: string; wallMs: number; calls: CallStats | null; costUsd: number | null } }): Promise<string> {
     const { judge } = options;
     const { aggregate, price, session } = parts;
     const totals = judgmentTotals(state.done.values());
     const sessions = [...(await readPreviousSessions(store.file('run'))), session];
+    // Sessions that were killed wrote no run.json, but their requests are in spend.jsonl: add them.
+    const spent = await SpendLog.read(store.file('spend'));
+    const known = new Set(sessions.map((entry) => (entry as { id?: unknown }).id));
+    for (const [id, paid] of spent) {
+      if (!known.has(id)) sessions.splice(sessions.length - 1, 0, { id, killed: true, spend: paid, costUsd: price ? costUsd(paid.tokenUsage, price) : null });
+    }
+    const allSpend = { requests: 0, failed: 0, tokenUsage: { prompt: 0, completion: 0 } };
+    for (const paid of spent.values()) {
+      allSpend.requests += paid.requests;
+      allSpend.failed += paid.failed;
+      allSpend.tokenUsage.prompt += paid.tokenUsage.prompt;
+      allSpend.tokenUsage.completion += paid.tokenUsage.completion;
+    }
     return store.writeRunRecord({
       tool: 'judgekit',
       command: 'judge',
@@ -469,12 +609,14 @@ export class JudgeRunner {
       packages: await packageVersions(options.provider),
       dataset: { items: run.items.length, models: run.modelNames, ...(await datasetChecksums(options.answers)) },
       timings: { startedAt: session.startedAt, finishedAt: session.finishedAt, wallMs: session.wallMs },
-      calls: { session: session.calls, judgments: totals },
-      tokens: { session: session.calls?.tokenUsage ?? { prompt: 0, completion: 0 }, judgments: totals.tokenUsage },
+      // `spent`: every request of every session of this run directory, killed ones included (from spend.jsonl).
+      calls: { session: session.calls, judgments: totals, spent: { requests: allSpend.requests, failed: allSpend.failed } },
+      tokens: { session: session.calls?.tokenUsage ?? { prompt: 0, completion: 0 }, judgments: totals.tokenUsage, spent: allSpend.tokenUsage },
       cost: {
         currency: 'USD',
         price: price ?? null,
         session: session.costUsd,
+        spent: price ? costUsd(allSpend.tokenUsage, price) : allSpend.requests === 0 ? 0 : null,
         judgments: price ? costUsd(totals.tokenUsage, price) : totals.calls === 0 ? 0 : null,
         note: price ? 'estimate from list prices per 1M tokens; see --prices' : judge.description.provider === 'none' ? 'no calls' : 'no price known for this model; pass --prices <file>',
       },

@@ -2,7 +2,8 @@
 import 'reflect-metadata';
 import { runCli } from './huge-pages.js';
 import { main } from './main.js';
+import { stopOnSignals } from './signals.js';
 
 const controller = new AbortController();
-process.once('SIGINT', () => controller.abort(new Error('interrupted')));
+stopOnSignals(controller);
 process.exitCode = await runCli(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd(), signal: controller.signal }, main);

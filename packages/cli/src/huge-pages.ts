@@ -13,6 +13,13 @@ import type { CliIo } from './cli-command.js';
  */
 const WATCH_PARENT = 'JUDGEKIT_WATCH_PARENT';
 
+let delegating = false;
+
+/** Whether this process is only waiting for a huge-pages child that does the work (signals are forwarded to it). */
+export function isDelegatingToChild(): boolean {
+  return delegating;
+}
+
 /**
  * In the re-run child: when the parent goes away (its IPC channel closes, which also happens on SIGKILL), stop at
  * once, as the parent did, rather than train on as an orphan. Every file is written atomically, so a rerun
@@ -39,12 +46,14 @@ export async function rerunWithHugePages(io: CliIo): Promise<number | undefined>
   const onTerm = forward('SIGTERM');
   process.on('SIGINT', onInt);
   process.on('SIGTERM', onTerm);
+  delegating = true;
   try {
     return await new Promise<number | undefined>((done) => {
       child.on('error', () => done(undefined));
       child.on('close', (code, signal) => done(code ?? (signal ? 130 : 1)));
     });
   } finally {
+    delegating = false;
     process.off('SIGINT', onInt);
     process.off('SIGTERM', onTerm);
   }

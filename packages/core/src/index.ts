@@ -27,6 +27,8 @@ export * from './util/seeded-random.js';
 export * from './util/concurrency.js';
 export * from './util/progress.js';
 export * from './util/atomic-write.js';
+export * from './util/exit-cleanup.js';
+export * from './util/package-version.js';
 export * from './util/path-exists.js';
 export * from './util/safe-name.js';
 export * from './analysis/bootstrap.js';

@@ -7,6 +7,7 @@ import { extname, join } from 'node:path';
 import type { Architecture, LoadedModel, ModelDimensions, ModelGraphKind } from '../architectures/architecture.js';
 import { architectureFor, defaultArchitecture, loadModelCheckpoint } from '../architectures/index.js';
 import { readOnnxMetadata } from '../onnx/onnx-metadata.js';
+import { removeOnExit } from '@judgekit/core';
 
 export interface OpenableModel {
   /** Bytes or a file path for InferenceSession.create. */
@@ -48,8 +49,16 @@ export async function openableModel(model: LoadedModel | string, kind: ModelGrap
   // and ONNX Runtime reads (or maps) the weights itself. For 124M parameters this cut session creation from 10 s
   // to 6 s and peak memory by 0.6 GB. Models over 2 GB could not be held in one protobuf anyway.
   const dir = await mkdtemp(join(tmpdir(), 'judgekit-onnx-'));
+  // Gigabytes of weights: gone even if the process is stopped before the session holds them.
+  const forget = removeOnExit(dir);
   const path = join(dir, `${kind}.onnx`);
-  await builder.writeFile(path, { externalData: true });
+  try {
+    await builder.writeFile(path, { externalData: true });
+  } catch (error) {
+    forget();
+    await rm(dir, { recursive: true, force: true }).catch(() => undefined);
+    throw error;
+  }
   return {
     model: path,
     architecture,
@@ -57,6 +66,7 @@ export async function openableModel(model: LoadedModel | string, kind: ModelGrap
     kind,
     cleanup: async () => {
       // Best effort: a platform that keeps the mapped file locked (Windows) leaves it to the temp-dir cleaner.
+      forget();
       await rm(dir, { recursive: true, force: true }).catch(() => undefined);
     },
   };

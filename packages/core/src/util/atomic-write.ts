@@ -1,7 +1,9 @@
 // Write a whole file so a reader never sees half of it: write a temporary file beside it, then rename. A failed
-// write removes its temporary file; one left by a killed process (its pid is in the name) is swept on the next run.
+// write removes its temporary file, so does a process that exits mid-write (see exit-cleanup.ts); one left by a
+// killed process (its pid is in the name) is swept on the next run.
 import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { removeOnExit } from './exit-cleanup.js';
 
 export interface AtomicWriteOptions {
   /** Skip creating the parent folder (the caller knows it exists). */
@@ -16,12 +18,15 @@ export function temporaryPathFor(path: string): string {
 /** Runs `write` on a temporary file, then renames it over `path`; on failure the temporary file is removed. */
 export async function replaceAtomically(path: string, write: (temporary: string) => Promise<void>): Promise<void> {
   const temporary = temporaryPathFor(path);
+  const forget = removeOnExit(temporary);
   try {
     await write(temporary);
     await rename(temporary, path);
   } catch (error) {
     await rm(temporary, { force: true }).catch(() => undefined);
     throw error;
+  } finally {
+    forget();
   }
 }
 

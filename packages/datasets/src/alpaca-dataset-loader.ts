@@ -1,6 +1,6 @@
 // The `InstructionDataset` contract: Alpaca records from a local file or an http(s) URL (downloaded once, cached,
 // optionally pinned by SHA-256).
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { injectable } from 'inversify';
 import { JudgekitError, sha256Hex, type DatasetSource, type InstructionDataset, type LoadedDataset } from '@judgekit/core';
 import { parseAlpacaText, type AlpacaTextFormat } from './alpaca-text.js';
@@ -13,6 +13,24 @@ export interface AlpacaDatasetLoaderOptions {
   format?: AlpacaTextFormat;
   timeoutMs?: number;
   fetch?: typeof fetch;
+  /**
+   * Largest dataset file read, in bytes. Default 256 MiB, or `JUDGEKIT_MAX_DATASET_BYTES`: a dataset is decoded as
+   * one string, and V8 cannot hold one over ~512 MiB (Alpaca itself, 52k records, is 22 MB).
+   */
+  maxBytes?: number;
+}
+
+export const DEFAULT_MAX_DATASET_BYTES = 256 * 2 ** 20;
+
+/** The cap in force: the option, else the environment, else the default. */
+function datasetCap(options: AlpacaDatasetLoaderOptions): number {
+  const fromEnv = Number(process.env.JUDGEKIT_MAX_DATASET_BYTES);
+  return options.maxBytes ?? (Number.isFinite(fromEnv) && fromEnv > 0 ? fromEnv : DEFAULT_MAX_DATASET_BYTES);
+}
+
+function tooBig(location: string, size: number, cap: number): JudgekitError {
+  const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
+  return new JudgekitError('input', `Dataset ${location} is ${mib(size)}, over the ${mib(cap)} cap for dataset files: split it, or raise the cap with JUDGEKIT_MAX_DATASET_BYTES=<bytes> if this machine has the memory.`, { file: location });
 }
 
 export interface AlpacaLoadedDataset extends LoadedDataset {
@@ -45,14 +63,19 @@ export class AlpacaDatasetLoader implements InstructionDataset {
         ...(this.#options.timeoutMs !== undefined ? { timeoutMs: this.#options.timeoutMs } : {}),
         ...(this.#options.fetch !== undefined ? { fetch: this.#options.fetch } : {}),
       });
+      if (got.bytes.byteLength > datasetCap(this.#options)) throw tooBig(source.location, got.bytes.byteLength, datasetCap(this.#options));
       const records = parseAlpacaText(new TextDecoder().decode(got.bytes), source.location, format);
       return { source: source.location, sha256: got.sha256, records, path: got.path, downloaded: got.downloaded };
     }
     const pin = normaliseSha256(source.sha256, source.location);
     let bytes: Uint8Array;
     try {
+      // Checked before reading: a file too big to decode would otherwise fail with an engine error (ERR_STRING_TOO_LONG).
+      const { size } = await stat(source.location);
+      if (size > datasetCap(this.#options)) throw tooBig(source.location, size, datasetCap(this.#options));
       bytes = new Uint8Array(await readFile(source.location));
     } catch (error) {
+      if (error instanceof JudgekitError) throw error;
       const code = (error as NodeJS.ErrnoException).code;
       throw new JudgekitError('input', `Cannot read dataset ${source.location}${code ? ` (${code})` : ''}: check the path.`, {
         file: source.location,

@@ -38,17 +38,21 @@ def write_safetensors(path, tensors):
 
 
 def read_safetensors(path):
+    """Every tensor of a safetensors file, read one by one at its own offset (a GPT-2-large checkpoint is 3.1 GB: no
+    whole-file bytes object beside the arrays). F32 tensors stay float32 and F16 become float32; `nll` computes in
+    float64 (NumPy promotes a float32 weight in every product with the float64 activations)."""
+    out = {}
     with open(path, 'rb') as f:
         n = struct.unpack('<Q', f.read(8))[0]
         header = json.loads(f.read(n))
-        body = f.read()
-    out = {}
-    for name, entry in header.items():
-        if name == '__metadata__':
-            continue
-        start, end = entry['data_offsets']
-        dt = {'F32': '<f4', 'F16': '<f2'}[entry['dtype']]
-        out[name] = np.frombuffer(body[start:end], dtype=dt).reshape(entry['shape']).astype(np.float64)
+        for name, entry in header.items():
+            if name == '__metadata__':
+                continue
+            start, end = entry['data_offsets']
+            dt = np.dtype({'F32': '<f4', 'F16': '<f2'}[entry['dtype']])
+            f.seek(8 + n + start)
+            array = np.fromfile(f, dtype=dt, count=(end - start) // dt.itemsize)
+            out[name] = array.astype(np.float32, copy=False).reshape(entry['shape'])
     return out
 
 
@@ -160,7 +164,7 @@ def gelu(x):
 
 def nll(w, H, ids, targets):
     T = len(ids)
-    x = w['wte'][ids] + w['wpe'][:T]
+    x = w['wte'][ids].astype(np.float64) + w['wpe'][:T]
     C = x.shape[-1]
     D = C // H
     mask = np.triu(np.full((T, T), -np.inf), 1)

@@ -6,7 +6,9 @@ import { tmpdir } from 'node:os';
 import { extname, join } from 'node:path';
 import type { Architecture, LoadedModel, ModelDimensions, ModelGraphKind } from '../architectures/architecture.js';
 import { architectureFor, defaultArchitecture, loadModelCheckpoint } from '../architectures/index.js';
+import type { OnnxGraphBuilder } from '../onnx/graph-builder.js';
 import { readOnnxMetadata } from '../onnx/onnx-metadata.js';
+import { collectGarbage } from './collect-garbage.js';
 import { removeOnExit } from '@judgekit/core';
 
 export interface OpenableModel {
@@ -39,11 +41,14 @@ export async function openableModel(model: LoadedModel | string, kind: ModelGrap
     const builtKind = meta['judgekit.kind'] as ModelGraphKind | undefined;
     return { model, architecture, ...(config ? { config } : {}), ...(builtKind ? { kind: builtKind } : {}), cleanup: async () => {} };
   }
-  const loaded = typeof model === 'string' ? await loadModelCheckpoint(model, configPath ? { configPath } : {}) : model;
+  // Weights judgekit read itself are dropped (and collected) once written, before ONNX Runtime loads its own copy.
+  const owned = typeof model === 'string';
+  let loaded: LoadedModel | undefined = owned ? await loadModelCheckpoint(model, configPath ? { configPath } : {}) : model;
   const architecture = architectureFor(loaded.modelType);
-  const builder = architecture.buildGraph(loaded, kind);
+  const config = loaded.config;
+  let builder: OnnxGraphBuilder | undefined = architecture.buildGraph(loaded, kind);
   if (builder.initializerBytes() <= inMemoryLimitBytes) {
-    return { model: builder.toBytes(), architecture, config: loaded.config, kind, cleanup: async () => {} };
+    return { model: builder.toBytes(), architecture, config, kind, cleanup: async () => {} };
   }
   // Big models go through a temp file with external data: no JS copy of the weights into one protobuf buffer,
   // and ONNX Runtime reads (or maps) the weights itself. For 124M parameters this cut session creation from 10 s
@@ -59,10 +64,15 @@ export async function openableModel(model: LoadedModel | string, kind: ModelGrap
     await rm(dir, { recursive: true, force: true }).catch(() => undefined);
     throw error;
   }
+  if (owned) {
+    loaded = undefined;
+    builder = undefined;
+    collectGarbage();
+  }
   return {
     model: path,
     architecture,
-    config: loaded.config,
+    config,
     kind,
     cleanup: async () => {
       // Best effort: a platform that keeps the mapped file locked (Windows) leaves it to the temp-dir cleaner.

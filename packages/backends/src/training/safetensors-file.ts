@@ -64,7 +64,8 @@ export async function readSafetensors(path: string, include: (name: string) => b
       names.push(name);
       if (!include(name)) continue;
       const body = new Uint8Array(entry.end - entry.begin);
-      await handle.read(body, 0, body.length, header.dataOffset + entry.begin);
+      const { bytesRead } = await handle.read(body, 0, body.length, header.dataOffset + entry.begin);
+      if (bytesRead !== body.length) throw new JudgekitError('model', `${path}: tensor ${name} is cut short (read ${bytesRead} of ${body.length} bytes).`, { file: path, location: name });
       tensors.set(name, decodeTensor(name, entry.dtype, entry.shape, body, path));
     }
     const metadata = header.metadata;

@@ -1,6 +1,6 @@
 // Reads and writes the safetensors format: 8-byte little-endian header length, a JSON header naming each
 // tensor's dtype, shape and [begin, end) byte offsets into the data that follows, then the data.
-import { open, readFile, writeFile } from 'node:fs/promises';
+import { open, writeFile, type FileHandle } from 'node:fs/promises';
 import { JudgekitError } from '../errors.js';
 
 export type SafetensorsDtype = 'F32' | 'F16' | 'BF16' | 'F64' | 'I64' | 'I32' | 'U32' | 'I16' | 'U16' | 'U8' | 'I8' | 'BOOL';
@@ -90,35 +90,85 @@ export function parseSafetensorsHeader(bytes: Uint8Array, fileSize: number, file
 export async function readSafetensorsHeader(path: string): Promise<SafetensorsHeader> {
   const handle = await open(path, 'r');
   try {
-    const { size } = await handle.stat();
-    const lengthBytes = new Uint8Array(8);
-    await handle.read(lengthBytes, 0, 8, 0);
-    const headerLength = size >= 8 ? Number(new DataView(lengthBytes.buffer).getBigUint64(0, true)) : 0;
-    const toRead = Math.min(size, 8 + Math.max(0, Math.min(headerLength, 100_000_000)));
-    const bytes = new Uint8Array(toRead);
-    await handle.read(bytes, 0, toRead, 0);
-    return parseSafetensorsHeader(bytes, size, path);
+    return await readHeaderFrom(handle, path);
   } finally {
     await handle.close();
   }
 }
 
-/** A whole safetensors file in memory, decoding tensors on request. */
+async function readHeaderFrom(handle: FileHandle, path: string): Promise<SafetensorsHeader> {
+  const { size } = await handle.stat();
+  const lengthBytes = new Uint8Array(8);
+  await handle.read(lengthBytes, 0, 8, 0);
+  const headerLength = size >= 8 ? Number(new DataView(lengthBytes.buffer).getBigUint64(0, true)) : 0;
+  const toRead = Math.min(size, 8 + Math.max(0, Math.min(headerLength, 100_000_000)));
+  const bytes = await readRange(handle, 0, toRead, path, 'header');
+  return parseSafetensorsHeader(bytes, size, path);
+}
+
+/**
+ * Positioned reads are done in chunks: one read(2) returns at most about 2 GiB on Linux, and Node refuses lengths
+ * over 2^31 - 1 in one call.
+ */
+const READ_CHUNK_BYTES = 256 * 2 ** 20;
+
+/** `length` bytes at `position` of an open file, in a buffer of their own. */
+async function readRange(handle: FileHandle, position: number, length: number, path: string, what: string): Promise<Uint8Array> {
+  const out = new Uint8Array(length);
+  let done = 0;
+  while (done < length) {
+    const { bytesRead } = await handle.read(out, done, Math.min(length - done, READ_CHUNK_BYTES), position + done);
+    if (bytesRead === 0) {
+      throw new JudgekitError('model', `${path}: ${what} ends past the end of the file (read ${done} of ${length} bytes at byte ${position}); the file is truncated.`, { file: path, location: what });
+    }
+    done += bytesRead;
+  }
+  return out;
+}
+
+export interface ReadSafetensorsFileOptions {
+  /** Read only the tensors this accepts (the header still lists all of them); default: every tensor. */
+  include?: (name: string) => boolean;
+}
+
+/**
+ * A safetensors file's tensors in memory, decoding them on request. `read` takes the header and then each tensor
+ * with a positioned read into a buffer of its own: never the whole file in one buffer (Node cannot read a file over
+ * 2 GiB at once, and GPT-2 large is 3.1 GB in F32), and memory is one copy of the tensors read.
+ */
 export class SafetensorsFile {
   private constructor(
     readonly path: string,
     readonly header: SafetensorsHeader,
-    private readonly bytes: Uint8Array,
+    /** Each read tensor's bytes in a buffer of its own (`read`), or the whole file (`fromBytes`). */
+    private readonly source: Map<string, Uint8Array> | Uint8Array,
   ) {}
 
-  static async read(path: string): Promise<SafetensorsFile> {
-    const buffer = await readFile(path);
-    // A view of the Buffer: `new Uint8Array(buffer)` would copy the whole file.
-    return SafetensorsFile.fromBytes(new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength), path);
+  static async read(path: string, options: ReadSafetensorsFileOptions = {}): Promise<SafetensorsFile> {
+    const handle = await open(path, 'r');
+    try {
+      const header = await readHeaderFrom(handle, path);
+      const tensors = new Map<string, Uint8Array>();
+      for (const entry of header.entries.values()) {
+        if (options.include && !options.include(entry.name)) continue;
+        tensors.set(entry.name, await readRange(handle, header.dataOffset + entry.begin, entry.end - entry.begin, path, `tensor "${entry.name}"`));
+      }
+      return new SafetensorsFile(path, header, tensors);
+    } finally {
+      await handle.close();
+    }
   }
 
   static fromBytes(bytes: Uint8Array, path = '<buffer>'): SafetensorsFile {
     return new SafetensorsFile(path, parseSafetensorsHeader(bytes, bytes.byteLength, path), bytes);
+  }
+
+  /**
+   * Drop a tensor's bytes once the caller holds what it needs from them (e.g. a transposed copy), so a loader keeps
+   * near one copy of the weights. Later reads of it throw; `has`, `entry` and `names` still list it.
+   */
+  release(name: string): void {
+    if (this.source instanceof Map) this.source.delete(name);
   }
 
   names(): string[] {
@@ -138,7 +188,12 @@ export class SafetensorsFile {
   /** Raw little-endian bytes of a tensor. */
   rawBytes(name: string): Uint8Array {
     const entry = this.entry(name);
-    return this.bytes.subarray(this.header.dataOffset + entry.begin, this.header.dataOffset + entry.end);
+    if (this.source instanceof Uint8Array) return this.source.subarray(this.header.dataOffset + entry.begin, this.header.dataOffset + entry.end);
+    const bytes = this.source.get(name);
+    if (!bytes) {
+      throw new JudgekitError('internal', `${this.path}: tensor "${name}" was not read (left out when the file was opened, or released).`, { file: this.path, location: name });
+    }
+    return bytes;
   }
 
   /** Decode a floating-point tensor (F32, F16, BF16, F64) to F32; F32 data is a read-only view into the file. */

@@ -113,6 +113,13 @@ class TensorReader {
     return this.file.float32(full).data;
   }
 
+  /** A tensor only needed to build another (a transposed copy): its bytes are dropped once `use` returns. */
+  once<T>(name: string, expected: number[], use: (data: Float32Array) => T, hint = ''): T {
+    const result = use(this.get(name, expected, hint));
+    this.file.release(this.prefix + name);
+    return result;
+  }
+
   shape(name: string): number[] | undefined {
     return this.file.has(this.prefix + name) ? this.file.entry(this.prefix + name).shape : undefined;
   }
@@ -131,7 +138,9 @@ function inferLayers(names: readonly string[], pattern: RegExp): number {
 export async function loadGpt2Checkpoint(path: string, options: LoadGpt2Options = {}): Promise<LoadedGpt2> {
   let file: SafetensorsFile;
   try {
-    file = await SafetensorsFile.read(path);
+    // Tensor by tensor, never the whole file in one buffer (GPT-2 large is 3.1 GB in F32); the causal-mask buffers
+    // of older Hugging Face exports are not used, so not read.
+    file = await SafetensorsFile.read(path, { include: (name) => !/(^|\.)attn\.(masked_)?bias$/.test(name) });
   } catch (error) {
     if (JudgekitError.is(error)) throw error;
     throw new JudgekitError('model', `cannot read the checkpoint ${path}: ${(error as Error).message}`, { file: path, cause: error });
@@ -242,9 +251,9 @@ function readBookLayer(reader: TensorReader, i: number, config: Gpt2Config): Gpt
   const p = `trf_blocks.${i}.`;
   const linear = ' (PyTorch Linear layout [out, in])';
   // PyTorch Linear stores [out, in]; transpose to [in, out] and put q, k, v side by side.
-  const q = transpose2d(reader.get(`${p}att.W_query.weight`, [C, C], linear), C, C);
-  const k = transpose2d(reader.get(`${p}att.W_key.weight`, [C, C], linear), C, C);
-  const v = transpose2d(reader.get(`${p}att.W_value.weight`, [C, C], linear), C, C);
+  const q = reader.once(`${p}att.W_query.weight`, [C, C], (w) => transpose2d(w, C, C), linear);
+  const k = reader.once(`${p}att.W_key.weight`, [C, C], (w) => transpose2d(w, C, C), linear);
+  const v = reader.once(`${p}att.W_value.weight`, [C, C], (w) => transpose2d(w, C, C), linear);
   const qkvWeight = new Float32Array(C * 3 * C);
   for (let r = 0; r < C; r++) {
     qkvWeight.set(q.subarray(r * C, (r + 1) * C), r * 3 * C);
@@ -263,13 +272,13 @@ function readBookLayer(reader: TensorReader, i: number, config: Gpt2Config): Gpt
     ln1Shift: reader.get(`${p}norm1.shift`, [C]),
     qkvWeight,
     qkvBias,
-    attnOutWeight: transpose2d(reader.get(`${p}att.out_proj.weight`, [C, C], linear), C, C),
+    attnOutWeight: reader.once(`${p}att.out_proj.weight`, [C, C], (w) => transpose2d(w, C, C), linear),
     attnOutBias: reader.get(`${p}att.out_proj.bias`, [C]),
     ln2Scale: reader.get(`${p}norm2.scale`, [C]),
     ln2Shift: reader.get(`${p}norm2.shift`, [C]),
-    fcWeight: transpose2d(reader.get(`${p}ff.layers.0.weight`, [4 * C, C], linear), 4 * C, C),
+    fcWeight: reader.once(`${p}ff.layers.0.weight`, [4 * C, C], (w) => transpose2d(w, 4 * C, C), linear),
     fcBias: reader.get(`${p}ff.layers.0.bias`, [4 * C]),
-    projWeight: transpose2d(reader.get(`${p}ff.layers.2.weight`, [C, 4 * C], linear), C, 4 * C),
+    projWeight: reader.once(`${p}ff.layers.2.weight`, [C, 4 * C], (w) => transpose2d(w, C, 4 * C), linear),
     projBias: reader.get(`${p}ff.layers.2.bias`, [C]),
   };
 }

@@ -1,0 +1,187 @@
+// `npm run bench -- big [--layers=N] [--windows=N] [--seq=N]`: a checkpoint over 2 GiB. Writes a GPT-2-large-shaped
+// checkpoint (36 layers, 1280 dim, 20 heads, vocab 50257, context 1024, F32, Hugging Face naming, tied head; 3.1 GB)
+// with seeded random weights to a temp dir, computes its test loss on a short token file with `judgekit loss` on the
+// CPU and with the NumPy reference (scripts/verify/numpy_gpt2_loss.py, which reads the file itself), each in its own
+// process under /usr/bin/time -v (wall time, peak RSS), compares, and deletes the files. With the full 36 layers the
+// figures go to docs/benchmarks.md; --layers=N (fewer) proves the path quickly and writes nothing.
+import { spawn } from 'node:child_process';
+import { mkdtemp, open, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fmt, machineLine, writeBenchSection } from './lib/bench-doc.ts';
+
+const LARGE = { vocab: 50257, context: 1024, emb: 1280, layers: 36, heads: 20 };
+
+interface Spec {
+  name: string;
+  shape: number[];
+  /** Values uniform around `mean` with standard deviation `std`. */
+  mean: number;
+  std: number;
+}
+
+export function tensorSpecs(layers: number): Spec[] {
+  const { vocab: V, context: T, emb: C } = LARGE;
+  const p = 'transformer.';
+  // Spreads chosen so the loss is well away from ln(vocab) (a wrong layer shows) while attention stays unsaturated:
+  // matrices 1/sqrt(fan_in), embeddings 0.1, LayerNorm gains 1 +- 0.1, biases 0.02.
+  const matrix = (name: string, rows: number, cols: number): Spec => ({ name, shape: [rows, cols], mean: 0, std: 1 / Math.sqrt(rows) });
+  const vector = (name: string, n: number, mean = 0, std = 0.02): Spec => ({ name, shape: [n], mean, std });
+  const specs: Spec[] = [
+    { name: `${p}wte.weight`, shape: [V, C], mean: 0, std: 0.1 },
+    { name: `${p}wpe.weight`, shape: [T, C], mean: 0, std: 0.1 },
+  ];
+  for (let i = 0; i < layers; i++) {
+    const h = `${p}h.${i}.`;
+    specs.push(
+      vector(`${h}ln_1.weight`, C, 1, 0.1),
+      vector(`${h}ln_1.bias`, C),
+      matrix(`${h}attn.c_attn.weight`, C, 3 * C),
+      vector(`${h}attn.c_attn.bias`, 3 * C),
+      matrix(`${h}attn.c_proj.weight`, C, C),
+      vector(`${h}attn.c_proj.bias`, C),
+      vector(`${h}ln_2.weight`, C, 1, 0.1),
+      vector(`${h}ln_2.bias`, C),
+      matrix(`${h}mlp.c_fc.weight`, C, 4 * C),
+      vector(`${h}mlp.c_fc.bias`, 4 * C),
+      matrix(`${h}mlp.c_proj.weight`, 4 * C, C),
+      vector(`${h}mlp.c_proj.bias`, C),
+    );
+  }
+  specs.push(vector(`${p}ln_f.weight`, C, 1, 0.1), vector(`${p}ln_f.bias`, C));
+  return specs;
+}
+
+/** mulberry32: a small seeded generator of uniform [0, 1) numbers. */
+function generator(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * Write the checkpoint tensor by tensor (its own writer, not judgekit's: at most one tensor in memory). Returns the
+ * file's size and the parameter count.
+ */
+export async function writeCheckpoint(path: string, specs: Spec[], seed: number): Promise<{ bytes: number; parameters: number }> {
+  const header: Record<string, unknown> = { __metadata__: { format: 'pt' } };
+  let offset = 0;
+  for (const s of specs) {
+    const bytes = s.shape.reduce((a, b) => a * b, 1) * 4;
+    header[s.name] = { dtype: 'F32', shape: s.shape, data_offsets: [offset, offset + bytes] };
+    offset += bytes;
+  }
+  let json = JSON.stringify(header);
+  json += ' '.repeat((8 - ((8 + json.length) % 8)) % 8);
+  const headerBytes = Buffer.from(json);
+  const prefix = Buffer.alloc(8);
+  prefix.writeBigUInt64LE(BigInt(headerBytes.length));
+  const handle = await open(path, 'w');
+  try {
+    await handle.write(prefix);
+    await handle.write(headerBytes);
+    const next = generator(seed);
+    for (const s of specs) {
+      const values = new Float32Array(s.shape.reduce((a, b) => a * b, 1));
+      const half = s.std * Math.sqrt(3);
+      for (let i = 0; i < values.length; i++) values[i] = s.mean + (2 * next() - 1) * half;
+      await handle.write(new Uint8Array(values.buffer));
+    }
+  } finally {
+    await handle.close();
+  }
+  return { bytes: 8 + headerBytes.length + offset, parameters: offset / 4 };
+}
+
+interface Measured {
+  stdout: string;
+  wallSeconds: number;
+  peakRssMb: number;
+}
+
+/** Run a command under /usr/bin/time -v: its stdout, wall time and peak RSS. */
+async function timed(command: string, args: string[]): Promise<Measured> {
+  const child = spawn('/usr/bin/time', ['-v', command, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CI: '1' } });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const code = await new Promise<number>((done) => child.on('close', (c) => done(c ?? 1)));
+  if (code !== 0) throw new Error(`${command} ${args.join(' ')} failed (exit ${code}):\n${stderr.slice(-4000)}`);
+  const rss = /Maximum resident set size \(kbytes\): (\d+)/.exec(stderr);
+  const wall = /Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): ([\d:.]+)/.exec(stderr);
+  if (!rss || !wall) throw new Error(`/usr/bin/time -v printed no figures:\n${stderr.slice(-2000)}`);
+  const wallSeconds = wall[1]!.split(':').reduce((total, part) => total * 60 + Number(part), 0);
+  return { stdout, wallSeconds, peakRssMb: Number(rss[1]) / 1024 };
+}
+
+function option(args: string[], name: string, fallback: number): number {
+  const arg = args.find((a) => a.startsWith(`--${name}=`));
+  const value = arg ? Number(arg.slice(name.length + 3)) : fallback;
+  if (!Number.isInteger(value) || value < 1) throw new Error(`--${name} must be a positive integer`);
+  return value;
+}
+
+export default async function bigBench(args: string[] = []): Promise<void> {
+  const log = (line: string) => console.log(`  ${line}`);
+  const layers = option(args, 'layers', LARGE.layers);
+  const windows = option(args, 'windows', 2);
+  const seq = option(args, 'seq', 256);
+  const machine = await machineLine();
+  const dir = await mkdtemp(join(tmpdir(), 'judgekit-bench-big-'));
+  try {
+    const checkpoint = join(dir, 'model.safetensors');
+    const tokensPath = join(dir, 'tokens.bin');
+    let t = performance.now();
+    const written = await writeCheckpoint(checkpoint, tensorSpecs(layers), 774);
+    log(`wrote ${checkpoint}: ${layers} layers, ${(written.parameters / 1e6).toFixed(1)}M parameters, ${(written.bytes / 2 ** 30).toFixed(2)} GiB (${((performance.now() - t) / 1000).toFixed(1)} s)`);
+    if ((await stat(checkpoint)).size !== written.bytes) throw new Error('the checkpoint has the wrong size');
+    const config = { model_type: 'gpt2', vocab_size: LARGE.vocab, n_positions: LARGE.context, n_embd: LARGE.emb, n_layer: layers, n_head: LARGE.heads, layer_norm_epsilon: 1e-5, tie_word_embeddings: true };
+    await writeFile(join(dir, 'config.json'), JSON.stringify(config));
+    const next = generator(2026);
+    await writeFile(tokensPath, Uint16Array.from({ length: windows * seq + 1 }, () => Math.floor(next() * LARGE.vocab)));
+
+    log(`judgekit loss (CPU, ${windows} window(s) of ${seq} tokens, batch 1) ...`);
+    const judgekitArgs = ['loss', checkpoint, tokensPath, '--context-length', String(seq), '--batch-size', '1', '--batches', String(windows), '--device', 'cpu', '--json'];
+    const ours = await timed(process.execPath, ['--conditions=@judgekit/source', '--import', 'tsx/esm', resolve('packages/cli/src/bin-source.ts'), ...judgekitArgs]);
+    const oursResult = JSON.parse(ours.stdout.trim().split('\n').at(-1)!) as { loss: number; tokens: number; seconds: number; device: string };
+    log(`judgekit: loss ${oursResult.loss}, ${oursResult.tokens} tokens, ${fmt(ours.wallSeconds)} s wall (${fmt(oursResult.seconds)} s in the loss loop), peak RSS ${fmt(ours.peakRssMb / 1024, 2)} GiB`);
+
+    log('NumPy reference (float64) ...');
+    const theirs = await timed('python3', [resolve('scripts/verify/numpy_gpt2_loss.py'), 'loss', dir, tokensPath, '--context', String(seq), '--batch-size', '1', '--batches', String(windows)]);
+    const theirsResult = JSON.parse(theirs.stdout.trim().split('\n').at(-1)!) as { loss: number; tokens: number };
+    log(`NumPy: loss ${theirsResult.loss}, ${theirsResult.tokens} tokens, ${fmt(theirs.wallSeconds)} s wall, peak RSS ${fmt(theirs.peakRssMb / 1024, 2)} GiB`);
+    if (theirsResult.tokens !== oursResult.tokens) throw new Error(`judgekit scored ${oursResult.tokens} tokens, NumPy ${theirsResult.tokens}`);
+    const difference = Math.abs(oursResult.loss - theirsResult.loss);
+    log(`|difference| ${difference.toExponential(2)} (relative ${(difference / Math.abs(theirsResult.loss)).toExponential(2)})`);
+
+    if (layers !== LARGE.layers) {
+      log(`--layers=${layers}: a shortened model, so docs/benchmarks.md is left alone.`);
+      return;
+    }
+    const gib = (mb: number) => fmt(mb / 1024, 2);
+    await writeBenchSection(
+      'big',
+      `### bench:big: a checkpoint over 2 GiB (GPT-2 large shape)
+
+\`npm run bench -- big\` (${new Date().toISOString().slice(0, 10)}; ${machine}). A GPT-2-large-shaped checkpoint (36 layers, 1280 dim,
+20 heads, vocab 50257, context 1024, tied head; ${(written.parameters / 1e6).toFixed(1)}M parameters) with seeded random weights, F32
+safetensors in Hugging Face naming: ${(written.bytes / 2 ** 30).toFixed(2)} GiB (${(written.bytes / 1e9).toFixed(2)} GB). Test loss on ${windows} window(s) of ${seq} random tokens
+(batch 1), each engine in its own process under \`/usr/bin/time -v\`; the files are deleted afterwards.
+
+| | test loss | wall time (load + loss) | peak RSS |
+| --- | --- | --- | --- |
+| judgekit (\`judgekit loss --device cpu\`, ONNX Runtime, float32) | ${oursResult.loss.toFixed(6)} | ${fmt(ours.wallSeconds)} s (loss loop ${fmt(oursResult.seconds)} s) | ${gib(ours.peakRssMb)} GiB |
+| NumPy reference (\`scripts/verify/numpy_gpt2_loss.py\`, float64) | ${theirsResult.loss.toFixed(6)} | ${fmt(theirs.wallSeconds)} s | ${gib(theirs.peakRssMb)} GiB |
+
+Absolute difference ${difference.toExponential(2)} (relative ${(difference / Math.abs(theirsResult.loss)).toExponential(2)}), over ${oursResult.tokens} scored tokens.`,
+    );
+    log('wrote the figures to docs/benchmarks.md (bench:big)');
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}

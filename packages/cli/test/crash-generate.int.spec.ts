@@ -1,7 +1,8 @@
-// Crash safety of `judgekit generate`: the CLI runs as a child process on a tiny GPT-2 checkpoint and is
-// SIGKILLed at random points while answers are being logged; reruns finish with every logged answer kept and
-// not generated again, and the answer file equals an uninterrupted run's. A damaged log line is not trusted:
-// that answer is generated again.
+// Crash safety of `judgekit generate`: the CLI runs as a child process on a tiny GPT-2 checkpoint with the
+// settings users run it with (batches of several prompts, 2 intra-op threads, the huge-pages child on Linux) and
+// the CLI process is SIGKILLed at random points while answers are being logged; reruns finish with every logged
+// answer kept and not generated again, and the answer file equals an uninterrupted run's, although a rerun batches
+// the missing prompts differently. A damaged log line is not trusted: that answer is generated again.
 import { decodeLog } from '@judgekit/core';
 import { createTinyGpt2 } from '@judgekit/backends/testing';
 import { existsSync, readFileSync } from 'node:fs';
@@ -9,16 +10,19 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runJudgekit, startJudgekit, waitFor } from './support/cli-process.js';
+import { processesMentioning, runJudgekit, startJudgekit, waitFor } from './support/cli-process.js';
 
 const RECORDS = 40;
 const KILLS = 2;
 let root: string;
 let modelPath: string;
 
-/** Batch size 1: every answer is computed alone, so a resumed run's batches cannot change any answer. */
+/**
+ * Batches of 4 and 2 threads: a resumed run batches the missing prompts differently (other neighbours, other
+ * padding), so equal answers show that an answer does not depend on its batch.
+ */
 function generateArgs(out: string): string[] {
-  return ['generate', modelPath, '--dataset', join(root, 'data.json'), '--split', 'all', '--out', out, '--name', 'tiny', '--max-new-tokens', '12', '--batch-size', '1', '--device', 'cpu', '--threads', '1', '-q'];
+  return ['generate', modelPath, '--dataset', join(root, 'data.json'), '--split', 'all', '--out', out, '--name', 'tiny', '--max-new-tokens', '12', '--batch-size', '4', '--device', 'cpu', '--threads', '2', '-q'];
 }
 
 function loggedIndices(out: string): number[] {
@@ -43,7 +47,7 @@ afterAll(async () => {
 describe('judgekit generate survives kill -9', () => {
   let baseline: unknown;
 
-  it('killed at random points, reruns generate only the missing answers and match an uninterrupted run', async () => {
+  it('with batches of 4 and 2 threads, kill -9 of the CLI at random points stops its huge-pages child too; reruns generate only the missing answers and match an uninterrupted run', async () => {
     const base = await runJudgekit(generateArgs(join(root, 'baseline')), {});
     expect(base.stderr).toBe('');
     expect(base.code).toBe(0);
@@ -57,9 +61,14 @@ describe('judgekit generate survives kill -9', () => {
       const target = seen + 2 + round * 3;
       const child = startJudgekit(generateArgs(out), {});
       await waitFor(() => loggedIndices(out).length >= target || child.child.exitCode !== null, 90_000, 2);
+      // On Linux the CLI re-ran itself in a huge-pages child; the CLI (the parent) is the process killed.
+      if (process.platform === 'linux') expect(processesMentioning(out).length).toBeGreaterThanOrEqual(2);
       child.kill('SIGKILL');
       const result = await child.done;
       expect(result.signal ?? `exit ${result.code}`).toBe('SIGKILL');
+      // The child stops with it: nothing generates on into the run folder.
+      await waitFor(() => processesMentioning(out).length === 0, 10_000, 20).catch(() => undefined);
+      expect(processesMentioning(out), 'processes still running on the run folder after kill -9 of the CLI').toEqual([]);
       const logged = loggedIndices(out).length;
       expect(logged).toBeGreaterThanOrEqual(seen);
       seen = logged;

@@ -33,9 +33,11 @@ describe('judgekit finetune', () => {
     expect(result.bestEpoch).toBe(2);
     // 24 records: 20 train (85%), batch 4 from ft.json: 5 steps per epoch.
     expect(result.epochs.map((e) => e.steps)).toEqual([5, 10]);
-    for (const file of ['model.safetensors', 'config.json', 'epochs.jsonl', 'resume.safetensors', 'result.json']) {
+    for (const file of ['model.safetensors', 'config.json', 'epochs.jsonl', 'result.json']) {
       expect((await stat(join(dir, 'run', 'finetune', 'tiny', file))).size).toBeGreaterThan(0);
     }
+    // The resume state is only kept while the run is unfinished.
+    await expect(stat(join(dir, 'run', 'finetune', 'tiny', 'resume.safetensors'))).rejects.toThrow(/ENOENT/);
     const config = JSON.parse(await readFile(join(dir, 'run', 'finetune', 'tiny', 'config.json'), 'utf8')) as Record<string, unknown>;
     expect(config.emb_dim).toBe(8);
   });

@@ -1,6 +1,7 @@
 // Runs `judgekit` from source as a child process (the way a user's shell would, so it can be SIGKILLed), with a
 // clean environment: only what the test passes, plus PATH. Used by the crash, fault, secrets and publish tests.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -61,6 +62,21 @@ export async function runJudgekit(args: readonly string[], env: Record<string, s
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** Processes whose command line mentions `text` (Linux /proc; empty elsewhere), e.g. a run directory. */
+export function processesMentioning(text: string): string[] {
+  if (!existsSync('/proc/self/cmdline')) return [];
+  const found: string[] = [];
+  for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
+    try {
+      const command = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
+      if (command.includes(text)) found.push(`${pid}: ${command.slice(0, 200)}`);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return found;
 }
 
 /** Resolve when `condition()` holds (polled), or reject after `timeoutMs`. */

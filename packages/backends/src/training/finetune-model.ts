@@ -1,11 +1,13 @@
 // `finetune(options)`: fine-tune a checkpoint on Alpaca records with the study's recipe and write the run's
 // files under `<outDir>/finetune/<model>/`: model.safetensors (same naming as the input) + config.json,
-// epochs.jsonl (per-epoch losses), resume.safetensors (weights, AdamW moments, step, epoch: written atomically at
-// each epoch end, so an interrupted run continues from the last completed epoch) and result.json.
+// epochs.jsonl (per-epoch losses), resume.safetensors (weights, AdamW moments, step, epoch, checksummed: written
+// atomically at each epoch end, so an interrupted run continues from the last completed epoch; removed once the run
+// has finished) and result.json.
 import { readFile, rm } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
 import {
   canonicalHash,
+  fileContentSha256,
   JsonlLog,
   assertPathSafeName,
   sweepStaleTemporaries,
@@ -17,13 +19,13 @@ import {
   type PromptTemplateRef,
   type SplitOptions,
 } from '@judgekit/core';
-import type { ModelDimensions, ParameterSpec } from '../architectures/architecture.js';
+import type { ModelDimensions } from '../architectures/architecture.js';
 import type { AdamWConfig } from './adamw.js';
 import { Gpt2Trainer, type AdamWState, type TrainingDevice } from './gpt2-trainer.js';
 import { encodeExamples, type EncodedExample } from './instruction-batches.js';
 import { formatEpochReport, STUDY_RECIPE, trainEpochs, type EpochReport, type FinetuneRecipe, type ResumePoint, type TrainingStepInfo } from './instruction-finetune.js';
-import { elementCount, type ModelParameters } from './model-parameters.js';
-import { readSafetensors, writeSafetensors, type NamedTensor } from './safetensors-file.js';
+import type { ModelParameters } from './model-parameters.js';
+import { readResumeState, writeResumeState } from './resume-state.js';
 import { checkpointConfigJson, loadTrainingCheckpoint, saveTrainingCheckpoint } from './training-checkpoint.js';
 
 export const FINETUNE_FILES = {
@@ -75,58 +77,17 @@ export interface FinetuneResult {
   naming: string;
 }
 
-interface ResumeMetadata {
-  version: 1;
-  fingerprint: string;
-  epoch: number;
-  step: number;
-  finished: boolean;
-  epochs: EpochReport[];
-}
-
 function finetuneModelName(checkpoint: string): string {
   const stem = basename(checkpoint, extname(checkpoint));
   return stem === 'model' || stem === 'pytorch_model' ? basename(dirname(checkpoint)) || stem : stem;
 }
 
-async function writeResumeState(path: string, params: ModelParameters, state: AdamWState, specs: readonly ParameterSpec[], meta: ResumeMetadata): Promise<void> {
-  const tensors: Array<[string, NamedTensor]> = [];
-  for (const spec of specs) {
-    tensors.push([`param/${spec.name}`, { shape: spec.shape, data: params.get(spec.name) as Float32Array }]);
-    tensors.push([`adam.m/${spec.name}`, { shape: spec.shape, data: state.m.get(spec.name) as Float32Array }]);
-    tensors.push([`adam.v/${spec.name}`, { shape: spec.shape, data: state.v.get(spec.name) as Float32Array }]);
-  }
-  await writeSafetensors(path, tensors, { judgekit_resume: JSON.stringify(meta) });
-}
-
-async function readResumeState(path: string, specs: readonly ParameterSpec[]): Promise<{ params: ModelParameters; state: AdamWState; meta: ResumeMetadata }> {
-  const contents = await readSafetensors(path);
-  const raw = contents.metadata.judgekit_resume;
-  if (!raw) throw new JudgekitError('run-store', `${path} is not a judgekit resume state (no judgekit_resume metadata): delete it to start over.`, { file: path });
-  const meta = JSON.parse(raw) as ResumeMetadata;
-  const params: ModelParameters = new Map();
-  const m = new Map<string, Float32Array>();
-  const v = new Map<string, Float32Array>();
-  for (const spec of specs) {
-    const take = (name: string): Float32Array => {
-      const tensor = contents.tensors.get(name);
-      if (!tensor || tensor.data.length !== elementCount(spec.shape)) {
-        throw new JudgekitError('run-store', `${path}: resume state lacks ${name} of shape [${spec.shape.join(', ')}]: delete it to start over.`, { file: path });
-      }
-      return tensor.data;
-    };
-    params.set(spec.name, take(`param/${spec.name}`));
-    m.set(spec.name, take(`adam.m/${spec.name}`));
-    v.set(spec.name, take(`adam.v/${spec.name}`));
-  }
-  return { params, state: { step: meta.step, m, v }, meta };
-}
-
 /** Everything that must match for a resume state to belong to this run. */
-function runFingerprint(shape: ModelDimensions, recipe: FinetuneRecipe, checkpoint: string, train: readonly EncodedExample[], validation: readonly EncodedExample[]): string {
-  // The stopping rule is left out so a finished fixed-epoch run can be extended with more epochs.
+function runFingerprint(shape: ModelDimensions, recipe: FinetuneRecipe, checkpointSha256: string, train: readonly EncodedExample[], validation: readonly EncodedExample[]): string {
+  // The stopping rule is left out so an unfinished run can go on with another number of epochs (and a finished one
+  // is told apart from another run: result.json's fingerprint).
   const { stopping: _stopping, ...rest } = recipe;
-  return canonicalHash({ shape, recipe: rest, checkpoint: basename(checkpoint), train: train.map((e) => [e.ids, e.promptLength]), validation: validation.map((e) => e.ids) });
+  return canonicalHash({ shape, recipe: rest, checkpoint: checkpointSha256, train: train.map((e) => [e.ids, e.promptLength]), validation: validation.map((e) => e.ids) });
 }
 
 /**
@@ -164,28 +125,43 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
   const validationRecords = limit ? splits.validation.slice(0, limit) : splits.validation;
   const train = encodeExamples(trainRecords, encode, options.template);
   const validation = encodeExamples(validationRecords, encode, options.template);
-  const fingerprint = runFingerprint(checkpoint.shape, recipe, options.checkpoint, train, validation);
+  // The base weights by content: a checkpoint overwritten in place is a different run, a moved one is not.
+  const fingerprint = runFingerprint(checkpoint.shape, recipe, await fileContentSha256(options.checkpoint), train, validation);
   const paths = { model: join(dir, FINETUNE_FILES.model), config: join(dir, FINETUNE_FILES.config), resume: join(dir, FINETUNE_FILES.resume), result: join(dir, FINETUNE_FILES.result) };
   const epochLog = new JsonlLog<EpochReport>(join(dir, FINETUNE_FILES.epochs));
 
   let parameters = checkpoint.parameters;
   let optimizerState: AdamWState | undefined;
   let resume: ResumePoint | undefined;
+  const differentRun = (file: string) =>
+    new JudgekitError('run-store', `${file} belongs to a different run (checkpoint, data or recipe changed): run again with --fresh (or delete ${dir}) to start over, or choose another --out.`, { file });
+  const maxEpochs = recipe.stopping.kind === 'fixed' ? recipe.stopping.epochs : recipe.stopping.maxEpochs;
+  if (options.resume !== false && !(await pathExists(paths.resume))) {
+    // A finished run has no resume state (removed once result.json is written): result.json says it is done.
+    const ended = await readResult(paths.result);
+    if (ended && ended.fingerprint !== fingerprint) throw differentRun(paths.result);
+    if (ended && (await pathExists(paths.model))) {
+      const last = ended.epochs.filter((e) => !e.stopped).at(-1)?.epoch ?? 0;
+      if (!ended.stoppedEarly && last < maxEpochs) {
+        throw new JudgekitError(
+          'run-store',
+          `${paths.result}: this run finished after ${last} epoch${last === 1 ? '' : 's'} and its resume state was removed, so it cannot go on to ${maxEpochs}: run again with --fresh (or delete ${dir}) to train from the start, or choose another --out.`,
+          { file: paths.result },
+        );
+      }
+      log(`${name} already finished (epoch ${ended.bestEpoch} kept): nothing to do`);
+      return { name, dir, modelPath: paths.model, configPath: paths.config, epochs: ended.epochs, bestEpoch: ended.bestEpoch, stoppedEarly: ended.stoppedEarly, resumedFromEpoch: last, shape: checkpoint.shape, naming: checkpoint.naming };
+    }
+  }
   if (options.resume !== false && (await pathExists(paths.resume))) {
     const saved = await readResumeState(paths.resume, specs);
-    if (saved.meta.fingerprint !== fingerprint) {
-      throw new JudgekitError(
-        'run-store',
-        `${paths.resume} belongs to a different run (checkpoint, data or recipe changed): delete ${dir} or choose another --out to start over.`,
-        { file: paths.resume },
-      );
-    }
+    if (!saved.verified) log(`${paths.resume} was written by an older judgekit without a checksum: resuming from it unverified`);
+    if (saved.meta.fingerprint !== fingerprint) throw differentRun(paths.resume);
     parameters = saved.params;
     optimizerState = saved.state;
     // result.json (written when a run ends) also records an early-stopped epoch, which the resume state does not.
     const ended = await readResult(paths.result);
     const epochs = ended?.fingerprint === fingerprint ? ended.epochs : saved.meta.epochs;
-    const maxEpochs = recipe.stopping.kind === 'fixed' ? recipe.stopping.epochs : recipe.stopping.maxEpochs;
     resume = { epoch: saved.meta.epoch, epochs, finished: epochs.some((e) => e.stopped) || saved.meta.epoch >= maxEpochs };
     log(`resuming ${name} after epoch ${saved.meta.epoch} (step ${saved.meta.step})${resume.finished ? ': already finished' : ''}`);
   }
@@ -225,7 +201,7 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
         await saveTrainingCheckpoint(paths.model, checkpoint, live.parameters, { judgekit_epoch: String(report.epoch) });
         await writeJsonAtomic(paths.config, configJson);
         history.push(report);
-        const meta: ResumeMetadata = { version: 1, fingerprint, epoch: report.epoch, step: live.step, finished, epochs: [...history] };
+        const meta = { fingerprint, epoch: report.epoch, step: live.step, finished, epochs: [...history] };
         await writeResumeState(paths.resume, live.parameters, live.optimizerState({ copy: false }), specs, meta);
       },
       onEpochRejected: async (report) => {
@@ -246,15 +222,18 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
       naming: checkpoint.naming,
     };
     await writeJsonAtomic(paths.result, { fingerprint, ...output, recipe });
+    // The run is finished and result.json (with the fingerprint) says so: the resume state (weights and two AdamW
+    // moments, 3x the model) is no longer needed. A kill before this line leaves it, and a rerun reuses it.
+    await rm(paths.resume, { force: true });
     return output;
   } finally {
     await trainer.dispose();
   }
 }
 
-async function readResult(path: string): Promise<{ fingerprint: string; epochs: EpochReport[] } | undefined> {
+async function readResult(path: string): Promise<{ fingerprint: string; epochs: EpochReport[]; bestEpoch: number; stoppedEarly: boolean } | undefined> {
   try {
-    return JSON.parse(await readFile(path, 'utf8')) as { fingerprint: string; epochs: EpochReport[] };
+    return JSON.parse(await readFile(path, 'utf8')) as { fingerprint: string; epochs: EpochReport[]; bestEpoch: number; stoppedEarly: boolean };
   } catch {
     return undefined;
   }

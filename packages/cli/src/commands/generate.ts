@@ -2,8 +2,9 @@
 // written as `{name}-ift-test-results.json`; resumable after an interruption.
 import { stat } from 'node:fs/promises';
 import { basename, extname, resolve } from 'node:path';
-import { DEVICE_NAMES, JudgekitError, parseDevice, splitDataset, type AlpacaRecord } from '@judgekit/core';
+import { DEVICE_NAMES, JudgekitError, parseDevice, splitDataset, weightsFingerprint, type AlpacaRecord } from '@judgekit/core';
 import { integerOption, stringOption, type CliCommand, type ParsedArgs } from '../cli-command.js';
+import { FORCE_LOCK_OPTION, lockRunDirectory } from '../run-dir-lock.js';
 
 const SPLITS = ['test', 'train', 'validation', 'val', 'all'] as const;
 
@@ -50,6 +51,7 @@ export const command: CliCommand = {
     threads: { type: 'string', value: '<n>', description: 'CPU threads for ONNX Runtime' },
     limit: { type: 'string', value: '<n>', description: 'Only the first n records of the split (for a quick look)' },
     quiet: { type: 'boolean', short: 'q', description: 'No progress line' },
+    'force-lock': FORCE_LOCK_OPTION,
   },
 
   async run(args, io) {
@@ -74,7 +76,7 @@ export const command: CliCommand = {
       throw new JudgekitError('usage', '--top-k and --top-p apply to sampling: give --temperature too (greedy decoding ignores them).');
     }
     const modelPath = resolve(io.cwd, modelArg);
-    const modelStat = await stat(modelPath).catch((error: unknown) => {
+    await stat(modelPath).catch((error: unknown) => {
       throw new JudgekitError('input', `Cannot read model ${modelPath} (${(error as NodeJS.ErrnoException).code ?? 'error'}): check the path.`, { file: modelPath, cause: error });
     });
     const configArg = stringOption(args, 'config');
@@ -90,11 +92,17 @@ export const command: CliCommand = {
     if (limit !== undefined) records = records.slice(0, limit);
 
     const { generateAnswers, openGenerativeModel } = await import('@judgekit/backends/generation');
+    // One process per answer file: two would generate the same answers twice and mix their resume logs. Other
+    // models' answers may be generated into the same folder at the same time.
+    const lock = await lockRunDirectory(out, 'generate', args, io, `answers-${name}`);
     const model = await openGenerativeModel(modelPath, {
       device,
       batchSize,
       ...(configPath ? { configPath } : {}),
       ...(threads !== undefined ? { threads } : {}),
+    }).catch((error: unknown) => {
+      lock.release();
+      throw error;
     });
     try {
       const started = Date.now();
@@ -106,7 +114,9 @@ export const command: CliCommand = {
         template: stringOption(args, 'template') ?? 'book',
         batchSize,
         maxNewTokens,
-        modelId: `${modelPath}:${modelStat.size}:${Math.round(modelStat.mtimeMs)}`,
+        // By content: answers logged from other weights (the file overwritten, a fine-tune run again) are not resumed.
+        modelId: await weightsFingerprint({ path: modelPath, ...(configPath ? { configPath } : {}) }),
+        notify: (message: string) => io.stderr.write(`judgekit generate: ${message}\n`),
         ...(temperature !== undefined ? { temperature, seed } : {}),
         ...(topK !== undefined ? { topK } : {}),
         ...(topP !== undefined ? { topP } : {}),
@@ -119,6 +129,7 @@ export const command: CliCommand = {
           `${result.resumed > 0 ? `, ${result.resumed} resumed from ${result.logPath}` : ''}) on ${model.session.device ?? device}\n`,
       );
     } finally {
+      lock.release();
       await model.dispose();
     }
     return 0;

@@ -13,8 +13,8 @@ export interface StageContext {
 
 export interface Stage {
   readonly name: string;
-  /** What the stage's output depends on; a change reruns the stage. */
-  fingerprint?(): unknown;
+  /** What the stage's output depends on (or a promise of it: content hashes are read from disk); a change reruns the stage. */
+  fingerprint?(): unknown | Promise<unknown>;
   run(context: StageContext): Promise<void>;
 }
 
@@ -53,7 +53,7 @@ export class Pipeline {
     let upstreamRan = false;
     for (const stage of this.stages) {
       options.signal?.throwIfAborted();
-      const fingerprint = canonicalHash(stage.fingerprint?.() ?? null);
+      const fingerprint = canonicalHash((await stage.fingerprint?.()) ?? null);
       if (!upstreamRan && entries.get(stage.name)?.fingerprint === fingerprint) {
         outcome.skipped.push(stage.name);
         continue;

@@ -11,6 +11,7 @@ import { JsonlLog } from '../../run/jsonl-log.js';
 import { writeJsonAtomic } from '../../util/atomic-write.js';
 import { canonicalHash } from '../../util/canonical-hash.js';
 import { Progress } from '../../util/progress.js';
+import { shortFingerprint as shortId } from '../../util/file-fingerprint.js';
 import { assertPathSafeName } from '../../util/safe-name.js';
 import { DEFAULT_GENERATION_BATCH_SIZE, lengthSortedBatches, STUDY_MAX_NEW_TOKENS } from './answer-batches.js';
 import { extractAnswerText } from './answer-text.js';
@@ -34,8 +35,13 @@ export interface GenerateAnswersOptions {
   topK?: number;
   topP?: number;
   seed?: number;
-  /** Anything that identifies the weights (path, size, hash): a resumed run only reuses answers from the same model. */
+  /**
+   * What identifies the weights by content (e.g. `weightsFingerprint`'s `sha256:...`): a resumed run only reuses
+   * answers made by the same weights, and says so when it drops answers made by others.
+   */
   modelId?: string;
+  /** Told why logged answers are not reused (other weights, other settings), naming the model. */
+  notify?: (message: string) => void;
   /** Progress line on stderr; default: on for a TTY outside CI. */
   progress?: boolean;
   progressStream?: NodeJS.WriteStream;
@@ -46,6 +52,8 @@ export interface GenerationLogEntry extends AnswerRecord {
   /** Settings the answer was made with; a resume ignores entries made with others. */
   settings: string;
   completionTokens: number;
+  /** The `modelId` of the weights that made it (absent in logs of older versions). */
+  model?: string;
 }
 
 export interface GenerateAnswersResult {
@@ -86,19 +94,38 @@ function generationSettings(options: GenerateAnswersOptions, template: AlpacaPro
   return { generation, settings };
 }
 
+interface ResumedAnswers {
+  answers: (AnswerRecord | undefined)[];
+  /** Logged answers to the same records that are not reused: made by other weights, or with other settings. */
+  otherWeights: { count: number; model: string | undefined };
+  otherSettings: { count: number; unnamedWeights: boolean };
+}
+
 /** Answers already in the log for the same record and settings; the rest are undefined. */
-async function resumeAnswers(log: JsonlLog<GenerationLogEntry>, records: readonly AlpacaRecord[], settings: string): Promise<(AnswerRecord | undefined)[]> {
+async function resumeAnswers(log: JsonlLog<GenerationLogEntry>, records: readonly AlpacaRecord[], settings: string, modelId: string | undefined): Promise<ResumedAnswers> {
   const { entries } = await log.read();
-  return records.map((record, index) => {
+  const found: ResumedAnswers = { answers: [], otherWeights: { count: 0, model: undefined }, otherSettings: { count: 0, unnamedWeights: false } };
+  found.answers = records.map((record, index) => {
     const entry = entries.get(String(index));
-    const same =
-      entry !== undefined &&
-      entry.settings === settings &&
-      entry.instruction === record.instruction &&
-      entry.input === record.input &&
-      entry.output === record.output;
-    return same ? { instruction: record.instruction, input: record.input, output: record.output, model_response: entry.model_response } : undefined;
+    if (entry === undefined || entry.instruction !== record.instruction || entry.input !== record.input || entry.output !== record.output) return undefined;
+    if (entry.settings !== settings) {
+      if (entry.model !== undefined && modelId !== undefined && entry.model !== modelId) {
+        found.otherWeights.count += 1;
+        found.otherWeights.model ??= entry.model;
+      } else {
+        found.otherSettings.count += 1;
+        // Logs of older versions do not say which weights made an answer.
+        if (entry.model === undefined && modelId !== undefined) found.otherSettings.unnamedWeights = true;
+      }
+      return undefined;
+    }
+    return { instruction: record.instruction, input: record.input, output: record.output, model_response: entry.model_response };
   });
+  return found;
+}
+
+function plural(count: number, word: string): string {
+  return `${count} ${word}${count === 1 ? '' : 's'}`;
 }
 
 export async function generateAnswers(options: GenerateAnswersOptions): Promise<GenerateAnswersResult> {
@@ -111,7 +138,20 @@ export async function generateAnswers(options: GenerateAnswersOptions): Promise<
   const promptIds = prompts.map((prompt) => tokenizer.encode(prompt, { allowEndOfText: true }));
 
   const log = new JsonlLog<GenerationLogEntry>(join(out, `${name}.generation.jsonl`));
-  const answers = await resumeAnswers(log, records, settings);
+  const { answers, otherWeights, otherSettings } = await resumeAnswers(log, records, settings, options.modelId);
+  if (otherWeights.count > 0) {
+    options.notify?.(
+      `${plural(otherWeights.count, 'answer')} of "${name}" in ${log.path} ${otherWeights.count === 1 ? 'was' : 'were'} made by other weights ` +
+        `(${shortId(otherWeights.model as string)}, now ${shortId(options.modelId as string)}): generating ${otherWeights.count === 1 ? 'it' : 'them'} again`,
+    );
+  }
+  if (otherSettings.count > 0) {
+    const one = otherSettings.count === 1;
+    options.notify?.(
+      `${plural(otherSettings.count, 'answer')} of "${name}" in ${log.path} ${one ? 'was' : 'were'} made with other generation settings` +
+        `${otherSettings.unnamedWeights ? ' or by weights the log does not name' : ''}: generating ${one ? 'it' : 'them'} again`,
+    );
+  }
   const missing = answers.flatMap((answer, index) => (answer === undefined ? [index] : []));
   const resumed = records.length - missing.length;
 
@@ -149,7 +189,7 @@ export async function generateAnswers(options: GenerateAnswersOptions): Promise<
           model_response: extractAnswerText(full, prompts[index] as string, template.responseHeader),
         };
         answers[index] = answer;
-        return log.append(String(index), { ...answer, settings, completionTokens: completion.length });
+        return log.append(String(index), { ...answer, settings, completionTokens: completion.length, ...(options.modelId !== undefined ? { model: options.modelId } : {}) });
       }),
     );
     progress.tick(chunk.length);

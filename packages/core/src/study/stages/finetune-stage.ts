@@ -1,13 +1,31 @@
 // Stage `finetune`: instruction fine-tuning of every model whose backend can, with the config's recipe. The
 // backend writes and resumes under finetune/<name>/; the outcome (which weights to generate with) is recorded.
+import { readFile, rm } from 'node:fs/promises';
 import type { Stage, StageContext } from '../../pipeline/pipeline.js';
 import type { StudyStage } from '../../contracts/study-stage.js';
 import { canFinetune, type FinetuneOutcome } from '../../contracts/finetuning-backend.js';
 import { JudgekitError } from '../../errors.js';
 import { writeJsonAtomic } from '../../util/atomic-write.js';
+import { pathExists } from '../../util/path-exists.js';
 import { modelBackend, modelsToRun, type Study, type StudyModel } from '../study.js';
+import { checkpointChange, checkpointContent } from '../model-content.js';
 
 export const FINETUNE_OUTCOME_FILE = 'outcome.json';
+/** Which base weights (by content) the fine-tune in `finetune/<name>/` started from; written before it starts. */
+export const FINETUNE_BASE_FILE = 'base.json';
+
+interface FinetuneBase {
+  checkpoint: string;
+  content: string;
+}
+
+async function readBase(path: string): Promise<FinetuneBase | undefined> {
+  try {
+    return JSON.parse(await readFile(path, 'utf8')) as FinetuneBase;
+  } catch {
+    return undefined;
+  }
+}
 
 export class FinetuneStage implements StudyStage {
   readonly id = 'finetune';
@@ -21,7 +39,7 @@ export class FinetuneStage implements StudyStage {
     return [
       {
         name: this.id,
-        fingerprint: () => ({ finetune: recipe, dataset: study.dataset.fingerprint(), models: models.map((m) => [m.name, m.backend, m.backendOptions, m.checkpoint]) }),
+        fingerprint: async () => ({ finetune: recipe, dataset: study.dataset.fingerprint(), models: await Promise.all(models.map(async (m) => [m.name, m.backend, m.backendOptions, await checkpointContent(m)])) }),
         run: async (context) => {
           for (const model of models) await this.finetune(study, model, context);
         },
@@ -34,6 +52,17 @@ export class FinetuneStage implements StudyStage {
     if (!canFinetune(backend)) {
       throw new JudgekitError('config', `${study.loaded.file}: models[${study.models.indexOf(model)}] ("${model.name}"): backend "${model.backend}" cannot fine-tune; drop "finetune" or give this model an "answers" file.`);
     }
+    // Weights fine-tuned from other base weights (the checkpoint was overwritten) are not resumed: that model starts
+    // afresh, the other models resume (or find their training finished).
+    const dir = study.store.path('finetune', model.name);
+    const content = (await checkpointContent(model)) as string;
+    const base = await readBase(study.store.path('finetune', model.name, FINETUNE_BASE_FILE));
+    // A folder without base.json is from an older judgekit: its base weights are unknown, so it is not trusted either.
+    if (base ? base.content !== content : await pathExists(dir)) {
+      context.log(`finetune ${model.name}: ${checkpointChange(model, base?.content, content)}: fine-tuning it afresh`);
+      await rm(dir, { recursive: true, force: true });
+    }
+    await writeJsonAtomic(study.store.path('finetune', model.name, FINETUNE_BASE_FILE), { checkpoint: model.checkpoint as string, content } satisfies FinetuneBase);
     const dataset = await study.dataset.get();
     const config = study.loaded.config;
     const outcome = await backend.finetune({

@@ -6,9 +6,11 @@ import type { StudyStage } from '../../contracts/study-stage.js';
 import type { FinetuneOutcome } from '../../contracts/finetuning-backend.js';
 import type { ModelSpec } from '../../contracts/model-backend.js';
 import { pathExists } from '../../util/path-exists.js';
+import { weightsFingerprint } from '../../util/file-fingerprint.js';
 import { generateAnswers } from '../../protocol/generation/generate-answers.js';
 import { modelBackend, modelsToRun, type Study, type StudyModel } from '../study.js';
 import { FINETUNE_OUTCOME_FILE, FinetuneStage } from './finetune-stage.js';
+import { checkpointContent } from '../model-content.js';
 
 /** The weights to generate with: the fine-tuned ones when the study fine-tunes, else the checkpoint itself. */
 async function generationWeights(study: Study, model: StudyModel, context: StageContext): Promise<ModelSpec> {
@@ -31,7 +33,12 @@ export class GenerateStage implements StudyStage {
     return [
       {
         name: this.id,
-        fingerprint: () => ({ generation: config.generation, finetune: config.finetune, dataset: study.dataset.fingerprint(), models: models.map((m) => [m.name, m.backend, m.backendOptions, m.checkpoint]) }),
+        fingerprint: async () => ({
+          generation: config.generation,
+          finetune: config.finetune,
+          dataset: study.dataset.fingerprint(),
+          models: await Promise.all(models.map(async (m) => [m.name, m.backend, m.backendOptions, await checkpointContent(m)])),
+        }),
         run: async (context) => {
           for (const model of models) await this.generate(study, model, context);
         },
@@ -55,7 +62,10 @@ export class GenerateStage implements StudyStage {
         records: dataset.test,
         out: study.store.answersDir,
         name: model.name,
-        modelId: weights.path,
+        // The weights actually used, by content: answers logged from other weights (an overwritten checkpoint, a
+        // fine-tune run again) are generated again, and said so.
+        modelId: await weightsFingerprint(weights),
+        notify: (message: string) => context.log(`generate ${model.name}: ${message}`),
         ...(template !== undefined ? { template: template as never } : {}),
         ...config,
         ...(study.output.progress !== undefined ? { progress: study.output.progress } : {}),

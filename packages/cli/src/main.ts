@@ -1,5 +1,5 @@
 // `judgekit <command> [options]`: dispatch, --help, and one place that turns errors into exit codes.
-import { JudgekitError } from '@judgekit/core';
+import { JudgekitError, scrubSecrets } from '@judgekit/core';
 import { formatCommandHelp, parseCommandArgs, type CliIo } from './cli-command.js';
 import { commandLoaders } from './commands/index.js';
 
@@ -28,11 +28,12 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
   try {
     return await command.run(parseCommandArgs(command, rest), io);
   } catch (error) {
+    // Errors quote what they failed on: a URL with its `?key=`, a server's reply echoing a key. Never print those.
     if (JudgekitError.is(error)) {
-      io.stderr.write(`judgekit ${name}: ${error.message}\n`);
+      io.stderr.write(`judgekit ${name}: ${scrubSecrets(error.message)}\n`);
       return error.kind === 'usage' ? 2 : 1;
     }
-    io.stderr.write(`judgekit ${name}: unexpected error: ${(error as Error)?.stack ?? String(error)}\n`);
+    io.stderr.write(`judgekit ${name}: unexpected error: ${scrubSecrets((error as Error)?.stack ?? String(error))}\n`);
     return 1;
   }
 }

@@ -63,9 +63,10 @@ export class AlpacaDatasetLoader implements InstructionDataset {
         ...(this.#options.timeoutMs !== undefined ? { timeoutMs: this.#options.timeoutMs } : {}),
         ...(this.#options.fetch !== undefined ? { fetch: this.#options.fetch } : {}),
       });
-      if (got.bytes.byteLength > datasetCap(this.#options)) throw tooBig(source.location, got.bytes.byteLength, datasetCap(this.#options));
-      const records = parseAlpacaText(new TextDecoder().decode(got.bytes), source.location, format);
-      return { source: source.location, sha256: got.sha256, records, path: got.path, downloaded: got.downloaded };
+      // `got.url` is the URL without its secrets: what errors name and what the run records (dataset.json).
+      if (got.bytes.byteLength > datasetCap(this.#options)) throw tooBig(got.url, got.bytes.byteLength, datasetCap(this.#options));
+      const records = parseAlpacaText(new TextDecoder().decode(got.bytes), got.url, format);
+      return { source: got.url, sha256: got.sha256, records, path: got.path, downloaded: got.downloaded };
     }
     const pin = normaliseSha256(source.sha256, source.location);
     let bytes: Uint8Array;

@@ -4,6 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { DEVICE_NAMES, DEVICES, JudgekitError, type Device, type StudyConfig } from '@judgekit/core';
 import { integerOption, stringOption, type CliCommand, type ParsedArgs } from '../cli-command.js';
+import { FORCE_LOCK_OPTION, lockRunDirectory } from '../run-dir-lock.js';
 
 /** The finetune settings a `--config` JSON may hold: the study config's `finetune` section. */
 type FinetuneConfigFile = NonNullable<StudyConfig['finetune']>;
@@ -54,7 +55,7 @@ export const command: CliCommand = {
   usage: 'judgekit finetune <model.safetensors> --dataset <alpaca.json|url> --out <run dir> [options]',
   options: {
     dataset: { type: 'string', value: '<file|url>', description: 'Alpaca records (JSON array or JSONL); split 85/10/5 into train/test/validation in file order' },
-    out: { type: 'string', value: '<dir>', description: 'Run directory; writes finetune/<name>/{model.safetensors,config.json,epochs.jsonl,resume.safetensors}' },
+    out: { type: 'string', value: '<dir>', description: 'Run directory; writes finetune/<name>/{model.safetensors,config.json,epochs.jsonl,result.json}, and resume.safetensors until the run finishes' },
     config: { type: 'string', value: '<file>', description: 'JSON fine-tuning settings (epochs, maxEpochs, learningRate, weightDecay, batchSize, gradientAccumulation, maskPrompt, maxLength, seed), or a study config with a `finetune` section; flags override it' },
     'model-config': { type: 'string', value: '<file>', description: 'Model config JSON (default: <name>.json or config.json beside the checkpoint)' },
     name: { type: 'string', value: '<name>', description: "Model name for the output folder (default: the checkpoint's file name)" },
@@ -74,6 +75,7 @@ export const command: CliCommand = {
     fresh: { type: 'boolean', description: 'Ignore a resume state in the output folder and start over' },
     quiet: { type: 'boolean', short: 'q', description: 'Print only the final summary' },
     json: { type: 'boolean', description: 'Print the result as one JSON object' },
+    'force-lock': FORCE_LOCK_OPTION,
   },
   async run(args, io) {
     // Flags that a --config file can also set have no parseArgs default, so the file's value is not masked.
@@ -106,6 +108,8 @@ export const command: CliCommand = {
     const modelConfig = stringOption(args, 'model-config');
     const name = stringOption(args, 'name');
     const quiet = Boolean(args.values.quiet) || Boolean(args.values.json);
+    // One process per run directory: two trainings of one model would overwrite each other's checkpoints.
+    const lock = await lockRunDirectory(at(outArg), 'finetune', args, io);
     const result = await finetune({
       checkpoint: at(checkpointArg),
       ...(modelConfig ? { configPath: at(modelConfig) } : {}),
@@ -129,7 +133,7 @@ export const command: CliCommand = {
       log: quiet ? () => undefined : (line) => io.stderr.write(`${line}\n`),
       progress: quiet ? false : (io.stderr as NodeJS.WriteStream),
       ...(io.signal ? { signal: io.signal } : {}),
-    });
+    }).finally(() => lock.release());
     if (args.values.json) {
       io.stdout.write(`${JSON.stringify(result)}\n`);
     } else {

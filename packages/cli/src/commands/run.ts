@@ -1,10 +1,11 @@
 // `judgekit run <study.json>`: the whole study (loss, fine-tuning, generation, judging, results, report) for N
 // models, resumable stage by stage from the run directory. A thin shell: the stages are @judgekit/core's study
 // library, every one resolved from the container, so plugins can add or replace any of them.
-import { createStudy, defaultCacheDir, DEVICE_NAMES, JudgekitError, loadStudyConfig, parseDevice, runStudy } from '@judgekit/core';
+import { createStudy, defaultCacheDir, DEVICE_NAMES, JudgekitError, loadStudyConfig, parseDevice, runStudy, scrubSecrets } from '@judgekit/core';
 import { join, resolve } from 'node:path';
 import { stringOption, type CliCommand } from '../cli-command.js';
 import { assembleJudgekit } from '../builtin-plugins.js';
+import { FORCE_LOCK_OPTION, lockRunDirectory } from '../run-dir-lock.js';
 import { runEnvironment } from '../run-environment.js';
 
 export const command: CliCommand = {
@@ -15,6 +16,7 @@ export const command: CliCommand = {
     'run-dir': { type: 'string', value: '<dir>', description: 'Run directory (default: the config\'s "runDir", else runs/<config name>)' },
     device: { type: 'string', value: '<device>', description: 'Device for loss, fine-tuning and generation (overrides the config)' },
     quiet: { type: 'boolean', short: 'q', description: 'Only print the results table' },
+    'force-lock': FORCE_LOCK_OPTION,
   },
   async run(args, io) {
     const file = args.positionals[0];
@@ -32,13 +34,15 @@ export const command: CliCommand = {
     const { container } = await assembleJudgekit({ plugins: loaded.config.plugins ?? [], baseDir: loaded.baseDir, configFile: loaded.file });
     const study = createStudy(container, loaded, { runDir, cacheDir, env: io.env, ...(device ? { device } : {}), output: { stdout: io.stdout, stderr: io.stderr } });
     const quiet = args.values.quiet === true;
+    // One process per run directory: a second one would pay for the same calls and mix its writes in.
+    const lock = await lockRunDirectory(runDir, 'run', args, io);
     const outcome = await runStudy(study, {
       log: (message) => {
-        if (!quiet) io.stderr.write(`judgekit run: ${message}\n`);
+        if (!quiet) io.stderr.write(`judgekit run: ${scrubSecrets(message)}\n`);
       },
       ...(io.signal ? { signal: io.signal } : {}),
       record: { ...(await runEnvironment()), command: 'run' },
-    });
+    }).finally(() => lock.release());
     if (outcome.ran.length === 0) {
       io.stdout.write(`Nothing to do: every stage of ${runDir} is complete (${outcome.skipped.join(', ')}).\n`);
       return 0;

@@ -4,6 +4,7 @@ import { appendFile, mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeJsonAtomic } from '../util/atomic-write.js';
 import { pathExists } from '../util/path-exists.js';
+import { scrubSecrets, scrubSecretsDeep } from '../util/scrub-secrets.js';
 import { assertPathSafeName } from '../util/safe-name.js';
 import { RUN_FILES } from './run-directory.js';
 
@@ -72,7 +73,7 @@ export class RunStore {
   /** Appends a timestamped line to `run.log`. Never holds secrets: callers log what they would print. */
   async log(message: string): Promise<void> {
     await this.ensure();
-    const lines = message.split('\n').map((line) => `${new Date().toISOString()} ${line}\n`);
+    const lines = scrubSecrets(message).split('\n').map((line) => `${new Date().toISOString()} ${line}\n`);
     await appendFile(this.logFile, lines.join(''));
   }
 
@@ -82,11 +83,11 @@ export class RunStore {
     return JSON.parse(await readFile(path, 'utf8')) as RunRecord;
   }
 
-  /** The only writer of `run.json`. */
+  /** The only writer of `run.json`; secrets in it (a base URL's `?key=`, a signed dataset URL) are removed. */
   async writeRunRecord(record: RunRecord): Promise<string> {
     await this.ensure();
     const path = this.file('run');
-    await writeJsonAtomic(path, record);
+    await writeJsonAtomic(path, scrubSecretsDeep(record));
     return path;
   }
 }

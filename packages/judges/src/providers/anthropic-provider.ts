@@ -70,7 +70,7 @@ export class AnthropicProvider implements ChatModelProvider {
         .join('');
       return { output, tokenUsage: { prompt: message.usage.input_tokens, completion: message.usage.output_tokens }, latencyMs: performance.now() - started };
     } catch (error) {
-      return { error: chatErrorFromSdk(error, this.id, request.signal), tokenUsage: { prompt: 0, completion: 0 }, latencyMs: performance.now() - started };
+      return { error: chatErrorFromSdk(error, this.id, request.signal, this.#apiKey), tokenUsage: { prompt: 0, completion: 0 }, latencyMs: performance.now() - started };
     }
   }
 }

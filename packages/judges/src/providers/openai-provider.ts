@@ -78,7 +78,7 @@ export class OpenAiProvider implements ChatModelProvider {
       const result = await this.#send(client, request);
       return { ...result, latencyMs: performance.now() - started };
     } catch (error) {
-      return { error: chatErrorFromSdk(error, this.id, request.signal), tokenUsage: { prompt: 0, completion: 0 }, latencyMs: performance.now() - started };
+      return { error: chatErrorFromSdk(error, this.id, request.signal, this.#apiKey), tokenUsage: { prompt: 0, completion: 0 }, latencyMs: performance.now() - started };
     }
   }
 

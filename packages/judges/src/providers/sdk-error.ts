@@ -1,6 +1,6 @@
 // Turn what the vendor SDKs throw into the ChatError data the contract asks for. Both SDKs share a shape
 // (status, headers, and named connection/abort/timeout errors), so one mapping serves both.
-import { parseRetryAfter, type ChatError } from '@judgekit/core';
+import { parseRetryAfter, scrubSecrets, type ChatError } from '@judgekit/core';
 
 interface SdkLikeError {
   name?: string;
@@ -23,9 +23,11 @@ export function retryAfterFromError(error: SdkLikeError): number | undefined {
   return parseRetryAfter(header(error, 'retry-after'));
 }
 
-export function chatErrorFromSdk(thrown: unknown, providerId: string, signal?: AbortSignal): ChatError {
+/** `apiKey`: the provider's own key, removed from the message even when it did not come from `process.env`. */
+export function chatErrorFromSdk(thrown: unknown, providerId: string, signal?: AbortSignal, apiKey?: string): ChatError {
   const error = (typeof thrown === 'object' && thrown !== null ? thrown : { message: String(thrown) }) as SdkLikeError;
-  const message = `${providerId}: ${error.message ?? 'unknown error'}`;
+  // Vendors echo keys and request URLs in error text ("Incorrect API key provided: sk-..."): never keep them.
+  const message = scrubSecrets(`${providerId}: ${error.message ?? 'unknown error'}`, apiKey ? { secrets: [apiKey] } : {});
   const name = error.name ?? '';
   if (name === 'APIUserAbortError' || name === 'AbortError' || signal?.aborted) return { kind: signal?.aborted ? 'aborted' : 'timeout', message };
   if (name === 'APIConnectionTimeoutError') return { kind: 'timeout', message };

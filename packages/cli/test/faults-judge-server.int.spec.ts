@@ -109,7 +109,7 @@ describe('judgekit judge against a faulty judge server', () => {
 });
 
 describe('judgekit judge --mode single against a judge that answers with garbage text', () => {
-  it('re-asks after an unusable reply, and records the ones that stay unusable per answer with the reply quoted', async () => {
+  it('with --strict-replies re-asks after an unusable reply, and records the ones that stay unusable per answer with the reply quoted', async () => {
     const asked = new Map<string, number>();
     const garbage = await startFaultyJudgeServer((request) => {
       const item = itemOfPrompt(request.prompt);
@@ -128,7 +128,7 @@ describe('judgekit judge --mode single against a judge that answers with garbage
       const singleDir = join(root, 'single');
       await mkdir(singleDir);
       const singleFiles = await writeFixtureAnswers(singleDir, 6);
-      const code = await main(['judge', '--mode', 'single', '--judge', 'openai:prose', '--out', out, '--retries', '2', ...singleFiles], {
+      const code = await main(['judge', '--mode', 'single', '--judge', 'openai:prose', '--out', out, '--retries', '2', '--strict-replies', ...singleFiles], {
         stdout: stdout.stream,
         stderr: stderr.stream,
         env: { OPENAI_API_KEY: 'sk-faults-test', OPENAI_BASE_URL: garbage.baseURL, JUDGEKIT_CACHE_DIR: join(root, 'single-cache') },

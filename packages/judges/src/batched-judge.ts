@@ -28,6 +28,7 @@ export class BatchedJudge extends ModelJudge implements PlannableJudge {
       orderSeed,
       reseedPerRepeat: options.reseedPerRepeat ?? false,
       structuredOutput: options.structuredOutput ?? true,
+      strictReplies: options.strictReplies ?? false,
     });
     this.#orderSeed = orderSeed;
   }
@@ -67,16 +68,16 @@ export class BatchedJudge extends ModelJudge implements PlannableJudge {
     };
     if (input.answers.length === 0) return result;
     const request = { ...this.#request(input, order), ...(input.signal ? { signal: input.signal } : {}) };
-    const parse = (reply: string): ParsedReply<SlotScore[]> => {
-      const parsed = parseBatchedReply(reply, input.answers.length);
-      return 'slots' in parsed ? { value: parsed.slots } : parsed;
+    const parse = (reply: string): ParsedReply<{ slots: SlotScore[]; lenient?: true }> => {
+      const parsed = parseBatchedReply(reply, input.answers.length, { strict: this.options.strictReplies ?? false });
+      return 'slots' in parsed ? { value: parsed } : parsed;
     };
     const answered = await askJudgeModel({ calls: this.calls, provider: this.provider, request, repeat: input.repeat, retries: this.retries, parse }, result);
     if ('failure' in answered) return failAll(answered.failure);
     result.scores = input.answers.map((answer, model) => {
       const position = positionOf.get(model) as number;
-      const slot = answered.value[position - 1] as SlotScore;
-      return { model: answer.model, score: slot.score, position, ...(slot.comments !== undefined ? { comments: slot.comments } : {}) };
+      const slot = answered.value.slots[position - 1] as SlotScore;
+      return { model: answer.model, score: slot.score, position, ...(slot.comments !== undefined ? { comments: slot.comments } : {}), ...(answered.value.lenient ? { lenient: true as const } : {}) };
     });
     return result;
   }
@@ -93,6 +94,7 @@ export const batchedJudgeFactory: JudgeFactory = {
       orderSeed: { type: 'integer', description: 'Seed of the balanced model order (default 123, or the judge\'s seed).' },
       reseedPerRepeat: { type: 'boolean', description: 'A fresh base order per repeat.' },
       structuredOutput: { type: 'boolean', description: 'Ask the provider for JSON Schema output (default true).' },
+      strictReplies: { type: 'boolean', description: 'Accept only JSON that is the reply (or its fence), with integer scores (default: also JSON with prose after it, scores as strings...).' },
     },
   },
   needsProvider: true,

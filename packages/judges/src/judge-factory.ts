@@ -22,6 +22,11 @@ export interface JudgeOptions extends JudgeFactoryOptions {
   reseedPerRepeat?: boolean;
   /** Batched judge: ask the provider for structured output (JSON Schema). Default true (providers that can't ignore it). */
   structuredOutput?: boolean;
+  /**
+   * Read replies strictly: the single judge takes only an integer (the book's `int(reply)`), the batched judge only
+   * JSON that is the reply, its fence or between its first `{` and last `}`, with integer scores. Default false.
+   */
+  strictReplies?: boolean;
 }
 
 /** What every judge that calls a model needs, checked once: provider, call runner, model and re-asks. */

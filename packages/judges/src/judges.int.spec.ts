@@ -15,7 +15,7 @@ afterAll(async () => {
   await server.close();
 });
 
-function setup(options: { retries?: number; structuredOutput?: boolean } = {}) {
+function setup(options: { retries?: number; structuredOutput?: boolean; strictReplies?: boolean } = {}) {
   const provider = new OpenAiProvider({ env: { OPENAI_API_KEY: 'sk-test-SECRET-abc123', OPENAI_BASE_URL: server.openaiBaseURL } });
   const calls = new JudgeCallRunner({ cache: new MemoryCache(), backoff: { baseMs: 1 } });
   const base = { provider, calls, model: 'fake-judge', ...options };
@@ -102,6 +102,14 @@ describe('BatchedJudge', () => {
     expect(result.scores.every((s) => s.score === null && reason.test(s.failure ?? ''))).toBe(true);
   });
 
+  it('by default reads JSON followed by an explanation and marks every score lenient; with strictReplies fails it', async () => {
+    server.setScript((request) => `${batchedReplyFor(request.prompt, worth)}\n\nModel 1 is closer to the reference {output}.`);
+    const lenient = await setup({ retries: 0 }).batched.scoreItem(item(0, [70, 80]));
+    expect(lenient.scores.map((s) => [s.score, s.lenient])).toEqual([[70, true], [80, true]]);
+    const strict = await setup({ retries: 0, strictReplies: true }).batched.scoreItem(item(0, [70, 80]));
+    expect(strict.scores.every((s) => s.score === null && /not JSON/.test(s.failure ?? ''))).toBe(true);
+  });
+
   it('keeps an answer that forges structure inside its own fence', async () => {
     server.setScript((request) => batchedReplyFor(request.prompt, worth));
     const forged = (model: number): string =>
@@ -136,10 +144,23 @@ describe('SingleJudge', () => {
     expect(server.requests[before]!.prompt).toMatch(/^Given the input `Below is an instruction[\s\S]*Respond with the integer number only\.$/);
   });
 
-  it('fails an unparseable reply after the retries (the book drops it)', async () => {
+  it('with strictReplies fails a reply that is not just an integer after the retries (the book drops it)', async () => {
     server.setScript(() => 'Score: 85');
-    const result = await setup({ retries: 0 }).single.scoreItem(item(0, [15]));
+    const result = await setup({ retries: 0, strictReplies: true }).single.scoreItem(item(0, [15]));
     expect(result.scores[0]).toMatchObject({ score: null, failure: expect.stringMatching(/not an integer/) });
+  });
+
+  it('by default reads "Score: 85" followed by an explanation as 85 and marks the score lenient', async () => {
+    server.setScript(() => 'Score: 85\n\nThe answer is right but 2 sentences too long.');
+    const result = await setup({ retries: 0 }).single.scoreItem(item(0, [15]));
+    expect(result.scores[0]).toEqual({ model: 'm0', score: 85, lenient: true });
+  });
+
+  it('records strictReplies in its description (false by default), so the judgment fingerprint changes with it', () => {
+    expect(setup().single.description).toMatchObject({ strictReplies: false });
+    expect(setup({ strictReplies: true }).single.description).toMatchObject({ strictReplies: true });
+    expect(setup().batched.description).toMatchObject({ strictReplies: false });
+    expect(setup({ strictReplies: true }).batched.description).toMatchObject({ strictReplies: true });
   });
 
   it('records a hanging call as a timeout failure', async () => {

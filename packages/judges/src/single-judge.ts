@@ -20,7 +20,7 @@ export class SingleJudge extends ModelJudge implements PlannableJudge {
 
   constructor(options: JudgeOptions) {
     const wording = options.wording ?? 'book';
-    super('single', options, { wording, emptyAsZero: options.emptyAsZero ?? false });
+    super('single', options, { wording, emptyAsZero: options.emptyAsZero ?? false, strictReplies: options.strictReplies ?? false });
     this.#wording = wording;
   }
 
@@ -52,12 +52,13 @@ export class SingleJudge extends ModelJudge implements PlannableJudge {
   async #scoreAnswer(input: JudgeItemInput, answer: { model: string; response: string }, totals: JudgeItemResult): Promise<ModelScore> {
     if (this.#skipsCall(answer.response)) return { model: answer.model, score: 0, comments: 'empty answer scored 0 without a call' };
     const request = { ...this.#request(input, answer.response), ...(input.signal ? { signal: input.signal } : {}) };
-    const parse = (reply: string): ParsedReply<number> => {
-      const parsed = parseScoreReply(reply);
-      return 'score' in parsed ? { value: parsed.score } : parsed;
+    const parse = (reply: string): ParsedReply<{ score: number; lenient?: true }> => {
+      const parsed = parseScoreReply(reply, { strict: this.options.strictReplies ?? false });
+      return 'score' in parsed ? { value: parsed } : parsed;
     };
     const answered = await askJudgeModel({ calls: this.calls, provider: this.provider, request, repeat: input.repeat, retries: this.retries, parse }, totals);
-    return 'value' in answered ? { model: answer.model, score: answered.value } : { model: answer.model, score: null, failure: answered.failure };
+    if (!('value' in answered)) return { model: answer.model, score: null, failure: answered.failure };
+    return { model: answer.model, score: answered.value.score, ...(answered.value.lenient ? { lenient: true as const } : {}) };
   }
 }
 
@@ -71,6 +72,7 @@ export const singleJudgeFactory: JudgeFactory = {
     properties: {
       wording: { enum: ['book', 'study'], description: "Prompt wording: the book's or the study's." },
       emptyAsZero: { type: 'boolean', description: 'Score an empty answer 0 without a call.' },
+      strictReplies: { type: 'boolean', description: 'Accept only an integer reply, as the book does (default: also "Score: 85", "85/100", "85" with an explanation...).' },
     },
   },
   needsProvider: true,

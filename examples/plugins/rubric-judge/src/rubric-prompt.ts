@@ -29,7 +29,8 @@ export function formatRubricPrompt(input: RubricPromptInput): string {
 
 /** The reply as a score on 0-100: an integer 0..scale and nothing else (the single judge's rule), rescaled. */
 export function parseRubricReply(reply: string, scale: number): ScoreParse {
-  const parsed = parseScoreReply(reply);
+  // Strict: the lenient reading knows only the 0-100 scale (it refuses "7/10"), and this rubric has its own.
+  const parsed = parseScoreReply(reply, { strict: true });
   if ('error' in parsed) return parsed;
   if (parsed.score > scale) return { error: `score ${parsed.score} is out of range 0-${scale}` };
   return { score: Math.round((parsed.score * 100) / scale) };

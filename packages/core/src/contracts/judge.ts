@@ -26,6 +26,8 @@ export interface ModelScore {
   position?: number;
   /** Why there is no score. */
   failure?: string;
+  /** The judge's reply was readable only leniently (e.g. "Score: 85", JSON with prose after it), not strictly. */
+  lenient?: true;
 }
 
 export interface JudgeItemResult {

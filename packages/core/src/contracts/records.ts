@@ -17,5 +17,7 @@ export interface ModelAnswers {
   name: string;
   /** Where the answers came from, for error messages and the annotated output's stem. */
   file?: string;
+  /** The field read as the answer when it is not `model_response` (a file with several models' answers, e.g. `model 1 response`). */
+  column?: string;
   records: AnswerRecord[];
 }

@@ -106,6 +106,7 @@ export function assembleJudge(name: string, settings: JudgeSettings, context: Ju
     ...(settings.retries !== undefined ? { retries: settings.retries } : {}),
     ...(settings.wording ? { wording: settings.wording } : {}),
     ...(settings.emptyAsZero !== undefined ? { emptyAsZero: settings.emptyAsZero } : {}),
+    ...(settings.strictReplies !== undefined ? { strictReplies: settings.strictReplies } : {}),
     ...(settings.reseedPerRepeat !== undefined ? { reseedPerRepeat: settings.reseedPerRepeat } : {}),
     // The mode's own options, validated: also spread, so built-in judges read them like flags.
     ...options,

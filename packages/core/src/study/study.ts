@@ -21,6 +21,8 @@ export interface StudyModel {
   checkpoint?: string;
   config?: string;
   answers?: string;
+  /** The field of `answers` read as this model's answer (a file with several models' answers). */
+  response?: string;
 }
 
 export interface StudyOutput {
@@ -53,6 +55,7 @@ export function resolveStudyModels(loaded: LoadedStudyConfig, registry: Contribu
     const at = { file: loaded.file, path: `models[${index}]` };
     if (!model.checkpoint && !model.answers) throw new JudgekitError('config', `${loaded.file}: models[${index}] ("${model.name}") needs a "checkpoint" or an "answers" file.`);
     assertPathSafeName(model.name, `${loaded.file}: models[${index}].name`);
+    if (model.response !== undefined && !model.answers) throw new JudgekitError('config', `${loaded.file}: models[${index}].response ("${model.response}") names a field of an answer file, but the model has no "answers" file.`);
     const backend = model.backend ?? DEFAULT_BACKEND;
     // Models given only as answer files never load a backend, but a named one must still exist.
     const { options } = model.checkpoint || model.backend ? registry.resolve('backend', backend, model.options, at) : { options: {} };
@@ -63,6 +66,7 @@ export function resolveStudyModels(loaded: LoadedStudyConfig, registry: Contribu
       ...(model.checkpoint ? { checkpoint: resolveStudyPath(loaded, model.checkpoint) } : {}),
       ...(model.config ? { config: resolveStudyPath(loaded, model.config) } : {}),
       ...(model.answers ? { answers: resolveStudyPath(loaded, model.answers) } : {}),
+      ...(model.response !== undefined ? { response: model.response } : {}),
     };
   });
 }

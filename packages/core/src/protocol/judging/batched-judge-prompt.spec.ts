@@ -91,7 +91,7 @@ describe('parseBatchedReply', () => {
   it.each([
     ['a missing model', '{"Model 1": {"score": 80}}', /has no "Model 2"/],
     ['a non-integer score', '{"Model 1": {"score": 80.5}, "Model 2": {"score": 5}}', /Model 1\/score must be integer/],
-    ['a string score', '{"Model 1": {"score": "80"}, "Model 2": {"score": 5}}', /must be integer/],
+    ['a string score that is not a whole number', '{"Model 1": {"score": "80.5"}, "Model 2": {"score": 5}}', /must be integer/],
     ['a score over 100', '{"Model 1": {"score": 101}, "Model 2": {"score": 5}}', /must be <= 100/],
     ['a negative score', '{"Model 1": {"score": -3}, "Model 2": {"score": 5}}', /must be >= 0/],
     ['an extra model', '{"Model 1": {"score": 1}, "Model 2": {"score": 5}, "Model 3": {"score": 5}}', /unexpected key "Model 3"/],
@@ -101,6 +101,20 @@ describe('parseBatchedReply', () => {
   ])('rejects %s', (_, reply, reason) => {
     const parsed = parseBatchedReply(reply, 2);
     expect('error' in parsed && parsed.error).toMatch(reason);
+  });
+
+  it('in strict mode rejects a score written as a string, which the default reading accepts as lenient', () => {
+    const reply = '{"Model 1": {"score": "80"}, "Model 2": {"score": 5}}';
+    const strict = parseBatchedReply(reply, 2, { strict: true });
+    expect('error' in strict && strict.error).toMatch(/Model 1\/score must be integer/);
+    expect(parseBatchedReply(reply, 2)).toEqual({ slots: [{ score: 80 }, { score: 5 }], lenient: true });
+  });
+
+  it('in strict mode rejects JSON followed by an explanation, which the default reading accepts as lenient', () => {
+    const reply = `${good}\nModel 1 is closer to the reference {see above}.`;
+    const strict = parseBatchedReply(reply, 2, { strict: true });
+    expect('error' in strict && strict.error).toMatch(/not JSON/);
+    expect(parseBatchedReply(reply, 2)).toEqual({ slots: [{ score: 80, comments: 'fine' }, { score: 5 }], lenient: true });
   });
 
   it('extracts JSON from a tilde fence', () => {

@@ -2,7 +2,8 @@
 // shown only as "Model 1..N"; the caller maps slots back to models.
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { fenced } from './text-fence.js';
-import { quoteReply } from './single-judge-prompt.js';
+import { jsonObjectsIn } from './json-in-text.js';
+import { quoteReply, type ReplyParseOptions } from './single-judge-prompt.js';
 
 export interface BatchedJudgePromptInput {
   /** The full formatted Alpaca prompt. */
@@ -84,7 +85,8 @@ export interface SlotScore {
   comments?: string;
 }
 
-export type BatchedParse = { slots: SlotScore[] } | { error: string };
+/** `lenient`: set when only the lenient reading accepted the reply (see `parseBatchedReply`). */
+export type BatchedParse = { slots: SlotScore[]; lenient?: true } | { error: string };
 
 const ajv = new Ajv({ allErrors: true, strict: true });
 const validators = new Map<number, ValidateFunction>();
@@ -98,7 +100,10 @@ function validatorFor(modelCount: number): ValidateFunction {
   return validate;
 }
 
-/** The JSON text inside a reply: as is, inside a code fence, or between the first `{` and the last `}`. */
+/**
+ * The strict reading's JSON text: the reply as is when it starts with `{`, the inside of a code fence that is the
+ * whole reply, else the text between the first `{` and the last `}`. (The lenient reading uses `jsonObjectsIn`.)
+ */
 export function extractJsonText(reply: string): string {
   const text = reply.trim();
   const fence = /^(`{3,}|~{3,})[\w-]*[ \t]*\n([\s\S]*?)\n?\1\s*$/.exec(text);
@@ -121,9 +126,15 @@ function describeErrors(errors: readonly ErrorObject[] | null | undefined): stri
     .join('; ');
 }
 
-/** Parse and validate a batched judge reply for `modelCount` models; slots are in display order. */
-export function parseBatchedReply(reply: string, modelCount: number): BatchedParse {
-  if (reply.trim() === '') return { error: 'empty reply' };
+function slotsOf(value: unknown, modelCount: number): SlotScore[] {
+  const object = value as Record<string, { score: number; comments?: string }>;
+  return Array.from({ length: modelCount }, (_, slot) => {
+    const entry = object[modelLabel(slot)] as { score: number; comments?: string };
+    return entry.comments === undefined ? { score: entry.score } : { score: entry.score, comments: entry.comments };
+  });
+}
+
+function parseStrict(reply: string, modelCount: number): BatchedParse {
   let value: unknown;
   try {
     value = JSON.parse(extractJsonText(reply));
@@ -132,11 +143,48 @@ export function parseBatchedReply(reply: string, modelCount: number): BatchedPar
   }
   const validate = validatorFor(modelCount);
   if (!validate(value)) return { error: `invalid reply: ${describeErrors(validate.errors)}` };
-  const object = value as Record<string, { score: number; comments?: string }>;
-  return {
-    slots: Array.from({ length: modelCount }, (_, slot) => {
-      const entry = object[modelLabel(slot)] as { score: number; comments?: string };
-      return entry.comments === undefined ? { score: entry.score } : { score: entry.score, comments: entry.comments };
+  return { slots: slotsOf(value, modelCount) };
+}
+
+/** A whole number written as a string ("85", " 85.0 "). */
+const NUMERIC_STRING = /^\s*\+?\d+(?:\.0*)?\s*$/;
+
+/** A copy of `value` with every `"Model j": {"score": "85"}` score read as the number. */
+function withNumericScores(value: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(value).map(([key, entry]) => {
+      if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) return [key, entry];
+      const score = (entry as Record<string, unknown>).score;
+      return [key, typeof score === 'string' && NUMERIC_STRING.test(score) ? { ...entry, score: Number(score) } : entry];
     }),
-  };
+  );
+}
+
+/** The first JSON object anywhere in the reply that has the reply's shape, scores written as strings accepted. */
+function parseLenient(reply: string, modelCount: number): BatchedParse {
+  const objects = jsonObjectsIn(reply);
+  if (objects.length === 0) return { error: `reply is not JSON and holds no JSON object: ${quoteReply(reply.trim())}` };
+  const validate = validatorFor(modelCount);
+  let firstErrors: string | undefined;
+  for (const object of objects) {
+    const value = withNumericScores(object);
+    if (validate(value)) return { slots: slotsOf(value, modelCount), lenient: true };
+    firstErrors ??= describeErrors(validate.errors);
+  }
+  return { error: `invalid reply: ${firstErrors ?? 'reply'}` };
+}
+
+/**
+ * Parse and validate a batched judge reply for `modelCount` models; slots are in display order.
+ *
+ * Strict (`{strict: true}`): the JSON must be the whole reply, a code fence that is the whole reply, or lie between
+ * the reply's first `{` and last `}`, with integer scores 0-100. Lenient (the default) also takes the first JSON
+ * object of the right shape anywhere in the reply (an explanation after it, several fences, braces in the prose)
+ * and scores written as strings of whole numbers ("85", "85.0"); a reply only it accepts is marked `lenient`.
+ */
+export function parseBatchedReply(reply: string, modelCount: number, options: ReplyParseOptions = {}): BatchedParse {
+  if (reply.trim() === '') return { error: 'empty reply' };
+  const strict = parseStrict(reply, modelCount);
+  if ('slots' in strict || options.strict === true) return strict;
+  return parseLenient(reply, modelCount);
 }

@@ -52,28 +52,67 @@ describe('parseScoreReply (single judge) on any text', () => {
     );
   });
 
-  it('accepts every integer 0-100 with surrounding whitespace, and nothing with other text around it', () => {
+  it('in strict mode accepts every integer 0-100 with surrounding whitespace, and nothing with other text around it', () => {
     const space = fc.string({ unit: fc.constantFrom(' ', '\n', '\t', '\r\n'), maxLength: 4 });
     fc.assert(
       fc.property(fc.integer({ min: 0, max: 100 }), space, space, (score, before, after) => {
-        expect(parseScoreReply(`${before}${score}${after}`)).toEqual({ score });
+        expect(parseScoreReply(`${before}${score}${after}`, { strict: true })).toEqual({ score });
       }),
       RUNS,
     );
     fc.assert(
       fc.property(fc.integer({ min: 0, max: 100 }), fc.constantFrom('Score: ', '', '~'), fc.constantFrom('/100', '.0', ' points', '%', ''), (score, prefix, suffix) => {
         fc.pre(prefix !== '' || suffix !== '');
-        expect('error' in parseScoreReply(`${prefix}${score}${suffix}`)).toBe(true);
+        expect('error' in parseScoreReply(`${prefix}${score}${suffix}`, { strict: true })).toBe(true);
       }),
       RUNS,
     );
   });
 
-  it('rejects integers outside 0-100 and non-integers', () => {
+  it('rejects integers outside 0-100 and non-integers, in both modes', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.integer({ min: 101 }), fc.integer({ max: -1 }), fc.double({ noNaN: true }).filter((x) => !Number.isInteger(x))), (value) => {
-        expect('error' in parseScoreReply(String(value))).toBe(true);
+      fc.property(fc.oneof(fc.integer({ min: 101 }), fc.integer({ max: -1 }), fc.double({ noNaN: true }).filter((x) => !Number.isInteger(x))), fc.boolean(), (value, strict) => {
+        expect('error' in parseScoreReply(String(value), { strict })).toBe(true);
       }),
+      RUNS,
+    );
+  });
+});
+
+/** Prose a model might write around its score: any text without digits or braces (markdown, quotes, unicode...). */
+const prose = fc.oneof(
+  fc.string({ unit: 'grapheme', maxLength: 80 }),
+  fc.string({ unit: fc.constantFrom('Score', 'score:', ' ', '\n', '.', ',', '"', "'", '`', '**', '#', '-', '/', '%', 'out of', 'The answer', 'is correct', '\u00e9', '\u2014'), maxLength: 20 }),
+).filter((text) => !/[0-9{}]/.test(text));
+
+describe('lenient reading of replies wrapped in prose', () => {
+  it('reads any valid single reply with prose (no digits, no braces) before and after it, apart by whitespace, as the same score', () => {
+    const form = fc.constantFrom((n: number) => `${n}`, (n: number) => `${n}.0`, (n: number) => `${n}/100`, (n: number) => `**${n}**`, (n: number) => `${n} out of 100`);
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 100 }), form, prose, prose, fc.constantFrom(' ', '\n', '\n\n'), (score, write, before, after, gap) => {
+        const parsed = parseScoreReply(`${before}${gap}${write(score)}${gap}${after}`);
+        expect('score' in parsed && parsed.score).toBe(score);
+      }),
+      RUNS,
+    );
+  });
+
+  it('reads any valid batched reply with prose (no digits, no braces) before and after it, bare or fenced, scores as numbers or numeric strings, as the same scores', () => {
+    fc.assert(
+      fc.property(
+        batchedCounts.chain((count) => fc.tuple(fc.constant(count), scoresFor(count), fc.array(fc.boolean(), { minLength: count, maxLength: count }))),
+        prose,
+        prose,
+        fc.boolean(),
+        fc.boolean(),
+        ([count, slots, asString], before, after, fence, pretty) => {
+          const written = slots.map((slot, i) => ({ ...slot, score: asString[i] ? String(slot.score) : slot.score }));
+          const object = Object.fromEntries(written.map((slot, i) => [`Model ${i + 1}`, slot]));
+          const json = pretty ? JSON.stringify(object, null, 2) : JSON.stringify(object);
+          const parsed = parseBatchedReply(`${before}${fence ? `\n\`\`\`json\n${json}\n\`\`\`\n` : json}${after}`, count);
+          expect('slots' in parsed && parsed.slots).toEqual(slots);
+        },
+      ),
       RUNS,
     );
   });
@@ -122,7 +161,7 @@ describe('parseBatchedReply on any text', () => {
   });
 
   it('rejects a reply that misses a model, adds one, or has an out-of-range or non-integer score', () => {
-    const badScore = fc.oneof(fc.integer({ min: 101, max: 10_000 }), fc.integer({ min: -10_000, max: -1 }), fc.constantFrom(50.5, '50', null, true, [50], { score: 50 }));
+    const badScore = fc.oneof(fc.integer({ min: 101, max: 10_000 }), fc.integer({ min: -10_000, max: -1 }), fc.constantFrom(50.5, '50.5', 'fifty', null, true, [50], { score: 50 }));
     fc.assert(
       fc.property(
         fc.integer({ min: 2, max: 8 }).chain((count) => fc.tuple(fc.constant(count), scoresFor(count), fc.nat({ max: count - 1 }), badScore, fc.constantFrom('drop', 'extra', 'score'))),

@@ -21,8 +21,9 @@ describe('parseScoreReply', () => {
     ['100', 100],
     ['+7', 7],
     ['007', 7],
-  ])('accepts %j as %d', (reply, score) => {
+  ])('accepts %j as %d in both modes, not marked lenient', (reply, score) => {
     expect(parseScoreReply(reply)).toEqual({ score });
+    expect(parseScoreReply(reply, { strict: true })).toEqual({ score });
   });
 
   it.each([
@@ -35,7 +36,26 @@ describe('parseScoreReply', () => {
     ['-1', /out of range/],
     ['', /empty/],
     ['  \n', /empty/],
-  ])('rejects %j', (reply, reason) => {
+  ])('in strict mode (the book\'s int(reply)) rejects %j', (reply, reason) => {
+    const parsed = parseScoreReply(reply, { strict: true });
+    expect('error' in parsed && parsed.error).toMatch(reason);
+  });
+
+  it.each([
+    ['Score: 85', 85],
+    ['85.0', 85],
+    ['85/100', 85],
+  ])('by default reads %j as %d and marks it lenient', (reply, score) => {
+    expect(parseScoreReply(reply)).toEqual({ score, lenient: true });
+  });
+
+  it.each([
+    ['85.5', /not a whole number/],
+    ['eighty', /holds no score/],
+    ['101', /out of range/],
+    ['-1', /out of range/],
+    ['', /empty/],
+  ])('by default still rejects %j', (reply, reason) => {
     const parsed = parseScoreReply(reply);
     expect('error' in parsed && parsed.error).toMatch(reason);
   });

@@ -2,11 +2,12 @@
 // with the study's judge runner (cache, retries, concurrency, resumable judgments).
 import type { Stage, StageContext } from '../../pipeline/pipeline.js';
 import type { StudyStage } from '../../contracts/study-stage.js';
-import { loadAnswerFiles } from '../../data/answer-file.js';
+import { loadModelAnswers } from '../../data/answer-file.js';
 import { JudgekitError } from '../../errors.js';
 import { JudgeRunner } from '../../protocol/judging/judge-runner.js';
 import type { StudyJudge } from '../judge-assembly.js';
 import { answerPath, type Study } from '../study.js';
+import { answersContent } from '../model-content.js';
 
 export class JudgeStage implements StudyStage {
   readonly id = 'judge';
@@ -16,13 +17,19 @@ export class JudgeStage implements StudyStage {
   plan(study: Study): Stage[] {
     return study.judges.map((judge) => ({
       name: `judge:${judge.name}`,
-      fingerprint: () => ({ judge: judge.settings, template: study.loaded.config.dataset?.template ?? 'book', models: study.models.map((m) => [m.name, m.answers ?? m.checkpoint]) }),
+      // By content: an answer file or checkpoint overwritten in place reruns the stage; the runner then redoes only
+      // the judgments whose answers changed.
+      fingerprint: async () => ({
+        judge: judge.settings,
+        template: study.loaded.config.dataset?.template ?? 'book',
+        models: await Promise.all(study.models.map(async (m) => [m.name, await answersContent(m), ...(m.response !== undefined ? [m.response] : [])])),
+      }),
       run: (context: StageContext) => this.run(study, judge, context),
     }));
   }
 
   async run(study: Study, configured: StudyJudge, context: StageContext): Promise<void> {
-    const answers = await loadAnswerFiles(study.models.map((model) => answerPath(study, model)));
+    const answers = await loadModelAnswers(study.models.map((model) => ({ path: answerPath(study, model), ...(model.response !== undefined ? { response: model.response } : {}) })));
     // Display names come from the config, not the file names.
     answers.forEach((answer, index) => (answer.name = study.models[index]?.name ?? answer.name));
     const settings = configured.settings;

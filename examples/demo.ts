@@ -48,6 +48,8 @@ await writeJsonAtomic(configFile, {
   runDir: 'run',
   device: 'cpu',
   models,
+  // The demo's own protocol, not the study's (TEST_LOSS_DEFAULTS: 1024-token windows, 6 per batch): every loss it
+  // prints says which, with the token mean beside it, so compare it only with losses of the same protocol.
   loss: { data: 'data/heldout.jsonl', contextLength: CONTEXT_LENGTH, batchSize: 8 },
   // A short custom template: the book's preamble would double every example's length for these tiny models.
   dataset: { location: 'data/tiny-tasks.json', template: { name: 'short', prompt: '### Instruction:\n{instruction}', input: '\n### Input:\n{input}', response: '\n### Response:\n{output}' }, limit: 40 },

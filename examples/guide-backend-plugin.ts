@@ -5,7 +5,7 @@
 // generates their answers (each through its own backend) and judges them.
 //   node --conditions=@judgekit/source --import tsx/esm examples/guide-backend-plugin.ts
 import 'reflect-metadata';
-import { assembleContainer, computeTestLoss, openTokenSource, type RunLosses } from '@judgekit/core';
+import { assembleContainer, computeTestLoss, formatLoss, openTokenSource, type RunLosses } from '@judgekit/core';
 import { gpt2TextTokenizer } from '@judgekit/backends';
 import { createTinyGpt2 } from '@judgekit/backends/testing';
 import { tinyTasks } from '@judgekit/datasets';
@@ -55,7 +55,7 @@ try {
   const code = await main(['run', 'study.json', '--run-dir', 'run', '--quiet'], { stdout: process.stdout, stderr: process.stderr, env: { ...process.env, JUDGEKIT_CACHE_DIR: join(dir, 'cache') }, cwd: dir });
   if (code !== 0) throw new Error(`judgekit run exited with ${code}`);
   const losses = JSON.parse(await readFile(join(dir, 'run', 'loss.json'), 'utf8')) as RunLosses;
-  for (const row of losses.models) console.log(`${row.name}: test loss ${row.loss.toFixed(3)} over ${row.tokens} tokens`);
+  for (const row of losses.models) console.log(`${row.name}: test loss ${formatLoss(row)}`);
   const answers = JSON.parse(await readFile(join(dir, 'run', 'answers', 'unigram-ift-test-results.json'), 'utf8')) as Array<{ model_response: string }>;
   console.log(`unigram's first answer: ${JSON.stringify(answers[0]?.model_response)}`);
   // A sanity check the tests rely on: both are real cross-entropies, below uniform guessing (ln 50257 = 10.8) for

@@ -4,7 +4,7 @@
 // for yours.
 //   node --conditions=@judgekit/source --import tsx/esm examples/study-loss-only.ts [N]
 import 'reflect-metadata';
-import { assembleContainer, createStudy, LossStage, Pipeline, studyModule, validateStudyConfig, type LoadedStudyConfig, type RunLosses, type StudyConfig } from '@judgekit/core';
+import { assembleContainer, createStudy, formatLoss, LossStage, Pipeline, studyModule, validateStudyConfig, type LoadedStudyConfig, type RunLosses, type StudyConfig } from '@judgekit/core';
 import backends from '@judgekit/backends';
 import { createTinyGpt2 } from '@judgekit/backends/testing';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -34,8 +34,8 @@ try {
   const losses = JSON.parse(await readFile(study.store.file('loss'), 'utf8')) as RunLosses;
   // #endregion
 
-  console.log('| checkpoint | test loss | tokens |\n| --- | ---: | ---: |');
-  for (const row of losses.models) console.log(`| ${row.name} | ${row.loss.toFixed(3)} | ${row.tokens} |`);
+  console.log('| checkpoint | test loss |\n| --- | --- |');
+  for (const row of losses.models) console.log(`| ${row.name} | ${formatLoss(row)} |`);
   if (losses.models.length !== count || losses.models.some((row) => !(row.loss > 0))) throw new Error(`expected ${count} losses, got ${JSON.stringify(losses.models)}`);
 } finally {
   await rm(dir, { recursive: true, force: true });

@@ -2,7 +2,7 @@
 // Nothing is fetched at view time. Every model, judge and dataset string is escaped (or set with textContent
 // by the script), so an answer that contains markup shows as text.
 import type { JudgeAnalysis, RunAnalysis } from '@judgekit/core';
-import { itemModelMeans, collectJudgeScores } from '@judgekit/core';
+import { itemModelMeans, collectJudgeScores, formatCi95, formatLoss, formatLossProtocol } from '@judgekit/core';
 import { escapeHtml, jsonForScript } from './escape-html.js';
 import { fmt, fmtCI, fmtInt, fmtPct, fmtSigned } from './format-number.js';
 import type { LoadedRun } from './load-run-directory.js';
@@ -34,13 +34,20 @@ function scoresSection(analysis: RunAnalysis): string {
   const headers = ['Model', ...(hasLoss ? ['Test loss'] : []), ...analysis.judges.map((j) => `${e(j.judge)} <span class="muted">${e(j.mode)}</span>`)];
   const rows = order.map((m) => [
     e(analysis.models[m] ?? ''),
-    ...(hasLoss ? [fmt(analysis.losses[m], 3)] : []),
+    ...(hasLoss ? [lossCell(analysis, m)] : []),
     ...analysis.judges.map((j) => {
       const s = j.summaries[m];
-      return s ? `<b>${fmt(s.mean, 2)}</b> <span class="ci">${fmtCI(s.ci95)}</span>${s.failed > 0 ? ` <span class="warn" title="scores missing">${s.failed} failed</span>` : ''}` : '—';
+      return s ? `<b>${fmt(s.mean, 2)}</b> <span class="ci">${formatCi95(s.ci95, '—')}</span>${s.failed > 0 ? ` <span class="warn" title="scores missing">${s.failed} failed</span>` : ''}` : '—';
     }),
   ]);
-  return `<section id="scores"><h2>Scores</h2><p>Each judge's score per model: the mean over items of the item's mean over repeats, with a 95% bootstrap CI over items.</p>${table(headers, rows, 'scores')}</section>`;
+  return `<section id="scores"><h2>Scores</h2><p>Each judge's score per model: the mean over items of the item's mean over repeats, with a 95% bootstrap CI over items (computed once by the judge stage and read from results.json, so results.md shows the same interval). Each test loss is given with its protocol and both aggregates.</p>${table(headers, rows, 'scores')}</section>`;
+}
+
+/** "2.037 <span>(mean of 12 batch means, 6 x 1024 windows; token mean 2.019, 73,728 tokens)</span>". */
+function lossCell(analysis: RunAnalysis, m: number): string {
+  const record = analysis.lossRecords?.[m];
+  if (!record) return fmt(analysis.losses[m], 3);
+  return `${fmt(record.loss, 3)} <span class="muted loss-protocol">(${e(formatLossProtocol(record))})</span>`;
 }
 
 function differencesSection(analysis: RunAnalysis): string {
@@ -74,7 +81,7 @@ function lossSection(analysis: RunAnalysis): string {
     name: j.judge,
     color: colorFor(k),
     trend: true,
-    points: analysis.models.map((model, m) => [analysis.losses[m] as number, j.summaries[m]?.mean ?? Number.NaN, `${model} — ${j.judge}: loss ${fmt(analysis.losses[m], 3)}, score ${fmt(j.summaries[m]?.mean, 2)}`] as [number, number, string]),
+    points: analysis.models.map((model, m) => [analysis.losses[m] as number, j.summaries[m]?.mean ?? Number.NaN, `${model} — ${j.judge}: loss ${analysis.lossRecords?.[m] ? formatLoss(analysis.lossRecords[m]) : fmt(analysis.losses[m], 3)}, score ${fmt(j.summaries[m]?.mean, 2)}`] as [number, number, string]),
     errors: j.summaries.map((s) => s.ci95),
   }));
   const chart = scatterChart({ series, xLabel: 'test loss (lower is better)', yLabel: 'judge score', title: 'Loss vs score' });
@@ -137,7 +144,7 @@ function positionSection(analysis: RunAnalysis): string {
     const p = j.positionBias!;
     const raw = barChart({ title: `Mean score by slot (${j.judge})`, xLabel: 'slot shown in', yLabel: 'mean score', bars: p.slots.map((s) => ({ label: `#${s.slot}`, value: s.rawMean, ci: s.rawCi95, color: colorFor(0) })) });
     const effect = barChart({ title: `Slot effect (${j.judge})`, xLabel: 'slot shown in', yLabel: 'points vs average slot', bars: p.slots.map((s) => ({ label: `#${s.slot}`, value: s.effect, ci: s.effectCi95, color: colorFor(1) })) });
-    const rows = j.summaries.map((s, m) => [e(s.model), `${fmt(s.mean, 2)} <span class="ci">${fmtCI(s.ci95)}</span>`, `${fmt(p.corrected[m]?.mean, 2)} <span class="ci">${fmtCI(p.corrected[m]?.ci95)}</span>`, fmt(p.modelEstimates[m]?.estimate, 2)]);
+    const rows = j.summaries.map((s, m) => [e(s.model), `${fmt(s.mean, 2)} <span class="ci">${formatCi95(s.ci95, '—')}</span>`, `${fmt(p.corrected[m]?.mean, 2)} <span class="ci">${fmtCI(p.corrected[m]?.ci95)}</span>`, fmt(p.modelEstimates[m]?.estimate, 2)]);
     return `<h3>${judgeLabel(j)}</h3><div class="charts">${raw}${effect}</div>
 <p>Slot effects from the additive model score ~ call + model + slot (least squares), CIs by bootstrap over items. Range of slot effects: <b>${fmt(p.effectRange, 2)}</b> points over ${fmtInt(p.observations)} scores.</p>
 ${table(['Model', 'Score', 'Position-corrected', 'Additive-model estimate'], rows)}`;

@@ -11,7 +11,7 @@ describe('renderMarkdownReport', () => {
     expect(markdownCell(text)).toBe(expected);
   });
 
-  it('prints the study table sorted by loss, reliability and comparisons', () => {
+  it('prints the study table sorted by loss, each loss with its protocol and token mean, reliability and comparisons', () => {
     const items: RunItems = {
       items: [0, 1, 2].map((index) => ({ index, instruction: `Who is ${index}?`, input: '', output: 'x', prompt: 'p' })),
       models: [
@@ -31,13 +31,20 @@ describe('renderMarkdownReport', () => {
         }
       }
     }
-    const analysis = analyzeRun({ items, judgments, losses: { models: [{ name: 'tiny', loss: 4.1, tokens: 1, protocol: {} }, { name: 'big', loss: 3.2, tokens: 1, protocol: {} }] } }, { bootstrap: { resamples: 100 } });
+    const protocol = { kind: 'non-overlapping', contextLength: 1024, stride: 1024, batchSize: 6, aggregate: 'mean-of-batch-means' };
+    const losses = {
+      models: [
+        { name: 'tiny', loss: 4.1, meanOfBatchMeans: 4.1, tokenMean: 4.05, tokens: 12_288, batches: 2, windows: 12, protocol },
+        { name: 'big', loss: 3.2, meanOfBatchMeans: 3.2, tokenMean: 3.15, tokens: 12_288, batches: 2, windows: 12, protocol },
+      ],
+    };
+    const analysis = analyzeRun({ items, judgments, losses }, { bootstrap: { resamples: 100 } });
     const md = renderMarkdownReport(analysis, 'T');
     const lines = md.split('\n');
     const header = lines.findIndex((l) => l.startsWith('| model | test loss |'));
     expect(lines[header]).toBe('| model | test loss | single (single) | batched (batched) |');
-    expect(lines[header + 2]).toMatch(/^\| big \| 3\.200 \| 71\.50 /);
-    expect(lines[header + 3]).toMatch(/^\| tiny \| 4\.100 \| 42\.00 /);
+    expect(lines[header + 2]).toMatch(/^\| big \| 3\.200 \(mean of 2 batch means, 6 x 1024 windows; token mean 3\.150, 12,288 tokens\) \| 71\.50 \[/);
+    expect(lines[header + 3]).toMatch(/^\| tiny \| 4\.100 \(mean of 2 batch means, 6 x 1024 windows; token mean 4\.050, 12,288 tokens\) \| 42\.00 \[/);
     expect(md).toContain('**single vs batched**: Kendall tau-b 1.000');
     expect(md).toContain('Only 2 model(s)');
     expect(md).toMatch(/\*\*batched\*\*: #1 /);

@@ -1,5 +1,6 @@
 // report.md: the same findings as report.html, short enough to print in a terminal.
 import type { RunAnalysis } from '@judgekit/core';
+import { formatCi95, formatLoss } from '@judgekit/core';
 import { fmt, fmtCI, fmtPct, fmtSigned, fmtInt } from './format-number.js';
 
 /** Table cells may hold model names: keep pipes and newlines from breaking the table. */
@@ -22,7 +23,11 @@ export function renderMarkdownReport(analysis: RunAnalysis, title = 'judgekit re
     '',
     table(
       ['model', ...(hasLoss ? ['test loss'] : []), ...analysis.judges.map((j) => `${markdownCell(j.judge)} (${markdownCell(j.mode)})`)],
-      order.map((m) => [markdownCell(analysis.models[m] ?? ''), ...(hasLoss ? [fmt(analysis.losses[m], 3)] : []), ...analysis.judges.map((j) => `${fmt(j.summaries[m]?.mean, 2)} ${fmtCI(j.summaries[m]?.ci95)}`)]),
+      order.map((m) => {
+        const record = analysis.lossRecords?.[m];
+        const loss = record ? markdownCell(formatLoss(record)) : fmt(analysis.losses[m], 3);
+        return [markdownCell(analysis.models[m] ?? ''), ...(hasLoss ? [loss] : []), ...analysis.judges.map((j) => `${fmt(j.summaries[m]?.mean, 2)} ${formatCi95(j.summaries[m]?.ci95, '—')}`)];
+      }),
     ),
     '',
   );

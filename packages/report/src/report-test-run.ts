@@ -1,6 +1,7 @@
 // A small simulated run directory for the report tests, with hostile text planted in a model name, an
 // instruction and an answer (the report must show it as text).
 import OpenAI from 'openai';
+import type { RunLosses } from '@judgekit/core';
 import { plantedRun, startJudgeSimulator, writeSimulatedRun } from './testing/index.js';
 
 export const HOSTILE_ANSWER = '<img src=x onerror="window.__xss=1"></script><script>window.__xss=2</script>';
@@ -30,7 +31,7 @@ export async function writeReportTestRun(dir: string): Promise<void> {
         { name: 'batched', mode: 'batched', repeats: 2 },
         { name: 'single', mode: 'single', repeats: 2 },
       ],
-      losses: { models: [{ name: 'medium', loss: 3.2, tokens: 100, protocol: {} }, { name: 'small', loss: 3.5, tokens: 100, protocol: {} }, { name: HOSTILE_MODEL, loss: 3.9, tokens: 100, protocol: {} }] },
+      losses: { models: [['medium', 3.2], ['small', 3.5], [HOSTILE_MODEL, 3.9]].map(([name, loss]) => lossRow(name as string, loss as number)) },
       complete: async (prompt) => {
         const c = await client.chat.completions.create({ model: 'judge-simulator', messages: [{ role: 'user', content: prompt }] });
         return { text: c.choices[0]?.message.content ?? '', usage: { prompt: c.usage?.prompt_tokens ?? 0, completion: c.usage?.completion_tokens ?? 0 } };
@@ -39,4 +40,10 @@ export async function writeReportTestRun(dir: string): Promise<void> {
   } finally {
     await sim.close();
   }
+}
+
+/** A loss.json row as the loss stage writes it: 2 batches of 6 x 1024 windows, the last window short. */
+function lossRow(name: string, loss: number): RunLosses['models'][number] {
+  const protocol = { kind: 'non-overlapping', contextLength: 1024, stride: 1024, batchSize: 6, startToken: 0, aggregate: 'mean-of-batch-means', lastWindow: 'partial windows included' };
+  return { name, loss, meanOfBatchMeans: loss, tokenMean: loss - 0.01, tokens: 11_000, batches: 2, windows: 11, protocol };
 }

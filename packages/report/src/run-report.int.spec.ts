@@ -27,7 +27,8 @@ describe('writeRunReport', () => {
     for (const id of ['scores', 'gaps', 'loss', 'reliability', 'modes', 'position', 'length', 'categories', 'heatmap', 'browser']) expect(html).toContain(`id="${id}"`);
     expect(html).not.toMatch(/<(link|img|iframe)\b[^>]*(src|href)=["']?https?:/i);
     expect(html).not.toMatch(/<script[^>]+src=/i);
-    expect(report.markdown).toContain('| medium | 3.200 |');
+    expect(report.markdown).toContain('| medium | 3.200 (mean of 2 batch means, 6 x 1024 windows, last window partial; token mean 3.190, 11,000 tokens) |');
+    expect(html).toContain('3.200 <span class="muted loss-protocol">(mean of 2 batch means, 6 x 1024 windows, last window partial; token mean 3.190, 11,000 tokens)</span>');
     expect(report.markdown).toMatch(/Position bias/);
     expect(report.analysis.judges.map((j) => j.judge)).toEqual(['batched', 'single']);
     expect(report.analysis.comparisons[0]).toMatchObject({ a: 'single', b: 'batched' });

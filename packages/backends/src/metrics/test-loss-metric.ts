@@ -1,9 +1,9 @@
 // Test loss as a core `Metric`: opens the model through the bound ModelBackend and the data through a token
 // source, and returns the loss with its protocol.
 import { inject, injectable } from 'inversify';
-import { computeTestLoss, JudgekitError, ModelBackend, openTokenSource, type Device, type Metric, type MetricResult, type ModelSpec, type TestLossOptions, type TestLossResult, type TokenFileFormat } from '@judgekit/core';
+import { computeTestLoss, formatLoss, JudgekitError, ModelBackend, openTokenSource, type Device, type Metric, type MetricResult, type ModelSpec, type TestLossOptions, type TestLossResult, type TokenFileFormat } from '@judgekit/core';
 
-/** Options of `TestLossMetric.evaluate` (all but `data` optional). */
+/** Options of `TestLossMetric.evaluate` (all but `data` optional; unset ones take `TEST_LOSS_DEFAULTS`, as `judgekit loss`). */
 export interface TestLossMetricOptions {
   /** Token data: .txt, .jsonl, .bin (uint16 / llm.c) or .safetensors with `tokens`. */
   data: string;
@@ -52,6 +52,8 @@ export class TestLossMetric implements Metric {
       value: result.loss,
       protocol: { ...result.protocol },
       details: {
+        // "2.037 (mean of 12 batch means, 6 x 1024 windows; token mean 2.019, 73,728 tokens)", as every output prints it.
+        text: formatLoss(result),
         meanOfBatchMeans: result.meanOfBatchMeans,
         tokenMean: result.tokenMean,
         tokens: result.tokens,

@@ -52,10 +52,28 @@ describe('judgekit loss', () => {
     }
   });
 
+  it("without flags measures the study's protocol, 6 x 1024 windows, and prints the loss with its protocol, token mean and token count", async () => {
+    await createTinyGpt2({ dir, name: 'tiny1024', vocabSize: 50257, contextLength: 1024, embDim: 8, nLayers: 1, nHeads: 2, naming: 'book' });
+    // About 2,900 tokens: two full windows and a partial third, in one batch of (at most) 6.
+    await writeFile(join(dir, 'long.txt'), Array.from({ length: 400 }, (_, i) => `Line ${i} is about colours.`).join('\n'));
+    const json = JSON.parse((await cli(['loss', 'tiny1024.safetensors', 'long.txt', '--device', 'cpu', '--json'])).stdout) as { loss: number; tokenMean: number; tokens: number; batches: number; protocol: Record<string, unknown> };
+    expect(json.protocol).toMatchObject({ kind: 'non-overlapping', contextLength: 1024, stride: 1024, batchSize: 6, startToken: 0, lastWindow: 'partial windows included' });
+    const run = await cli(['loss', 'tiny1024.safetensors', 'long.txt', '--device', 'cpu']);
+    expect(run.code).toBe(0);
+    const first = run.stdout.split('\n')[0] ?? '';
+    const match = /^loss (\d+\.\d{3}) \(mean of (\d+) batch means?, 6 x 1024 windows, last window partial; token mean (\d+\.\d{3}), ([\d,]+) tokens\)$/.exec(first);
+    expect(match, first).not.toBeNull();
+    expect(Number(match![1])).toBe(Number(json.loss.toFixed(3)));
+    expect(Number(match![2])).toBe(json.batches);
+    expect(Number(match![3])).toBe(Number(json.tokenMean.toFixed(3)));
+    expect(Number(match![4]!.replace(/,/g, ''))).toBe(json.tokens);
+    expect(json.tokens).toBeGreaterThan(2048);
+  });
+
   it('prints a readable summary, and usage errors exit 2', async () => {
     const run = await cli(['loss', 'tiny.safetensors', 'held-out.txt', '--device', 'cpu']);
-    expect(run.stdout).toMatch(/^loss \d+\.\d{3} \(mean of batch means; token mean/);
-    expect(run.stdout).toMatch(/protocol: non-overlapping windows of 16 tokens, stride 16, 6 per batch/);
+    expect(run.stdout).toMatch(/^loss \d+\.\d{3} \(mean of 1 batch mean, 6 x 16 windows, last window partial; token mean \d+\.\d{3}, \d+ tokens\)\n/);
+    expect(run.stdout).toMatch(/protocol: non-overlapping windows of 16 tokens, stride 16, 6 per batch, start token 0, partial windows included/);
     expect((await cli(['loss', 'tiny.safetensors'])).code).toBe(2);
     const bad = await cli(['loss', 'tiny.safetensors', 'held-out.txt', '--device', 'tpu']);
     expect(bad.stderr).toMatch(/Unsupported device "tpu". Should be one of: auto, cpu, cuda, webgpu/);

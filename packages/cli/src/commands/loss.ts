@@ -1,8 +1,8 @@
 // `judgekit loss <model> <data>`: test loss under a stated protocol (the study's non-overlapping windows by
 // default, or strided windows with --stride).
 import { resolve } from 'node:path';
-import { JudgekitError, Progress } from '@judgekit/core';
-import { integerOption, stringOption, type CliCommand } from '../cli-command.js';
+import { formatLoss, JudgekitError, Progress, resolveTestLossSettings, TEST_LOSS_DEFAULTS, type TestLossSettings } from '@judgekit/core';
+import { integerOption, stringOption, type CliCommand, type ParsedArgs } from '../cli-command.js';
 
 const FORMATS = ['text', 'jsonl', 'bin', 'safetensors'] as const;
 
@@ -12,10 +12,10 @@ export const command: CliCommand = {
   usage: 'judgekit loss <model.safetensors|model.onnx> <data.txt|.jsonl|.bin|.safetensors> [options]',
   options: {
     config: { type: 'string', value: '<file>', description: 'Model config JSON (book GPTModel or Hugging Face); default: <name>.json or config.json beside the checkpoint' },
-    'context-length': { type: 'string', value: '<n>', description: "Window length (default: the model's context length)" },
-    'batch-size': { type: 'string', value: '<n>', description: 'Windows per batch', default: '6' },
+    'context-length': { type: 'string', value: '<n>', description: `Window length (default: the study's ${TEST_LOSS_DEFAULTS.contextLength}, or the model's context length if shorter)` },
+    'batch-size': { type: 'string', value: '<n>', description: "Windows per batch (the study's)", default: String(TEST_LOSS_DEFAULTS.batchSize) },
     stride: { type: 'string', value: '<n>', description: 'Distance between window starts; less than the context length gives the strided (sliding-window) protocol (default: context length)' },
-    'start-token': { type: 'string', value: '<n>', description: 'Token index where evaluation starts (the study: 50000000)', default: '0' },
+    'start-token': { type: 'string', value: '<n>', description: 'Token index where evaluation starts (the study: 50000000)', default: String(TEST_LOSS_DEFAULTS.startToken) },
     batches: { type: 'string', value: '<n>', description: 'Stop after this many batches (the study: 3200; default: all the data)' },
     format: { type: 'string', value: '<fmt>', description: `Data format: ${FORMATS.join(', ')} (default: from the extension)` },
     device: { type: 'string', value: '<name>', description: 'auto, cpu, cuda or webgpu', default: 'auto' },
@@ -36,22 +36,19 @@ export const command: CliCommand = {
     const { parseDevice, createGpt2LikelihoodModel, gpt2TextTokenizer, openTokenSource, computeTestLoss } = await import('@judgekit/backends');
     const device = parseDevice(stringOption(args, 'device') ?? 'auto');
     const threads = integerOption(args, 'threads', undefined, 1);
-    const contextLength = integerOption(args, 'context-length', undefined, 1);
-    const batchSize = integerOption(args, 'batch-size', 6, 1)!;
-    const stride = integerOption(args, 'stride', undefined, 1);
-    const startToken = integerOption(args, 'start-token', 0, 0)!;
-    const batches = integerOption(args, 'batches', undefined, 1);
+    lossCommandSettings(args); // the flags are checked before anything is loaded
     const configOption = stringOption(args, 'config');
     const configPath = configOption === undefined ? undefined : resolve(io.cwd, configOption);
     const source = await openTokenSource(dataPath, { ...(format ? { format: format as (typeof FORMATS)[number] } : {}), tokenizer: gpt2TextTokenizer });
     const model = await createGpt2LikelihoodModel(modelPath, { device, ...(threads ? { threads } : {}), ...(configPath ? { configPath } : {}) });
+    const { contextLength, batchSize, stride, startToken, batches } = lossCommandSettings(args, model.contextLength);
     let progress: Progress | undefined;
     try {
       const result = await computeTestLoss(model, source, {
+        contextLength,
         batchSize,
+        stride,
         startToken,
-        ...(contextLength !== undefined ? { contextLength } : {}),
-        ...(stride !== undefined ? { stride } : {}),
         ...(batches !== undefined ? { batches } : {}),
         onBatch: (done, total) => {
           progress ??= new Progress({ label: 'loss', total, unit: 'batches', stream: io.stderr as NodeJS.WriteStream });
@@ -65,8 +62,8 @@ export const command: CliCommand = {
       } else {
         const p = result.protocol;
         io.stdout.write(
-          `loss ${result.loss.toFixed(3)} (${p.aggregate === 'mean-of-batch-means' ? 'mean of batch means' : 'token mean'}; token mean ${result.tokenMean.toFixed(4)}, perplexity ${result.perplexity.toFixed(2)})\n` +
-            `protocol: ${p.kind} windows of ${p.contextLength} tokens, stride ${p.stride}, ${p.batchSize} per batch, start token ${p.startToken}, ${result.batches} batches, ${result.tokens} scored tokens\n` +
+          `loss ${formatLoss(result)}\n` +
+            `protocol: ${p.kind} windows of ${p.contextLength} tokens, stride ${p.stride}, ${p.batchSize} per batch, start token ${p.startToken}, ${p.lastWindow}, ${result.batches} batches, ${result.tokens} scored tokens; perplexity ${result.perplexity.toFixed(2)}\n` +
             `tokens: ${p.tokens}\n` +
             `device ${model.device}, ${result.seconds.toFixed(1)} s (${Math.round(result.tokens / Math.max(result.seconds, 1e-9))} tokens/s)\n`,
         );
@@ -78,3 +75,20 @@ export const command: CliCommand = {
     }
   },
 };
+
+/**
+ * The protocol `judgekit loss` runs: the flags given, the rest from `TEST_LOSS_DEFAULTS` (the library's and the
+ * study config's defaults too); `modelContextLength` caps the default window.
+ */
+export function lossCommandSettings(args: ParsedArgs, modelContextLength?: number): TestLossSettings {
+  return resolveTestLossSettings(
+    {
+      contextLength: integerOption(args, 'context-length', undefined, 1),
+      batchSize: integerOption(args, 'batch-size', undefined, 1),
+      stride: integerOption(args, 'stride', undefined, 1),
+      startToken: integerOption(args, 'start-token', undefined, 0),
+      batches: integerOption(args, 'batches', undefined, 1),
+    },
+    modelContextLength,
+  );
+}

@@ -14,6 +14,8 @@ export interface ModelScoreSummary {
   failed: number;
   /** failed / (scored + failed); NaN when never judged. */
   failureRate: number;
+  /** Where `ci95` comes from: the judge stage's results.json (see `adoptStoredIntervals`), else bootstrapped here. */
+  ciSource?: 'results.json' | 'bootstrap';
 }
 
 /** Mean and percentile-bootstrap CI of the finite entries of `values`, resampling all positions. */

@@ -2,6 +2,7 @@
 // caller's job, so this stays fast to test with arrays built by hand.
 import type { JudgmentRecord, RunItems, RunLosses, RunResults } from '../run/run-directory.js';
 import type { BootstrapOptions } from './bootstrap.js';
+import type { LossRecord } from '../protocol/loss/loss-protocol.js';
 import { categoryBreakdown, DEFAULT_CATEGORIES, type CategoryBreakdown } from './category-tagger.js';
 import { findPrice, type PriceTable } from '../protocol/judging/price-table.js';
 import { compareJudges, judgeUsage, type JudgeComparison, type JudgeUsage } from './judge-comparison.js';
@@ -11,6 +12,7 @@ import { lengthBias, type LengthBias, type LengthUnit } from './length-bias.js';
 import { lossScoreCorrelation, type LossCorrelation } from './loss-correlation.js';
 import { modelScoreSummaries, pairedDifferences, type ModelScoreSummary, type PairedDifference } from './model-scores.js';
 import { positionBias, type PositionBias } from './position-bias.js';
+import { adoptStoredIntervals } from './stored-score-intervals.js';
 
 export interface RunData {
   items: RunItems;
@@ -53,6 +55,8 @@ export interface RunAnalysis {
   items: number;
   /** Per model (same order), NaN where unknown. */
   losses: number[];
+  /** Per model (same order): the loss with both aggregates and its protocol, as the loss stage recorded it. */
+  lossRecords: Array<LossRecord | undefined>;
   judges: JudgeAnalysis[];
   /** Alpha with judges as coders over item x model cells. NaN with one judge. */
   alphaAcrossJudges: number;
@@ -73,15 +77,25 @@ export function analyzeRun(run: RunData, options: AnalysisOptions = {}): RunAnal
   const dropped = new Map(collectJudgeScores(run.judgments, models, itemIndices, { aggregate: 'drop-failed' }).map((j) => [j.judge, j]));
   const warnings: string[] = [];
   const lossByModel = new Map<string, number>();
-  for (const m of run.results?.models ?? []) if (typeof m.loss === 'number') lossByModel.set(m.name, m.loss);
-  for (const m of run.losses?.models ?? []) lossByModel.set(m.name, m.loss);
+  const lossRecordByModel = new Map<string, LossRecord>();
+  for (const m of run.results?.models ?? []) {
+    if (typeof m.loss === 'number') lossByModel.set(m.name, m.loss);
+    if (m.lossDetails) lossRecordByModel.set(m.name, m.lossDetails);
+  }
+  for (const { name, ...record } of run.losses?.models ?? []) {
+    lossByModel.set(name, record.loss);
+    lossRecordByModel.set(name, record);
+  }
   const losses = models.map((m) => lossByModel.get(m) ?? Number.NaN);
+  const lossRecords = models.map((m) => lossRecordByModel.get(m));
   const responses = run.items.models.map((m) => m.responses);
   const bootstrap = options.bootstrap ?? {};
   if (run.judgments.length === 0) warnings.push('judgments.jsonl has no records: run `judgekit judge` first.');
   const analyses = judges.map((judge): JudgeAnalysis => {
     const given = dropped.get(judge.judge) ?? judge;
     const summaries = modelScoreSummaries(judge, bootstrap);
+    // The score CIs the judge stage stored are the ones results.md printed: show those, not a second bootstrap.
+    warnings.push(...adoptStoredIntervals(summaries, run.results, judge.judge));
     const pricing = options.pricing ? (options.pricing[judge.judge] ?? findPrice(options.pricing, judge.provider, judge.model)) : undefined;
     const analysis: JudgeAnalysis = {
       judge: judge.judge,
@@ -126,6 +140,7 @@ export function analyzeRun(run: RunData, options: AnalysisOptions = {}): RunAnal
     models,
     items: itemIndices.length,
     losses,
+    lossRecords,
     judges: analyses,
     alphaAcrossJudges: alphaAcrossJudges(judges.map((j) => dropped.get(j.judge) ?? j)),
     comparisons,

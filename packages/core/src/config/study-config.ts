@@ -25,6 +25,8 @@ export interface JudgeConfig {
   aggregate?: 'drop-failed' | 'failed-as-zero';
   wording?: 'book' | 'study';
   emptyAsZero?: boolean;
+  /** Read replies only in the exact form the prompt asks for (the book's `int(reply)`); default false (lenient). */
+  strictReplies?: boolean;
   /** The judge mode's own options, validated against its schema. */
   options?: Record<string, unknown>;
   /** Options of the provider in `judge`, validated against the provider's schema. */
@@ -40,7 +42,8 @@ export interface StudyConfig {
   cacheDir?: string;
   seed?: number;
   device?: Device;
-  models?: Array<{ name: string; backend?: string; options?: Record<string, unknown>; checkpoint?: string; config?: string; answers?: string }>;
+  /** `response`: the field of `answers` to read, for a file holding several models' answers (`model 1 response`). */
+  models?: Array<{ name: string; backend?: string; options?: Record<string, unknown>; checkpoint?: string; config?: string; answers?: string; response?: string }>;
   dataset?: {
     /** Dataset plugin id; default `alpaca`. */
     kind?: string;
@@ -51,6 +54,7 @@ export interface StudyConfig {
     split?: { train?: number; test?: number; shuffleSeed?: number };
     limit?: number;
   };
+  /** Test loss; unset fields take `TEST_LOSS_DEFAULTS` (the study's 1024-token windows, 6 per batch), as `judgekit loss` does. */
   loss?: { data: string; contextLength?: number; batchSize?: number; batches?: number; startToken?: number; stride?: number };
   /** The recipe every fine-tuning backend is asked for. */
   finetune?: FinetuneRecipe;

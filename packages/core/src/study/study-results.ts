@@ -5,6 +5,8 @@ import type { JudgeSummary, RunLosses, RunResults } from '../run/run-directory.j
 import { RunStore } from '../run/run-store.js';
 import { writeFileAtomic, writeJsonAtomic } from '../util/atomic-write.js';
 import { pathExists } from '../util/path-exists.js';
+import { formatLoss } from '../protocol/loss/loss-protocol.js';
+import { formatCi95 } from '../analysis/format-ci.js';
 
 async function readLosses(store: RunStore): Promise<RunLosses> {
   const file = store.file('loss');
@@ -28,8 +30,10 @@ function modelRow(name: string, perJudge: ReadonlyArray<{ name: string; results:
     if (row) judges[judgeName] = { score: row.score, ci95: row.ci95, scored: row.scored, failed: row.failed };
   }
   const primary = Object.values(judges)[0] ?? { score: Number.NaN, ci95: [Number.NaN, Number.NaN] as [number, number], scored: 0, failed: 0 };
-  const loss = losses.models.find((model) => model.name === name)?.loss;
-  return { name, ...(loss !== undefined ? { loss } : {}), ...primary, judges };
+  const measured = losses.models.find((model) => model.name === name);
+  if (!measured) return { name, ...primary, judges };
+  const { name: _name, ...record } = measured;
+  return { name, loss: measured.loss, lossDetails: { ...record, text: formatLoss(record) }, ...primary, judges };
 }
 
 export async function mergeStudyResults(store: RunStore, modelNames: readonly string[], judgeNamesInOrder: readonly string[]): Promise<RunResults> {
@@ -56,11 +60,11 @@ export function formatStudyTable(results: RunResults): string {
   const header = ['model', 'test loss', ...judges.map((name) => `${name} score`), ...judges.map((name) => `${name} 95% CI`)];
   const lines = [`| ${header.join(' | ')} |`, `| ${header.map((_, i) => (i === 0 ? '---' : '---:')).join(' | ')} |`];
   for (const model of results.models) {
-    const cells = [model.name.replace(/\|/g, '\\|'), fixed(model.loss, 3)];
+    const cells = [model.name.replace(/\|/g, '\\|'), model.lossDetails?.text ?? fixed(model.loss, 3)];
     for (const judge of judges) cells.push(fixed(model.judges?.[judge]?.score, 2));
     for (const judge of judges) {
       const ci = model.judges?.[judge]?.ci95;
-      cells.push(ci ? `${fixed(ci[0], 1)}-${fixed(ci[1], 1)}` : 'n/a');
+      cells.push(ci ? formatCi95(ci) : 'n/a');
     }
     lines.push(`| ${cells.join(' | ')} |`);
   }

@@ -1,6 +1,7 @@
 // From judgments to what a run reports: per-model summaries under an aggregation rule, the annotated answer
 // records, and the results table as Markdown and CSV. All pure.
 import { bootstrapMeanCI } from '../../analysis/bootstrap.js';
+import { formatCi95 } from '../../analysis/format-ci.js';
 import type { JudgeMode, ModelScore } from '../../contracts/judge.js';
 import type { AnswerRecord, ModelAnswers } from '../../contracts/records.js';
 import type { JudgeSummary, JudgmentRecord } from '../../run/run-directory.js';
@@ -109,7 +110,7 @@ function fixed(value: number, digits = 2): string {
 export function formatResultsMarkdown(rows: readonly ResultsRow[], heading: string): string {
   const lines = [heading, '', '| model | score | 95% CI | scored | failed |', '| --- | ---: | --- | ---: | ---: |'];
   for (const row of rows) {
-    lines.push(`| ${row.name.replace(/\|/g, '\\|')} | ${fixed(row.score)} | ${fixed(row.ci95[0])}-${fixed(row.ci95[1])} | ${row.scored} | ${row.failed} |`);
+    lines.push(`| ${row.name.replace(/\|/g, '\\|')} | ${fixed(row.score)} | ${formatCi95(row.ci95)} | ${row.scored} | ${row.failed} |`);
   }
   return `${lines.join('\n')}\n`;
 }

@@ -5,11 +5,12 @@
 import type { LikelihoodModel } from '../../contracts/model-backend.js';
 import { JudgekitError } from '../../errors.js';
 import type { TokenSource } from './token-source.js';
+import { resolveTestLossSettings, TEST_LOSS_DEFAULTS } from './loss-protocol.js';
 
 export interface TestLossOptions {
-  /** Window length (default: the model's context length). */
+  /** Window length (default `TEST_LOSS_DEFAULTS.contextLength`, 1024, or the model's context length if shorter). */
   contextLength?: number;
-  /** Windows per batch (default 6, the study's). */
+  /** Windows per batch (default `TEST_LOSS_DEFAULTS.batchSize`, 6, the study's). */
   batchSize?: number;
   /** Distance between window starts (default: contextLength, i.e. non-overlapping). */
   stride?: number;
@@ -39,7 +40,7 @@ export interface TestLossProtocol {
   batchesRequested: number | null;
   targets: 'inputs shifted by one token';
   aggregate: 'mean-of-batch-means' | 'token-mean';
-  lastWindow: 'partial windows included';
+  lastWindow: typeof TEST_LOSS_DEFAULTS.lastWindow;
   tokens: string;
 }
 
@@ -89,7 +90,7 @@ export function testLossProtocol(contextLength: number, stride: number, batchSiz
     batchesRequested: batches ?? null,
     targets: 'inputs shifted by one token',
     aggregate: kind === 'non-overlapping' ? 'mean-of-batch-means' : 'token-mean',
-    lastWindow: 'partial windows included',
+    lastWindow: TEST_LOSS_DEFAULTS.lastWindow,
     tokens,
   };
 }
@@ -104,20 +105,18 @@ interface LossSettings {
 
 /** The options with their defaults, checked against the model and the data. */
 function lossSettings(model: LikelihoodModel, source: TokenSource, options: TestLossOptions): LossSettings {
-  const contextLength = options.contextLength ?? model.contextLength;
+  const { contextLength, batchSize, stride, startToken } = resolveTestLossSettings(options, model.contextLength);
   if (contextLength > model.contextLength) {
     throw new JudgekitError('usage', `context length ${contextLength} exceeds the model's ${model.contextLength}.`);
   }
-  const batchSize = options.batchSize ?? 6;
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new JudgekitError('usage', `batch size must be a positive integer, got ${batchSize}.`);
-  const startToken = options.startToken ?? 0;
   if (options.batches !== undefined && (!Number.isInteger(options.batches) || options.batches < 1)) {
     throw new JudgekitError('usage', `batches must be a positive integer, got ${options.batches}.`);
   }
   if (startToken >= source.length - 1) {
     throw new JudgekitError('input', `the start token ${startToken} leaves nothing to score: the data holds ${source.length} tokens (${source.description}).`);
   }
-  return { contextLength, batchSize, stride: options.stride ?? contextLength, startToken };
+  return { contextLength, batchSize, stride, startToken };
 }
 
 /** Summed NLL and scored-token count of one batch of windows. */

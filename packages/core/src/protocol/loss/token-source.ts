@@ -234,7 +234,7 @@ async function documentSource(path: string, format: 'text' | 'jsonl', tokenizer:
 }
 
 async function safetensorsSource(path: string): Promise<TokenSource> {
-  const file = await SafetensorsFile.read(path);
+  const file = await SafetensorsFile.read(path, { include: (name) => name === 'tokens' });
   if (!file.has('tokens')) throw new JudgekitError('input', `${path} has no "tokens" tensor (found: ${file.names().slice(0, 5).join(', ')}).`, { file: path });
   return tokenSourceFromArray(file.int32('tokens').data, `safetensors tokens ${path}`);
 }

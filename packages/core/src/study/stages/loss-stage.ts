@@ -6,19 +6,25 @@ import type { StudyConfig } from '../../config/study-config.js';
 import { JsonlLog } from '../../run/jsonl-log.js';
 import type { RunLosses } from '../../run/run-directory.js';
 import { writeJsonAtomic } from '../../util/atomic-write.js';
-import { computeTestLoss } from '../../protocol/loss/test-loss.js';
+import { computeTestLoss, type TestLossOptions } from '../../protocol/loss/test-loss.js';
+import { formatLoss, resolveTestLossSettings, type TestLossSettings } from '../../protocol/loss/loss-protocol.js';
 import { openTokenSource } from '../../protocol/loss/token-source.js';
 import { modelBackend, resolveStudyPath, type Study, type StudyModel } from '../study.js';
+import { checkpointChange, checkpointContent } from '../model-content.js';
 
 type LossRow = RunLosses['models'][number];
+/** A loss.jsonl line: the row and the content fingerprint of the checkpoint it was measured on. */
+type LoggedLossRow = LossRow & { checkpointContent?: string };
 type LossConfig = NonNullable<StudyConfig['loss']>;
 
-function protocolOptions(config: LossConfig): Record<string, number> {
-  const options: Record<string, number> = {};
-  for (const key of ['contextLength', 'batchSize', 'stride', 'startToken', 'batches'] as const) {
-    if (config[key] !== undefined) options[key] = config[key] as number;
-  }
-  return options;
+/** The settings the stage measures with: the config's, the rest from `TEST_LOSS_DEFAULTS` (as `judgekit loss`). */
+export function lossStageSettings(config: LossConfig, modelContextLength?: number): TestLossSettings {
+  return resolveTestLossSettings(config, modelContextLength);
+}
+
+function protocolOptions(settings: TestLossSettings): TestLossOptions {
+  const { batches, ...rest } = settings;
+  return { ...rest, ...(batches !== undefined ? { batches } : {}) };
 }
 
 export class LossStage implements StudyStage {
@@ -32,23 +38,35 @@ export class LossStage implements StudyStage {
     return [
       {
         name: this.id,
-        fingerprint: () => ({ loss: config, models: study.models.map((m) => [m.name, m.backend, m.backendOptions, m.checkpoint]) }),
+        fingerprint: async () => ({ loss: config, models: await Promise.all(study.models.map(async (m) => [m.name, m.backend, m.backendOptions, await checkpointContent(m)])) }),
         run: (context) => this.run(study, config, context),
       },
     ];
   }
 
   async run(study: Study, config: LossConfig, context: StageContext): Promise<void> {
-    const log = new JsonlLog<LossRow>(study.store.lossLogFile);
+    const log = new JsonlLog<LoggedLossRow>(study.store.lossLogFile);
     const { entries } = await log.read();
     for (const model of study.models) {
-      if (!model.checkpoint || entries.has(model.name)) continue;
-      const row = await this.measure(study, model, config);
+      if (!model.checkpoint) continue;
+      // A model's loss is reused only if measured on the same checkpoint content; only a changed model is measured again.
+      const content = (await checkpointContent(model)) as string;
+      const logged = entries.get(model.name);
+      if (logged?.checkpointContent === content) continue;
+      if (logged) context.log(`loss ${model.name}: ${checkpointChange(model, logged.checkpointContent, content)}: measuring its loss again`);
+      const row: LoggedLossRow = { ...(await this.measure(study, model, config)), checkpointContent: content };
       await log.append(model.name, row);
       entries.set(model.name, row);
-      context.log(`loss ${model.name}: ${row.loss.toFixed(3)} over ${row.tokens} tokens`);
+      context.log(`loss ${model.name}: ${formatLoss(row)}`);
     }
-    const losses: RunLosses = { models: study.models.flatMap((m) => (entries.has(m.name) ? [entries.get(m.name) as LossRow] : [])) };
+    const losses: RunLosses = {
+      models: study.models.flatMap((m) => {
+        const logged = entries.get(m.name);
+        if (!logged) return [];
+        const { checkpointContent: _content, ...row } = logged;
+        return [row];
+      }),
+    };
     await writeJsonAtomic(study.store.file('loss'), losses);
   }
 
@@ -60,8 +78,17 @@ export class LossStage implements StudyStage {
     try {
       const source = await openTokenSource(resolveStudyPath(study.loaded, config.data), { ...(likelihood.tokenizer ? { tokenizer: likelihood.tokenizer } : {}) });
       try {
-        const result = await computeTestLoss(likelihood, source, protocolOptions(config));
-        return { name: model.name, loss: result.loss, tokens: result.tokens, protocol: result.protocol as unknown as Record<string, unknown> };
+        const result = await computeTestLoss(likelihood, source, protocolOptions(lossStageSettings(config, likelihood.contextLength)));
+        return {
+          name: model.name,
+          loss: result.loss,
+          meanOfBatchMeans: result.meanOfBatchMeans,
+          tokenMean: result.tokenMean,
+          tokens: result.tokens,
+          batches: result.batches,
+          windows: result.windows,
+          protocol: result.protocol as unknown as Record<string, unknown>,
+        };
       } finally {
         await source.close();
       }

@@ -100,6 +100,24 @@ describe('judgekit judge', () => {
     expect(annotated[1]!.llm_scores).toEqual([30, 30]);
   });
 
+  it('reads "Score: N" replies by default and, with --strict-replies, fails them as the book does, recording the flag in run.json', async () => {
+    server.setScript((request) => `Score: ${worth(singlePromptAnswer(request.prompt) ?? '')}\n\nClose to the reference.`);
+    try {
+      const lenient = await judgekit(['--mode', 'single', '--judge', 'openai:chatty', '--out', 'run-chatty', '--retries', '0', ...files]);
+      expect(lenient.code).toBe(0);
+      expect(lenient.stdout).toContain('| medium | 60.00 |');
+      expect(lenient.stdout).toContain('9 scores read from replies only the lenient parser accepts');
+      const strict = await judgekit(['--mode', 'single', '--judge', 'openai:chatty', '--out', 'run-chatty-strict', '--retries', '0', '--strict-replies', ...files]);
+      expect(strict.code).toBe(1);
+      expect(strict.stderr).toMatch(/no item got a score/);
+      const run = JSON.parse(await readFile(join(root, 'run-chatty-strict', 'run.json'), 'utf8')) as { options: Record<string, unknown>; judge: Record<string, unknown> };
+      expect(run.options.strictReplies).toBe(true);
+      expect(run.judge.strictReplies).toBe(true);
+    } finally {
+      server.setScript((request) => (request.prompt.startsWith('Given the input') ? String(worth(singlePromptAnswer(request.prompt) ?? '')) : batchedReplyFor(request.prompt, worth)));
+    }
+  });
+
   it('prints a dry-run plan and makes no calls', async () => {
     const before = server.requests.length;
     const result = await judgekit(['--mode', 'single', '--judge', 'openai:gpt-4o', '--out', 'run-dry', '--dry-run', ...files]);
@@ -132,7 +150,27 @@ describe('judgekit judge', () => {
   it.skipIf(!existsSync(BOOK_ANSWERS))(`scores the book answers with the reference judge${existsSync(BOOK_ANSWERS) ? '' : ' (skipped: shared book answers absent)'}`, async () => {
     const result = await judgekit(['--mode', 'reference', '--out', 'run-reference', BOOK_ANSWERS]);
     expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/\| instruction-data-with-response \| \d+\.\d\d \| [\d.]+-[\d.]+ \| 110 \| 0 \|/);
+    expect(result.stdout).toMatch(/\| instruction-data-with-response \| \d+\.\d\d \| \[[\d.]+, [\d.]+\] \| 110 \| 0 \|/);
+  });
+
+  it('judges a file holding several models\' answers as one model per `<model> response` field, each annotated apart', async () => {
+    const records = [0, 1, 2].map((i) => ({ instruction: `Task ${i}`, input: '', output: `out ${i}`, 'model 1 response': `answer worth ${20 + i}`, 'model 2 response': `answer worth ${70 + i}` }));
+    await writeFile(join(root, 'pair-answers.json'), JSON.stringify(records));
+    const result = await judgekit(['--mode', 'single', '--judge', 'openai:judge-x', '--out', 'run-pair', 'pair-answers.json', files[0]!]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('| model 1 | 21.00 |');
+    expect(result.stdout).toContain('| model 2 | 71.00 |');
+    expect(result.stdout).toContain('| small | 30.00 |');
+    const written = await readdir(join(root, 'run-pair'));
+    expect(written).toEqual(expect.arrayContaining(['pair-answers-model-1-response-annotated.json', 'pair-answers-model-2-response-annotated.json', 'small-ift-test-results-annotated.json']));
+  });
+
+  const BOOK_EVAL = resolve(dirname(BOOK_ANSWERS), 'eval-example-data.json');
+  it.skipIf(!existsSync(BOOK_EVAL))(`scores the book's eval-example-data.json (two models in one file) with the reference judge${existsSync(BOOK_EVAL) ? '' : ` (skipped: ${BOOK_EVAL} is absent)`}`, async () => {
+    const result = await judgekit(['--mode', 'reference', '--out', 'run-book-eval', BOOK_EVAL]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/\| model 1 \| \d+\.\d\d \| .* \| 100 \| 0 \|/);
+    expect(result.stdout).toMatch(/\| model 2 \| \d+\.\d\d \| .* \| 100 \| 0 \|/);
   });
 
   it.each([

@@ -129,6 +129,33 @@ describe('judgekit run (answer files, three judges)', () => {
     expect(bad.stderr).toMatch(/provider-bad\.json: judges\[0\]\.providerOptions: unknown option "baseUrl" \(options of chat-provider "openai" from @judgekit\/judges@/);
   });
 
+  it('reads two models from one file holding several models\' answers, each by its models[].response field', async () => {
+    const records = [0, 1, 2].map((i) => ({ instruction: `Task ${i}`, input: '', output: `the reference ${i}`, 'model 1 response': `the reference ${i}`, 'model 2 response': 'something else entirely' }));
+    await writeFile(join(root, 'pair.json'), JSON.stringify(records));
+    const study = (models: unknown[]) => JSON.stringify({ runDir: 'out-pair', models, judges: [{ mode: 'reference' }] });
+    await writeFile(
+      join(root, 'pair-study.json'),
+      study([
+        { name: 'Copycat', answers: 'pair.json', response: 'model 1 response' },
+        { name: 'Stranger', answers: 'pair.json', response: 'model 2 response' },
+      ]),
+    );
+    const { code, stdout, stderr } = await judgekit(['run', 'pair-study.json']);
+    expect(stderr).not.toContain('unexpected error');
+    expect(code).toBe(0);
+    const results = JSON.parse(await readFile(join(root, 'out-pair', 'results.json'), 'utf8')) as RunResults;
+    expect(results.models.map((model) => [model.name, model.score])).toEqual([
+      ['Copycat', 100],
+      ['Stranger', 0],
+    ]);
+    expect(stdout).toContain('Copycat');
+
+    await writeFile(join(root, 'pair-unnamed.json'), study([{ name: 'Copycat', answers: 'pair.json' }]).replace('out-pair', 'out-pair-unnamed'));
+    const unnamed = await judgekit(['run', 'pair-unnamed.json']);
+    expect(unnamed.code).toBe(1);
+    expect(unnamed.stderr).toMatch(/pair\.json holds several models' answers \(`model 1 response`, `model 2 response`\): name the field to read \(a study's models\[\]\.response\)/);
+  });
+
   it('refuses a config with an unknown field, naming it', async () => {
     await writeFile(join(root, 'bad.json'), JSON.stringify({ models: [{ name: 'x', answers: 'weak-ift-test-results.json', weights: 'x' }] }));
     const { code, stderr } = await judgekit(['run', 'bad.json']);

@@ -11,6 +11,8 @@ import {
   parseProviderModel,
   planJudgeRun,
   promptTemplateNames,
+  scrubSecrets,
+  scrubUrl,
   SINGLE_JUDGE_WORDINGS,
   type AggregateRule,
   type JudgeRunPlan,
@@ -20,6 +22,7 @@ import {
 import { assembleJudgekit } from '../builtin-plugins.js';
 import { resolve } from 'node:path';
 import { integerOption, stringOption, type CliCommand, type ParsedArgs } from '../cli-command.js';
+import { FORCE_LOCK_OPTION, lockRunDirectory } from '../run-dir-lock.js';
 
 function choice<T extends string>(args: ParsedArgs, name: string, allowed: readonly T[], fallback?: T): T | undefined {
   const raw = stringOption(args, name);
@@ -50,14 +53,14 @@ function jsonOption(args: ParsedArgs, name: string): Record<string, unknown> | u
   return value as Record<string, unknown>;
 }
 
-/** A base URL fit for a log: no user name or password. */
+/** A base URL fit for a log: no user name or password, no secret query parameter (`?key=`). */
 function displayUrl(url: string | undefined): string | undefined {
   if (url === undefined) return undefined;
   try {
     const parsed = new URL(url);
     parsed.username = '';
     parsed.password = '';
-    return parsed.toString().replace(/\/$/, '');
+    return scrubUrl(parsed.toString().replace(/\/$/, ''));
   } catch {
     return '(unparseable URL)';
   }
@@ -83,7 +86,7 @@ function formatPlan(plan: JudgeRunPlan): string {
 export const command: CliCommand = {
   name: 'judge',
   summary: 'Score answer files with an LLM judge (single, batched) or offline (reference) into a run directory',
-  usage: 'judgekit judge --mode single|batched|reference --judge <provider>:<model> --out <dir> [options] <answers.json ...>',
+  usage: 'judgekit judge --mode single|batched|reference --judge <provider>:<model> --out <dir> [options] <answers.json|.jsonl ...> (one model per file, or per `<model> response` field)',
   options: {
     mode: { type: 'string', value: '<single|batched|reference>', description: 'single: one call per answer (the book); batched: one call per item for all models (the study); reference: ROUGE-L F1, no calls' },
     judge: { type: 'string', value: '<provider>:<model>', description: 'Judge model, e.g. openai:gpt-4o-mini, anthropic:claude-haiku-4-5 (not for reference mode)' },
@@ -105,11 +108,13 @@ export const command: CliCommand = {
     template: { type: 'string', value: '<book|study>', description: 'Alpaca prompt template the models were given', default: 'book' },
     wording: { type: 'string', value: '<book|study>', description: 'Single judge prompt wording ("from 0 to 100" or "of 0 to 100")', default: 'book' },
     'empty-as-zero': { type: 'boolean', description: 'Single judge: score an empty answer 0 without a call' },
+    'strict-replies': { type: 'boolean', description: 'Accept only replies in the exact form asked for: an integer (single, as the book) or JSON with integer scores (batched); default also reads "Score: 85", "85/100", JSON with prose after it' },
     'reseed-per-repeat': { type: 'boolean', description: 'Batched: a different balanced order for each repeat' },
     'cache-dir': { type: 'string', value: '<dir>', description: 'Judge-call cache (default JUDGEKIT_CACHE_DIR, else ~/.cache/judgekit)' },
     plugin: { type: 'string', multiple: true, value: '<module>', description: 'Load a judge or provider plugin (npm package or path exporting a ContainerModule); repeatable' },
     options: { type: 'string', value: '<json>', description: "The judge mode's own options as a JSON object, checked against its schema (see `judgekit plugins --kind judge`)" },
     prices: { type: 'string', value: '<file>', description: 'JSON price table {"provider:model": {"input": usdPer1M, "output": usdPer1M}} added to the built-in one' },
+    'force-lock': FORCE_LOCK_OPTION,
   },
 
   async run(args, io) {
@@ -117,7 +122,7 @@ export const command: CliCommand = {
     if (!mode) throw new JudgekitError('usage', '--mode is required: single, batched or reference.');
     const outOption = stringOption(args, 'out');
     if (!outOption) throw new JudgekitError('usage', '--out <dir> is required: the run directory to write.');
-    if (args.positionals.length === 0) throw new JudgekitError('usage', 'Give one or more answer files ({name}-ift-test-results.json) after the options.');
+    if (args.positionals.length === 0) throw new JudgekitError('usage', 'Give one or more answer files ({name}-ift-test-results.json, .jsonl, or a file with `<model> response` fields) after the options.');
 
     const plugins = (args.values.plugin as string[] | undefined) ?? [];
     const { registry } = await assembleJudgekit({ plugins, baseDir: io.cwd });
@@ -173,6 +178,7 @@ export const command: CliCommand = {
       ...(maxTokens !== undefined ? { maxTokens } : {}),
       wording: wording as SingleJudgeWording,
       emptyAsZero: args.values['empty-as-zero'] === true,
+      strictReplies: args.values['strict-replies'] === true,
       reseedPerRepeat: args.values['reseed-per-repeat'] === true,
       ...(judgeOptions ? { options: judgeOptions } : {}),
       ...(args.values['dry-run'] === true ? { dryRun: true } : {}),
@@ -194,7 +200,7 @@ export const command: CliCommand = {
       seed,
       ...(io.signal ? { signal: io.signal } : {}),
       progress: { stream: io.stderr as NodeJS.WriteStream },
-      notify: (message: string) => io.stderr.write(`judgekit judge: ${message}\n`),
+      notify: (message: string) => io.stderr.write(`judgekit judge: ${scrubSecrets(message)}\n`),
       config: {
         mode,
         judge: judgeSpec ?? null,
@@ -213,6 +219,7 @@ export const command: CliCommand = {
         template,
         wording,
         emptyAsZero: args.values['empty-as-zero'] === true,
+        strictReplies: args.values['strict-replies'] === true,
         reseedPerRepeat: args.values['reseed-per-repeat'] === true,
         ...(judgeOptions ? { options: judgeOptions } : {}),
         cacheDir,
@@ -228,7 +235,14 @@ export const command: CliCommand = {
     }
     if (plan.calls - plan.cachedCalls - plan.sharedCalls > 0) io.stderr.write(`judgekit judge: ${formatPlan(plan).split('\n').slice(1, 4).join('; ')}\n`);
 
-    const summary = await new JudgeRunner().run(runOptions);
+    // One process per run directory: a second one would pay for the same calls and mix its writes in.
+    const lock = await lockRunDirectory(outDir, 'judge', args, io);
+    let summary: Awaited<ReturnType<JudgeRunner['run']>>;
+    try {
+      summary = await new JudgeRunner().run(runOptions);
+    } finally {
+      lock.release();
+    }
     io.stdout.write(`\n${summary.markdown}\n`);
     const stats = summary.calls;
     if (stats) {

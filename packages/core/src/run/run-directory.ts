@@ -2,6 +2,7 @@
 // `judgekit report` and the analysis read. One place defines the names and shapes so writers and readers agree.
 import { join } from 'node:path';
 import type { JudgeItemResult, JudgeMode } from '../contracts/judge.js';
+import type { LossRecord } from '../protocol/loss/loss-protocol.js';
 
 export const RUN_FILES = {
   run: 'run.json',
@@ -63,21 +64,38 @@ export interface JudgeSummary {
   failed: number;
 }
 
-/** `results.json`. `score`, `ci95`, `scored`, `failed` are the first (primary) judge's. */
+/** A loss in `results.json`: the loss stage's record, and `text` as results.md and the report print it (`formatLoss`). */
+export interface LossDetails extends LossRecord {
+  text: string;
+}
+
+/**
+ * `results.json`. `score`, `ci95`, `scored`, `failed` are the first (primary) judge's. Each `ci95` is computed once,
+ * by the judge stage; results.md, results.csv and the report print these, never a bootstrap of their own.
+ */
 export interface RunResults {
   models: Array<
-    { name: string; loss?: number } & JudgeSummary & {
+    { name: string; loss?: number; lossDetails?: LossDetails } & JudgeSummary & {
       /** Every judge's summary by judge name (the primary one included). */
       judges?: Record<string, JudgeSummary>;
     }
   >;
-  judges: Array<{ name: string; mode: JudgeMode; provider: string; model: string; aggregate: 'drop-failed' | 'failed-as-zero'; repeats: number }>;
+  judges: Array<{
+    name: string;
+    mode: JudgeMode;
+    provider: string;
+    model: string;
+    aggregate: 'drop-failed' | 'failed-as-zero';
+    repeats: number;
+    /** Scores read from replies that only the lenient parser accepts ("Score: 85", JSON with prose after it); absent in older runs. */
+    lenientScores?: number;
+  }>;
   items: number;
 }
 
-/** `loss.json`, written by the loss stage. */
+/** `loss.json`, written by the loss stage: each model's loss with both aggregates and its protocol. */
 export interface RunLosses {
-  models: Array<{ name: string; loss: number; tokens: number; protocol: Record<string, unknown> }>;
+  models: Array<{ name: string } & LossRecord>;
 }
 
 export function runFile(runDir: string, name: keyof typeof RUN_FILES): string {

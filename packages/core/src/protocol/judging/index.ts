@@ -3,6 +3,7 @@
 export * from './text-fence.js';
 export * from './single-judge-prompt.js';
 export * from './batched-judge-prompt.js';
+export * from './json-in-text.js';
 export * from './judge-prompt-reader.js';
 export * from './balanced-order.js';
 export * from './score-aggregate.js';

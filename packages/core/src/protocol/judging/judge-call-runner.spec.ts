@@ -22,6 +22,11 @@ function countingProvider(delayMs = 5): ChatModelProvider & { asked: string[] } 
   };
 }
 
+/** Resolve once `condition()` holds (polled every few ms). */
+async function waitUntil(condition: () => boolean): Promise<void> {
+  while (!condition()) await new Promise((resolve) => setTimeout(resolve, 2));
+}
+
 const request = (prompt: string, temperature = 0): ChatRequest => ({ model: 'm', messages: [{ role: 'user', content: prompt }], temperature });
 
 describe('JudgeCallRunner', () => {
@@ -97,6 +102,34 @@ describe('JudgeCallRunner', () => {
     releaseWrite();
     expect((await call).output).toBe('len 1');
     expect(written).toHaveLength(1);
+  });
+
+  it('never has more than `concurrency` calls asked whose reply is not yet in the cache, so a kill re-bills at most that many', async () => {
+    const provider = countingProvider(1);
+    const pendingWrites: Array<() => void> = [];
+    const heldCache: KeyValueCache = {
+      async get() {
+        return undefined;
+      },
+      async set() {
+        await new Promise<void>((resolve) => pendingWrites.push(resolve));
+      },
+    };
+    const runner = new JudgeCallRunner({ cache: heldCache, concurrency: 2 });
+    const calls = ['a', 'b', 'c', 'd', 'e'].map((prompt) => runner.complete(provider, request(prompt), { repeat: 0 }));
+    // Both slots' replies have arrived and wait for their cache writes: no third call may be asked meanwhile.
+    await waitUntil(() => pendingWrites.length >= 2);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(pendingWrites).toHaveLength(2);
+    expect(provider.asked).toEqual(['a', 'b']);
+    // Each finished write frees one slot for one more call.
+    for (let written = 0; written < 5; written++) {
+      expect(provider.asked.length - written).toBeLessThanOrEqual(2);
+      await waitUntil(() => pendingWrites.length > written);
+      pendingWrites[written]!();
+    }
+    expect((await Promise.all(calls)).map((outcome) => outcome.output)).toEqual(['len 1', 'len 1', 'len 1', 'len 1', 'len 1']);
+    expect(provider.asked).toHaveLength(5);
   });
 
   it('a failed cache write is counted and the reply still used', async () => {

@@ -5,6 +5,7 @@ import type { ChatModelProvider, ChatRequest, ChatResponse, TokenUsage } from '.
 import type { KeyValueCache } from '../../run/disk-cache.js';
 import { canonicalHash } from '../../util/canonical-hash.js';
 import { Semaphore } from '../../util/concurrency.js';
+import { scrubSecrets } from '../../util/scrub-secrets.js';
 import { isTransient, retryDelayMs, type BackoffOptions } from './retry-policy.js';
 
 export interface JudgeCallRunnerOptions {
@@ -167,26 +168,31 @@ export class JudgeCallRunner {
     const usage: TokenUsage = { prompt: 0, completion: 0 };
     for (let retry = 0; ; retry++) {
       if (outer?.aborted) return { error: { kind: 'aborted', message: 'the run was interrupted' }, tokenUsage: usage, latencyMs: 0, requests };
-      const response = await this.#semaphore.use(() => this.#attempt(provider, request));
+      // The slot is held until the request is recorded as spent and its reply is on disk: a process killed at any
+      // point pays again for at most `concurrency` calls (those whose reply could not be saved yet).
+      const response = await this.#semaphore.use(async () => {
+        const response = await this.#attempt(provider, request);
+        if (this.#spendListeners.size > 0) {
+          const spend: Spend = { requests: 1, failed: response.error ? 1 : 0, tokenUsage: response.tokenUsage };
+          // A listener's failure is its own to report; it does not fail a call that was paid for.
+          await Promise.allSettled([...this.#spendListeners].map(async (listener) => listener(spend)));
+        }
+        // The reply is on disk before the call counts as done: a process killed after this point never pays
+        // for this call again.
+        if (!response.error && this.#cache) await this.#write(this.#cache, key, { output: response.output ?? '', tokenUsage: response.tokenUsage, latencyMs: response.latencyMs });
+        return response;
+      });
       requests++;
       this.stats.requests++;
       usage.prompt += response.tokenUsage.prompt;
       usage.completion += response.tokenUsage.completion;
       this.stats.tokenUsage.prompt += response.tokenUsage.prompt;
       this.stats.tokenUsage.completion += response.tokenUsage.completion;
-      if (this.#spendListeners.size > 0) {
-        const spend: Spend = { requests: 1, failed: response.error ? 1 : 0, tokenUsage: response.tokenUsage };
-        // A listener's failure is its own to report; it does not fail a call that was paid for.
-        await Promise.allSettled([...this.#spendListeners].map(async (listener) => listener(spend)));
-      }
       if (!response.error) {
         this.stats.calls++;
         const output = response.output ?? '';
         const reply: CachedReply = { output, tokenUsage: response.tokenUsage, latencyMs: response.latencyMs };
         this.#answered.set(key, reply);
-        // The reply is on disk before the call counts as done: a process killed after this point never pays
-        // for this call again, so a kill re-bills at most the calls still in flight.
-        if (this.#cache) await this.#write(this.#cache, key, reply);
         return { output, tokenUsage: usage, latencyMs: response.latencyMs, requests };
       }
       if (!isTransient(response.error) || retry >= this.#transportRetries || outer?.aborted) {
@@ -226,6 +232,8 @@ export class JudgeCallRunner {
     if (response.error && timeout.aborted && !request.signal?.aborted) {
       return { ...response, error: { kind: 'timeout', message: `no reply within ${this.#timeoutMs} ms` } };
     }
+    // Every provider's failure text ends up in judgments.jsonl and the logs; a plugin's may echo a key.
+    if (response.error) return { ...response, error: { ...response.error, message: scrubSecrets(response.error.message) } };
     return response;
   }
 }

@@ -104,11 +104,14 @@ export function defaultAggregate(mode: string): AggregateRule {
   return mode === 'batched' ? 'failed-as-zero' : 'drop-failed';
 }
 
-/** The file stem for `{stem}-annotated.json`: the answer file's name without `.json`, else the model name. */
+/**
+ * The file stem for `{stem}-annotated.json`: the answer file's name without `.json`/`.jsonl` (and, for one column of
+ * a file with several models' answers, the column: `eval-example-data-model-1-response`), else the model name.
+ */
 export function annotatedStem(model: ModelAnswers): string {
   if (!model.file) return model.name;
-  const name = basename(model.file);
-  return name.toLowerCase().endsWith('.json') ? name.slice(0, -'.json'.length) : name;
+  const name = basename(model.file).replace(/\.jsonl?$/i, '');
+  return model.column ? `${name}-${model.column.trim().replace(/[^\w.-]+/g, '-')}` : name;
 }
 
 interface PreparedRun {
@@ -555,14 +558,15 @@ export class JudgeRunner {
     const seed = options.seed ?? 123;
     const grid = scoreGrid(state.done.values(), run.modelNames, run.items.length, run.repeats);
     const rows: ResultsRow[] = options.answers.map((model, m) => ({ name: model.name, ...summarizeModel(grid[m] ?? [], aggregate, seed) }));
+    const lenientScores = grid.flat(2).filter((cell) => cell?.lenient === true).length;
     const results: RunResults = {
       models: rows.map((row) => ({ ...row, judges: { [run.judgeName]: { score: row.score, ci95: row.ci95, scored: row.scored, failed: row.failed } } })),
-      judges: [{ name: run.judgeName, mode: judge.mode, provider: judge.description.provider, model: judge.description.model, aggregate, repeats: run.repeats }],
+      judges: [{ name: run.judgeName, mode: judge.mode, provider: judge.description.provider, model: judge.description.model, aggregate, repeats: run.repeats, lenientScores }],
       items: run.items.length,
     };
     const expected = run.items.length * run.repeats;
     const who = judge.description.provider === 'none' ? ` (${judge.description.model})` : ` ${judge.description.provider}:${judge.description.model}`;
-    const heading = `Judge \`${run.judgeName}\`: ${judge.mode}${who}; ${run.items.length} items; ${run.repeats} repeat${run.repeats === 1 ? '' : 's'}; aggregate ${aggregate}${state.done.size < expected ? `; INCOMPLETE: ${state.done.size}/${expected} judgments` : ''}`;
+    const heading = `Judge \`${run.judgeName}\`: ${judge.mode}${who}; ${run.items.length} items; ${run.repeats} repeat${run.repeats === 1 ? '' : 's'}; aggregate ${aggregate}${lenientScores > 0 ? `; ${lenientScores} score${lenientScores === 1 ? '' : 's'} read from replies only the lenient parser accepts` : ''}${state.done.size < expected ? `; INCOMPLETE: ${state.done.size}/${expected} judgments` : ''}`;
     return { grid, rows, results, markdown: formatResultsMarkdown(rows, heading) };
   }
 

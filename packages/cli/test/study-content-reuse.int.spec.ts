@@ -80,6 +80,7 @@ describe('judgekit run after one checkpoint is overwritten in place', () => {
     const first = await judgekit(['run', 'study.json']);
     expect(first.code, first.stderr).toBe(0);
     expect(server.requests).toHaveLength(2 * TEST_ITEMS);
+    expect(first.stderr).not.toMatch(/cannot record spend/);
 
     const before = {
       losses: await losses(),

@@ -1,8 +1,8 @@
 // Runs one judge over a set of answer files into a run directory: items.json, judgments.jsonl (appended as
 // each item finishes, read back on a rerun so only missing items are done), annotated answers, results and
 // run.json. Reusable by the pipeline: it takes a built Judge and JudgeCallRunner and knows no CLI.
-import { appendFile, readFile } from 'node:fs/promises';
-import { basename } from 'node:path';
+import { appendFile, mkdir, readFile } from 'node:fs/promises';
+import { basename, dirname } from 'node:path';
 import type { ChatModelProvider, TokenUsage } from '../../contracts/chat-model-provider.js';
 import { isPlannable, type Judge, type JudgeItemInput, type JudgeItemResult } from '../../contracts/judge.js';
 import type { ModelAnswers } from '../../contracts/records.js';
@@ -363,10 +363,14 @@ class SpendLog {
     readonly session: string,
   ) {}
 
+  #ready: Promise<unknown> | undefined;
+
   append(spend: Spend): Promise<void> {
     const line = `${JSON.stringify({ session: this.session, ...spend } satisfies SpendRecord)}\n`;
+    // The run directory may not exist yet when the first request is paid for (a study's judge folder).
+    this.#ready ??= mkdir(dirname(this.path), { recursive: true });
     this.#chain = this.#chain.then(() =>
-      appendFile(this.path, line).catch((error: Error) => {
+      this.#ready!.then(() => appendFile(this.path, line)).catch((error: Error) => {
         this.#failed ??= error;
       }),
     );

@@ -134,4 +134,21 @@ describe('judgekit run after one checkpoint is overwritten in place', () => {
     expect(third.stdout).toMatch(/Nothing to do/);
     expect(server.requests.length - requestsBefore).toBe(TEST_ITEMS);
   }, 240_000);
+
+  it('measures every loss again when the held-out token file is overwritten in place, and nothing else', async () => {
+    const before = await losses();
+    const requestsBefore = server.requests.length;
+    const betaWeights = await stat(join(out, 'finetune', 'beta', 'model.safetensors'));
+    // Same path, same size, other tokens.
+    await writeFile(join(root, 'tokens.bin'), new Uint16Array(Array.from({ length: 200 }, (_, i) => [262, 11, 50256, 13, 464][i % 5] as number)));
+    const rerun = await judgekit(['run', 'study.json']);
+    expect(rerun.code, rerun.stderr).toBe(0);
+    expect(rerun.stderr).toMatch(/loss alpha: the loss settings, the held-out tokens or its backend changed: measuring its loss again/);
+    expect(rerun.stderr).toMatch(/loss beta: the loss settings, the held-out tokens or its backend changed: measuring its loss again/);
+    const after = await losses();
+    expect(after.alpha).not.toBe(before.alpha);
+    expect(after.beta).not.toBe(before.beta);
+    expect((await stat(join(out, 'finetune', 'beta', 'model.safetensors'))).mtimeMs).toBe(betaWeights.mtimeMs);
+    expect(server.requests.length).toBe(requestsBefore);
+  }, 240_000);
 });

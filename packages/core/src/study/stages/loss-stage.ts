@@ -11,10 +11,27 @@ import { formatLoss, resolveTestLossSettings, type TestLossSettings } from '../.
 import { openTokenSource } from '../../protocol/loss/token-source.js';
 import { modelBackend, resolveStudyPath, type Study, type StudyModel } from '../study.js';
 import { checkpointChange, checkpointContent } from '../model-content.js';
+import { canonicalHash } from '../../util/canonical-hash.js';
+import { fileContentSha256 } from '../../util/file-fingerprint.js';
+
+/** The held-out tokens by content (a file), else by what the config names. */
+async function lossDataContent(study: Study, config: LossConfig): Promise<string> {
+  try {
+    return `sha256:${await fileContentSha256(resolveStudyPath(study.loaded, config.data))}`;
+  } catch {
+    return config.data;
+  }
+}
+
+/** Everything besides the checkpoint that a model's loss depends on: settings, tokens (by content), backend. */
+function measuredWith(config: LossConfig, data: string, model: StudyModel): string {
+  const { data: _path, ...settings } = config;
+  return canonicalHash({ settings, data, backend: model.backend, backendOptions: model.backendOptions ?? null, config: model.config ?? null });
+}
 
 type LossRow = RunLosses['models'][number];
 /** A loss.jsonl line: the row and the content fingerprint of the checkpoint it was measured on. */
-type LoggedLossRow = LossRow & { checkpointContent?: string };
+type LoggedLossRow = LossRow & { checkpointContent?: string; measuredWith?: string };
 type LossConfig = NonNullable<StudyConfig['loss']>;
 
 /** The settings the stage measures with: the config's, the rest from `TEST_LOSS_DEFAULTS` (as `judgekit loss`). */
@@ -38,7 +55,7 @@ export class LossStage implements StudyStage {
     return [
       {
         name: this.id,
-        fingerprint: async () => ({ loss: config, models: await Promise.all(study.models.map(async (m) => [m.name, m.backend, m.backendOptions, await checkpointContent(m)])) }),
+        fingerprint: async () => ({ loss: config, data: await lossDataContent(study, config), models: await Promise.all(study.models.map(async (m) => [m.name, m.backend, m.backendOptions, await checkpointContent(m)])) }),
         run: (context) => this.run(study, config, context),
       },
     ];
@@ -47,14 +64,20 @@ export class LossStage implements StudyStage {
   async run(study: Study, config: LossConfig, context: StageContext): Promise<void> {
     const log = new JsonlLog<LoggedLossRow>(study.store.lossLogFile);
     const { entries } = await log.read();
+    const data = await lossDataContent(study, config);
     for (const model of study.models) {
       if (!model.checkpoint) continue;
-      // A model's loss is reused only if measured on the same checkpoint content; only a changed model is measured again.
+      // A model's loss is reused only if measured on the same checkpoint content with the same settings and tokens;
+      // only a changed model is measured again.
       const content = (await checkpointContent(model)) as string;
+      const inputs = measuredWith(config, data, model);
       const logged = entries.get(model.name);
-      if (logged?.checkpointContent === content) continue;
-      if (logged) context.log(`loss ${model.name}: ${checkpointChange(model, logged.checkpointContent, content)}: measuring its loss again`);
-      const row: LoggedLossRow = { ...(await this.measure(study, model, config)), checkpointContent: content };
+      if (logged?.checkpointContent === content && logged.measuredWith === inputs) continue;
+      if (logged) {
+        const why = logged.checkpointContent !== content ? checkpointChange(model, logged.checkpointContent, content) : logged.measuredWith === undefined ? 'its loss settings were not recorded (a run directory from an older judgekit)' : 'the loss settings, the held-out tokens or its backend changed';
+        context.log(`loss ${model.name}: ${why}: measuring its loss again`);
+      }
+      const row: LoggedLossRow = { ...(await this.measure(study, model, config)), checkpointContent: content, measuredWith: inputs };
       await log.append(model.name, row);
       entries.set(model.name, row);
       context.log(`loss ${model.name}: ${formatLoss(row)}`);
@@ -63,7 +86,7 @@ export class LossStage implements StudyStage {
       models: study.models.flatMap((m) => {
         const logged = entries.get(m.name);
         if (!logged) return [];
-        const { checkpointContent: _content, ...row } = logged;
+        const { checkpointContent: _content, measuredWith: _inputs, ...row } = logged;
         return [row];
       }),
     };

@@ -151,4 +151,26 @@ describe('judgekit run after one checkpoint is overwritten in place', () => {
     expect((await stat(join(out, 'finetune', 'beta', 'model.safetensors'))).mtimeMs).toBe(betaWeights.mtimeMs);
     expect(server.requests.length).toBe(requestsBefore);
   }, 240_000);
+
+  it('fine-tunes every model afresh, without an error, when the recipe changes, and again when the dataset file is edited in place', async () => {
+    const study = JSON.parse(await readFile(join(root, 'study.json'), 'utf8')) as { finetune: Record<string, unknown> };
+    study.finetune.learningRate = 0.002;
+    await writeFile(join(root, 'study.json'), JSON.stringify(study));
+    const recipe = await judgekit(['run', 'study.json']);
+    expect(recipe.code, recipe.stderr).toBe(0);
+    for (const name of ['alpha', 'beta']) {
+      expect(recipe.stderr).toContain(`finetune ${name}: the fine-tuning recipe, the dataset or the backend changed: fine-tuning it afresh`);
+    }
+
+    const data = join(root, 'data.json');
+    const records = JSON.parse(await readFile(data, 'utf8')) as Array<{ output: string }>;
+    records[0]!.output = 'red 0';
+    await writeFile(data, JSON.stringify(records));
+    const edited = await judgekit(['run', 'study.json']);
+    expect(edited.code, edited.stderr).toBe(0);
+    expect(edited.stdout).not.toMatch(/Nothing to do/);
+    for (const name of ['alpha', 'beta']) {
+      expect(edited.stderr).toContain(`finetune ${name}: the fine-tuning recipe, the dataset or the backend changed: fine-tuning it afresh`);
+    }
+  }, 240_000);
 });

@@ -5,6 +5,7 @@ import type { AlpacaRecord } from '../contracts/records.js';
 import type { LoadedStudyConfig } from '../config/study-config.js';
 import { splitDataset } from '../data/splits.js';
 import { JudgekitError } from '../errors.js';
+import { fileContentSha256 } from '../util/file-fingerprint.js';
 import type { ContributionRegistry } from '../plugins/contribution-registry.js';
 import { resolveStudyPath } from './study.js';
 
@@ -29,9 +30,18 @@ export class StudyDatasetSource {
     private readonly registry: ContributionRegistry,
   ) {}
 
-  /** What the dataset's content depends on, for stage fingerprints. */
-  fingerprint(): unknown {
-    return this.loaded.config.dataset ?? null;
+  /**
+   * What the dataset's content depends on, for stage fingerprints: its config, and a local file's content (a file
+   * edited in place is a new dataset; a URL is pinned by its cache and `sha256`, a plugin location by its options).
+   */
+  async fingerprint(): Promise<unknown> {
+    const dataset = this.loaded.config.dataset;
+    if (!dataset?.location || URL_PATTERN.test(dataset.location) || !this.#looksLikePath(dataset.location)) return dataset ?? null;
+    try {
+      return { ...dataset, content: await fileContentSha256(resolveStudyPath(this.loaded, dataset.location)) };
+    } catch {
+      return dataset; // missing: the dataset stage says so when it reads it
+    }
   }
 
   get(): Promise<StudyDataset> {

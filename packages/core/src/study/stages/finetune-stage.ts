@@ -7,6 +7,7 @@ import { canFinetune, type FinetuneOutcome } from '../../contracts/finetuning-ba
 import { JudgekitError } from '../../errors.js';
 import { writeJsonAtomic } from '../../util/atomic-write.js';
 import { pathExists } from '../../util/path-exists.js';
+import { canonicalHash } from '../../util/canonical-hash.js';
 import { modelBackend, modelsToRun, type Study, type StudyModel } from '../study.js';
 import { checkpointChange, checkpointContent } from '../model-content.js';
 
@@ -17,6 +18,8 @@ export const FINETUNE_BASE_FILE = 'base.json';
 interface FinetuneBase {
   checkpoint: string;
   content: string;
+  /** Hash of the recipe, the dataset's records, split and template, and the backend with its options. */
+  run?: string;
 }
 
 async function readBase(path: string): Promise<FinetuneBase | undefined> {
@@ -39,7 +42,7 @@ export class FinetuneStage implements StudyStage {
     return [
       {
         name: this.id,
-        fingerprint: async () => ({ finetune: recipe, dataset: study.dataset.fingerprint(), models: await Promise.all(models.map(async (m) => [m.name, m.backend, m.backendOptions, await checkpointContent(m)])) }),
+        fingerprint: async () => ({ finetune: recipe, dataset: await study.dataset.fingerprint(), models: await Promise.all(models.map(async (m) => [m.name, m.backend, m.backendOptions, await checkpointContent(m)])) }),
         run: async (context) => {
           for (const model of models) await this.finetune(study, model, context);
         },
@@ -57,14 +60,20 @@ export class FinetuneStage implements StudyStage {
     const dir = study.store.path('finetune', model.name);
     const content = (await checkpointContent(model)) as string;
     const base = await readBase(study.store.path('finetune', model.name, FINETUNE_BASE_FILE));
+    const dataset = await study.dataset.get();
+    const config = study.loaded.config;
+    // The study has no --fresh: a fine-tune made with another recipe or dataset is not resumed but started again
+    // (a finished one keeps no optimizer state to go on from).
+    const run = canonicalHash({ recipe: config.finetune ?? {}, records: dataset.sha256, split: config.dataset?.split ?? null, template: config.dataset?.template ?? null, backend: model.backend, options: model.backendOptions ?? null });
     // A folder without base.json is from an older judgekit: its base weights are unknown, so it is not trusted either.
     if (base ? base.content !== content : await pathExists(dir)) {
       context.log(`finetune ${model.name}: ${checkpointChange(model, base?.content, content)}: fine-tuning it afresh`);
       await rm(dir, { recursive: true, force: true });
+    } else if (base && base.run !== run) {
+      context.log(`finetune ${model.name}: ${base.run === undefined ? 'the recipe it was made with was not recorded (a run directory from an older judgekit)' : 'the fine-tuning recipe, the dataset or the backend changed'}: fine-tuning it afresh`);
+      await rm(dir, { recursive: true, force: true });
     }
-    await writeJsonAtomic(study.store.path('finetune', model.name, FINETUNE_BASE_FILE), { checkpoint: model.checkpoint as string, content } satisfies FinetuneBase);
-    const dataset = await study.dataset.get();
-    const config = study.loaded.config;
+    await writeJsonAtomic(study.store.path('finetune', model.name, FINETUNE_BASE_FILE), { checkpoint: model.checkpoint as string, content, run } satisfies FinetuneBase);
     const outcome = await backend.finetune({
       model: { path: model.checkpoint as string, name: model.name, ...(model.config ? { configPath: model.config } : {}) },
       records: dataset.records,

@@ -36,7 +36,7 @@ export class GenerateStage implements StudyStage {
         fingerprint: async () => ({
           generation: config.generation,
           finetune: config.finetune,
-          dataset: study.dataset.fingerprint(),
+          dataset: await study.dataset.fingerprint(),
           models: await Promise.all(models.map(async (m) => [m.name, m.backend, m.backendOptions, await checkpointContent(m)])),
         }),
         run: async (context) => {

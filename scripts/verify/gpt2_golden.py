@@ -23,11 +23,12 @@ PyTorch's. Regenerate with (needs numpy and torch; judgekit's tests only read th
 import argparse
 import json
 import os
-import struct
 
 import numpy as np
 import torch
 import torch.nn.functional as F
+
+from safetensors_np import read_safetensors, write_safetensors
 
 SEED = 20261205
 SHAPE = dict(vocab=128, context=32, emb=32, layers=2, heads=4)
@@ -43,43 +44,6 @@ LOGIT_IDS = (0, 5, 64, 126)  # vocabulary entries recorded at every position
 EXAMPLE_LENGTHS = (9, 14, 40, 6)
 PROMPT_LENGTHS = (5, 8, 25, 3)
 DEFAULT_OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'packages', 'backends', 'test-fixtures', 'verify')
-
-
-# ---------------------------------------------------------------------------------------------------- safetensors
-
-
-def write_safetensors(path, tensors, metadata=None):
-    """tensors: list of (name, float32 ndarray); written F32, little-endian, in the given order."""
-    header, blobs, offset = {}, [], 0
-    if metadata:
-        header['__metadata__'] = metadata
-    for name, array in tensors:
-        data = np.ascontiguousarray(array, dtype='<f4').tobytes()
-        header[name] = {'dtype': 'F32', 'shape': list(array.shape), 'data_offsets': [offset, offset + len(data)]}
-        blobs.append(data)
-        offset += len(data)
-    raw = json.dumps(header, separators=(',', ':')).encode()
-    raw += b' ' * (-len(raw) % 8)
-    with open(path, 'wb') as f:
-        f.write(struct.pack('<Q', len(raw)))
-        f.write(raw)
-        for blob in blobs:
-            f.write(blob)
-
-
-def read_safetensors(path):
-    with open(path, 'rb') as f:
-        n = struct.unpack('<Q', f.read(8))[0]
-        header = json.loads(f.read(n))
-        body = f.read()
-    out = {}
-    for name, entry in header.items():
-        if name == '__metadata__':
-            continue
-        assert entry['dtype'] == 'F32', name
-        start, end = entry['data_offsets']
-        out[name] = np.frombuffer(body[start:end], dtype='<f4').reshape(entry['shape']).copy()
-    return out
 
 
 # ------------------------------------------------------------------------------------------------------- weights
@@ -304,7 +268,7 @@ def main():
         os.makedirs(folder, exist_ok=True)
         tensors, config = build(w, s)
         path = os.path.join(folder, 'model.safetensors')
-        write_safetensors(path, tensors, {'format': 'pt'})
+        write_safetensors(path, [(name, 'F32', array) for name, array in tensors], {'format': 'pt'})
         with open(os.path.join(folder, config_name), 'w') as f:
             json.dump(config, f, indent=2)
             f.write('\n')

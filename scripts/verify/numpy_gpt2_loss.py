@@ -14,46 +14,12 @@ Then compare with `npm run judgekit -- loss /tmp/x/model.safetensors tokens.bin 
 import argparse
 import json
 import os
-import struct
 
 import numpy as np
 
+from safetensors_np import read_safetensors, write_safetensors
+
 SHAPE = dict(vocab=50257, context=128, emb=96, layers=3, heads=4)
-
-
-def write_safetensors(path, tensors):
-    header, blobs, offset = {}, [], 0
-    for name, (dtype, array) in tensors.items():
-        data = array.astype({'F32': '<f4', 'F16': '<f2'}[dtype]).tobytes()
-        header[name] = {'dtype': dtype, 'shape': list(array.shape), 'data_offsets': [offset, offset + len(data)]}
-        blobs.append(data)
-        offset += len(data)
-    raw = json.dumps(header).encode()
-    raw += b' ' * (-len(raw) % 8)
-    with open(path, 'wb') as f:
-        f.write(struct.pack('<Q', len(raw)))
-        f.write(raw)
-        for blob in blobs:
-            f.write(blob)
-
-
-def read_safetensors(path):
-    """Every tensor of a safetensors file, read one by one at its own offset (a GPT-2-large checkpoint is 3.1 GB: no
-    whole-file bytes object beside the arrays). F32 tensors stay float32 and F16 become float32; `nll` computes in
-    float64 (NumPy promotes a float32 weight in every product with the float64 activations)."""
-    out = {}
-    with open(path, 'rb') as f:
-        n = struct.unpack('<Q', f.read(8))[0]
-        header = json.loads(f.read(n))
-        for name, entry in header.items():
-            if name == '__metadata__':
-                continue
-            start, end = entry['data_offsets']
-            dt = np.dtype({'F32': '<f4', 'F16': '<f2'}[entry['dtype']])
-            f.seek(8 + n + start)
-            array = np.fromfile(f, dtype=dt, count=(end - start) // dt.itemsize)
-            out[name] = array.astype(np.float32, copy=False).reshape(entry['shape'])
-    return out
 
 
 def random_weights(seed, s, spread):
@@ -115,7 +81,7 @@ def build(args):
         config = {'vocab_size': s['vocab'], 'context_length': s['context'], 'emb_dim': s['emb'], 'n_heads': s['heads'],
                   'n_layers': s['layers'], 'drop_rate': 0.0, 'qkv_bias': True}
         config_name = 'model.json'
-    write_safetensors(os.path.join(args.out, 'model.safetensors'), t)
+    write_safetensors(os.path.join(args.out, 'model.safetensors'), [(name, dtype, array) for name, (dtype, array) in t.items()])
     with open(os.path.join(args.out, config_name), 'w') as f:
         json.dump(config, f)
     print(os.path.join(args.out, 'model.safetensors'))

@@ -9,6 +9,7 @@ import type { ConfigPath, ContributionRegistry } from '../plugins/contribution-r
 import { DiskCache } from '../run/disk-cache.js';
 import { assertPathSafeName } from '../util/safe-name.js';
 import { JudgeCallRunner } from '../protocol/judging/judge-call-runner.js';
+import { hasRateLimits, processProviderLimiters, providerEndpointKey, type ProviderLimiters } from '../protocol/judging/rate-limiter.js';
 
 /** A judge config plus what only the command line sets. */
 export interface JudgeSettings extends JudgeConfig {
@@ -43,6 +44,8 @@ export interface JudgeAssemblyContext {
   at: ConfigPath;
   /** Error kind for bad settings: `config` for a study file, `usage` for flags. */
   errorKind?: JudgekitErrorKind;
+  /** Where judges with `rateLimit` find their endpoint's shared limiter; default the process's. */
+  limiters?: ProviderLimiters;
 }
 
 /** `provider:model`; the model may itself contain colons (e.g. `openai:ft:gpt-4o-mini:org::id`). */
@@ -86,16 +89,24 @@ function createProvider(settings: JudgeSettings, context: JudgeAssemblyContext):
   return { provider, model: spec.model };
 }
 
-export function assembleJudge(name: string, settings: JudgeSettings, context: JudgeAssemblyContext): StudyJudge {
-  const { value: factory, options } = context.registry.resolve('judge', settings.mode, settings.options, context.at);
+export function assembleJudge(name: string, given: JudgeSettings, context: JudgeAssemblyContext): StudyJudge {
+  const { value: factory, options } = context.registry.resolve('judge', given.mode, given.options, context.at);
   const cache = new DiskCache(context.cacheDir);
+  // With rate limits, `maxInFlight` is this judge's concurrency too unless `concurrency` says otherwise (and the
+  // judge stage keeps items in flight to match).
+  const settings: JudgeSettings = given.concurrency === undefined && given.rateLimit?.maxInFlight !== undefined ? { ...given, concurrency: given.rateLimit.maxInFlight } : given;
+  const target = factory.needsProvider ? createProvider(settings, context) : undefined;
+  const limiter =
+    target && hasRateLimits(settings.rateLimit)
+      ? (context.limiters ?? processProviderLimiters).forEndpoint(providerEndpointKey(target.provider), settings.rateLimit, { defaultMaxInFlight: settings.concurrency ?? 4 })
+      : undefined;
   const calls = new JudgeCallRunner({
     cache,
     concurrency: settings.concurrency ?? 4,
     timeoutMs: settings.timeoutMs ?? 120_000,
     ...(settings.httpRetries !== undefined ? { transportRetries: settings.httpRetries } : {}),
+    ...(limiter ? { limiter } : {}),
   });
-  const target = factory.needsProvider ? createProvider(settings, context) : undefined;
   const judge = factory.create({
     ...(target ? { provider: target.provider, model: target.model } : {}),
     calls,

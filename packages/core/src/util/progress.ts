@@ -8,6 +8,8 @@ export interface ProgressOptions {
   /** Force on or off; by default on only for a TTY outside CI. */
   enabled?: boolean;
   unit?: string;
+  /** Appended to the line when it returns text, e.g. the judge calls' current rate limit (`limit 6/16`). */
+  status?: () => string | undefined;
 }
 
 export class Progress {
@@ -16,6 +18,7 @@ export class Progress {
   readonly #stream: NodeJS.WriteStream;
   readonly #enabled: boolean;
   readonly #unit: string;
+  readonly #status: (() => string | undefined) | undefined;
   readonly #started = Date.now();
   #done = 0;
   #lastDraw = 0;
@@ -25,6 +28,7 @@ export class Progress {
     this.#total = options.total;
     this.#stream = options.stream ?? process.stderr;
     this.#unit = options.unit ?? 'items';
+    this.#status = options.status;
     this.#enabled = options.enabled ?? (Boolean(this.#stream.isTTY) && !process.env.CI);
   }
 
@@ -37,7 +41,8 @@ export class Progress {
     const now = Date.now();
     if (this.#enabled && (now - this.#lastDraw > 100 || this.#done >= this.#total)) {
       this.#lastDraw = now;
-      this.#stream.write(`\r\x1b[2K${formatProgress(this.#label, this.#done, this.#total, now - this.#started, this.#unit)}`);
+      const status = this.#status?.();
+      this.#stream.write(`\r\x1b[2K${formatProgress(this.#label, this.#done, this.#total, now - this.#started, this.#unit)}${status ? ` | ${status}` : ''}`);
     }
   }
 

@@ -27,6 +27,8 @@ export interface FakeReply {
   status?: number;
   /** Sent as the `Retry-After` header. */
   retryAfter?: string;
+  /** More response headers, e.g. `retry-after-ms`. */
+  headers?: Record<string, string>;
   /** Wait this long before replying. */
   delayMs?: number;
   /** Never reply (until the client gives up or the server closes). */
@@ -170,6 +172,7 @@ export async function startFakeLlmServer(script: FakeScript = () => '50'): Promi
     const status = reply.status ?? 200;
     const headers: Record<string, string> = { 'content-type': 'application/json', 'x-request-id': `req_fake_${request.seq}` };
     if (reply.retryAfter !== undefined) headers['retry-after'] = reply.retryAfter;
+    Object.assign(headers, reply.headers);
     if (status >= 200 && status < 300) {
       const text = reply.text ?? '';
       const usage = {

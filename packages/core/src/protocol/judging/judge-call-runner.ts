@@ -1,11 +1,14 @@
 // Every judge call goes through here: the on-disk cache (so a rerun makes no calls), identical calls within a
 // run made once, one concurrency limit across all calls, a timeout per call, and retries with backoff that
-// honour Retry-After. Usage is counted.
+// honour Retry-After. Usage is counted. With a limiter (per-provider rate limits), each request also waits for
+// the endpoint's adaptive limit and request/token buckets, and tells it how the request went.
 import type { ChatModelProvider, ChatRequest, ChatResponse, TokenUsage } from '../../contracts/chat-model-provider.js';
 import type { KeyValueCache } from '../../run/disk-cache.js';
 import { canonicalHash } from '../../util/canonical-hash.js';
 import { Semaphore } from '../../util/concurrency.js';
 import { scrubSecrets } from '../../util/scrub-secrets.js';
+import { estimateTokens } from './price-table.js';
+import type { AdaptiveLimiter } from './rate-limiter.js';
 import { isTransient, retryDelayMs, type BackoffOptions } from './retry-policy.js';
 
 export interface JudgeCallRunnerOptions {
@@ -17,6 +20,11 @@ export interface JudgeCallRunnerOptions {
   /** Extra attempts after a transient failure (429, 5xx, timeout, network). Default 4. */
   transportRetries?: number;
   backoff?: BackoffOptions;
+  /**
+   * The provider endpoint's limiter (rate limits and adaptive concurrency), shared with the other judges that
+   * call it. Requests still respect `concurrency` too. Unset: the fixed concurrency alone, as before.
+   */
+  limiter?: AdaptiveLimiter;
   /** For tests: how to wait. */
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
@@ -107,6 +115,7 @@ export class JudgeCallRunner {
   readonly #timeoutMs: number;
   readonly #transportRetries: number;
   readonly #backoff: BackoffOptions;
+  readonly #limiter: AdaptiveLimiter | undefined;
   readonly #sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   /** Calls in flight by cache key: an identical call joins the one already asked instead of paying twice. */
   readonly #inFlight = new Map<string, Promise<CallOutcome>>();
@@ -120,6 +129,7 @@ export class JudgeCallRunner {
     this.#timeoutMs = options.timeoutMs ?? 120_000;
     this.#transportRetries = options.transportRetries ?? 4;
     this.#backoff = options.backoff ?? {};
+    this.#limiter = options.limiter;
     this.#sleep = options.sleep ?? abortableSleep;
   }
 
@@ -130,6 +140,11 @@ export class JudgeCallRunner {
   onSpend(listener: SpendListener): () => void {
     this.#spendListeners.add(listener);
     return () => this.#spendListeners.delete(listener);
+  }
+
+  /** The adaptive limit for the progress line (`limit 6/16 (600 rpm)`); undefined without rate limits. */
+  limitStatus(): string | undefined {
+    return this.#limiter?.describe();
   }
 
   /** Whether this call is already answered in the cache (for dry runs). */
@@ -171,7 +186,8 @@ export class JudgeCallRunner {
       // The slot is held until the request is recorded as spent and its reply is on disk: a process killed at any
       // point pays again for at most `concurrency` calls (those whose reply could not be saved yet).
       const response = await this.#semaphore.use(async () => {
-        const response = await this.#attempt(provider, request);
+        const response = await this.#limitedAttempt(provider, request);
+        if (!response) return undefined;
         if (this.#spendListeners.size > 0) {
           const spend: Spend = { requests: 1, failed: response.error ? 1 : 0, tokenUsage: response.tokenUsage };
           // A listener's failure is its own to report; it does not fail a call that was paid for.
@@ -182,6 +198,7 @@ export class JudgeCallRunner {
         if (!response.error && this.#cache) await this.#write(this.#cache, key, { output: response.output ?? '', tokenUsage: response.tokenUsage, latencyMs: response.latencyMs });
         return response;
       });
+      if (!response) return { error: { kind: 'aborted', message: 'the run was interrupted' }, tokenUsage: usage, latencyMs: 0, requests };
       requests++;
       this.stats.requests++;
       usage.prompt += response.tokenUsage.prompt;
@@ -215,6 +232,28 @@ export class JudgeCallRunner {
       await cache.set<CachedReply>(key, value);
     } catch {
       this.stats.cacheWriteErrors++;
+    }
+  }
+
+  /** One request within the endpoint's limits; undefined when the run was interrupted while waiting for them. */
+  async #limitedAttempt(provider: ChatModelProvider, request: ChatRequest): Promise<ChatResponse | undefined> {
+    const limiter = this.#limiter;
+    if (!limiter) return this.#attempt(provider, request);
+    // Tokens/minute counts the prompt and the most the reply may take; corrected by the reported usage after.
+    const estimate = request.messages.reduce((sum, message) => sum + estimateTokens(message.content), 0) + (request.maxTokens ?? 0);
+    let permit;
+    try {
+      permit = await limiter.acquire(estimate, request.signal);
+    } catch {
+      return undefined;
+    }
+    let response: ChatResponse | undefined;
+    try {
+      response = await this.#attempt(provider, request);
+      return response;
+    } finally {
+      const billed = response ? response.tokenUsage.prompt + response.tokenUsage.completion : undefined;
+      permit.release({ ...(response?.error ? { error: response.error } : {}), ...(billed ? { tokens: billed } : {}) });
     }
   }
 

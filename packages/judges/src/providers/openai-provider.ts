@@ -1,6 +1,7 @@
 // OpenAI, and any OpenAI-compatible server, through the official `openai` SDK: Chat Completions by default
 // (what compatible servers speak), the Responses API with `api: 'responses'`. The SDK is imported on first use.
 import { JudgekitError, type ChatModelProvider, type ChatModelProviderFactory, type ChatModelProviderOptions, type ChatRequest, type ChatResponse } from '@judgekit/core';
+import { OpenAiBatchApi } from './openai-batch.js';
 import { providerVersions } from './package-versions.js';
 import { chatErrorFromSdk } from './sdk-error.js';
 
@@ -14,6 +15,10 @@ export interface OpenAiProviderOptions extends ChatModelProviderOptions {
   structuredOutput?: boolean;
   /** Where to read OPENAI_API_KEY and OPENAI_BASE_URL; default process.env. */
   env?: NodeJS.ProcessEnv;
+  /** Requests per batch input file (`--execution batch-api`). Default and maximum 50,000. */
+  batchMaxRequests?: number;
+  /** Bytes per batch input file. Default and maximum 200 MB. */
+  batchMaxBytes?: number;
 }
 
 const OPENAI_DEFAULT_BASE_URL = 'https://api.openai.com/v1';
@@ -39,6 +44,8 @@ export class OpenAiProvider implements ChatModelProvider {
   readonly #apiKey: string;
   readonly #timeoutMs: number | undefined;
   #client: Promise<OpenAiClient> | undefined;
+  /** The Batch API (files + batches) for `--execution batch-api`. */
+  readonly batch: OpenAiBatchApi;
 
   constructor(options: OpenAiProviderOptions = {}) {
     const env = options.env ?? process.env;
@@ -57,6 +64,11 @@ export class OpenAiProvider implements ChatModelProvider {
     this.structuredOutput = options.structuredOutput ?? official;
     this.#timeoutMs = options.timeoutMs;
     this.cacheIdentity = { baseURL: this.baseURL, api: this.api, structuredOutput: this.structuredOutput };
+    const apiKey = this.#apiKey;
+    this.batch = new OpenAiBatchApi(
+      { api: this.api, apiKey, client: () => this.#getClient(), chatBody: (request) => this.chatBody(request), readChatCompletion },
+      { ...(options.batchMaxRequests ? { maxRequests: options.batchMaxRequests } : {}), ...(options.batchMaxBytes ? { maxBytes: options.batchMaxBytes } : {}) },
+    );
   }
 
   #getClient(): Promise<OpenAiClient> {
@@ -103,32 +115,25 @@ export class OpenAiProvider implements ChatModelProvider {
     }
   }
 
-  async #chat(client: OpenAiClient, request: ChatRequest): Promise<Omit<ChatResponse, 'latencyMs'>> {
+  /** The Chat Completions request body for `request` (also a batch line's body). */
+  chatBody(request: ChatRequest): import('openai/resources/chat/completions').ChatCompletionCreateParamsNonStreaming {
     const official = isOfficial(this.baseURL);
-    const completion = await client.chat.completions.create(
-      {
-        model: request.model,
-        messages: request.messages,
-        ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),
-        ...(request.seed !== undefined ? { seed: request.seed } : {}),
-        // OpenAI's newer models refuse `max_tokens`; compatible servers mostly know only `max_tokens`.
-        ...(request.maxTokens !== undefined ? (official ? { max_completion_tokens: request.maxTokens } : { max_tokens: request.maxTokens }) : {}),
-        ...(request.responseSchema && this.#sendsSchema(request)
-          ? { response_format: { type: 'json_schema' as const, json_schema: { name: request.responseSchema.name, schema: request.responseSchema.schema, strict: true } } }
-          : {}),
-      },
-      { signal: request.signal ?? null, maxRetries: 0 },
-    );
-    // A proxy's HTML page or a truncated body can arrive with status 200; say so instead of failing on a property.
-    // Kept a transient (network) failure: such bodies usually come from a gateway in trouble, and a retry helps.
-    if (typeof completion !== 'object' || completion === null || !Array.isArray((completion as { choices?: unknown }).choices)) {
-      return { error: { kind: 'network', message: `openai: the server's reply is not a Chat Completions response (${describeBody(completion)}); check OPENAI_BASE_URL` }, tokenUsage: { prompt: 0, completion: 0 } };
-    }
-    const choice = completion.choices[0];
-    const usage = { prompt: completion.usage?.prompt_tokens ?? 0, completion: completion.usage?.completion_tokens ?? 0 };
-    if (!choice) return { error: { kind: 'bad-response', message: 'openai: the reply has no choices' }, tokenUsage: usage };
-    if (choice.message.refusal) return { error: { kind: 'bad-response', message: `openai: refused: ${choice.message.refusal}` }, tokenUsage: usage };
-    return { output: choice.message.content ?? '', tokenUsage: usage };
+    return {
+      model: request.model,
+      messages: request.messages,
+      ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),
+      ...(request.seed !== undefined ? { seed: request.seed } : {}),
+      // OpenAI's newer models refuse `max_tokens`; compatible servers mostly know only `max_tokens`.
+      ...(request.maxTokens !== undefined ? (official ? { max_completion_tokens: request.maxTokens } : { max_tokens: request.maxTokens }) : {}),
+      ...(request.responseSchema && this.#sendsSchema(request)
+        ? { response_format: { type: 'json_schema' as const, json_schema: { name: request.responseSchema.name, schema: request.responseSchema.schema, strict: true } } }
+        : {}),
+    };
+  }
+
+  async #chat(client: OpenAiClient, request: ChatRequest): Promise<Omit<ChatResponse, 'latencyMs'>> {
+    const completion = await client.chat.completions.create(this.chatBody(request), { signal: request.signal ?? null, maxRetries: 0 });
+    return readChatCompletion(completion);
   }
 
   async #responses(client: OpenAiClient, request: ChatRequest): Promise<Omit<ChatResponse, 'latencyMs'>> {
@@ -165,10 +170,27 @@ export const openAiProviderFactory: ChatModelProviderFactory = {
       api: { enum: ['chat', 'responses'] },
       baseURL: { type: 'string' },
       structuredOutput: { type: 'boolean', description: 'json_schema output when a request carries a schema (default: only on api.openai.com).' },
+      batchMaxRequests: { type: 'integer', minimum: 1, maximum: 50000, description: 'Requests per batch file with execution batch-api (default 50,000).' },
+      batchMaxBytes: { type: 'integer', minimum: 1, maximum: 209715200, description: 'Bytes per batch file with execution batch-api (default 200 MB).' },
     },
   },
   create: (options?: ChatModelProviderOptions) => new OpenAiProvider(options as OpenAiProviderOptions),
 };
+
+/** A Chat Completions reply (live or a batch output line's body) as a ChatResponse. */
+export function readChatCompletion(completion: unknown): Omit<ChatResponse, 'latencyMs'> {
+  // A proxy's HTML page or a truncated body can arrive with status 200; say so instead of failing on a property.
+  // Kept a transient (network) failure: such bodies usually come from a gateway in trouble, and a retry helps.
+  if (typeof completion !== 'object' || completion === null || !Array.isArray((completion as { choices?: unknown }).choices)) {
+    return { error: { kind: 'network', message: `openai: the server's reply is not a Chat Completions response (${describeBody(completion)}); check OPENAI_BASE_URL` }, tokenUsage: { prompt: 0, completion: 0 } };
+  }
+  const { choices, usage: reported } = completion as { choices: Array<{ message: { content?: string | null; refusal?: string | null } }>; usage?: { prompt_tokens?: number; completion_tokens?: number } };
+  const choice = choices[0];
+  const usage = { prompt: reported?.prompt_tokens ?? 0, completion: reported?.completion_tokens ?? 0 };
+  if (!choice) return { error: { kind: 'bad-response', message: 'openai: the reply has no choices' }, tokenUsage: usage };
+  if (choice.message.refusal) return { error: { kind: 'bad-response', message: `openai: refused: ${choice.message.refusal}` }, tokenUsage: usage };
+  return { output: choice.message.content ?? '', tokenUsage: usage };
+}
 
 /** A short, safe description of an unexpected reply body for an error message. */
 function describeBody(body: unknown): string {

@@ -4,7 +4,8 @@ import type { Stage, StageContext } from '../../pipeline/pipeline.js';
 import type { StudyStage } from '../../contracts/study-stage.js';
 import { loadModelAnswers } from '../../data/answer-file.js';
 import { JudgekitError } from '../../errors.js';
-import { JudgeRunner } from '../../protocol/judging/judge-runner.js';
+import { JudgeRunner, type JudgeRunOptions } from '../../protocol/judging/judge-runner.js';
+import { batchRunRecord, executeBatchesWith } from '../../protocol/judging/batch-execution.js';
 import type { StudyJudge } from '../judge-assembly.js';
 import { answerPath, type Study } from '../study.js';
 import { answersContent } from '../model-content.js';
@@ -34,7 +35,7 @@ export class JudgeStage implements StudyStage {
     answers.forEach((answer, index) => (answer.name = study.models[index]?.name ?? answer.name));
     const settings = configured.settings;
     const template = study.loaded.config.dataset?.template;
-    const summary = await new JudgeRunner().run({
+    const options: JudgeRunOptions = {
       answers,
       judge: configured.judge,
       // Judgments and items go straight into the run's own files; the judge's own results beside them in judges/<name>/.
@@ -52,7 +53,14 @@ export class JudgeStage implements StudyStage {
       progress: { ...(study.output.progress !== undefined ? { enabled: study.output.progress } : {}), stream: study.output.stderr as NodeJS.WriteStream },
       notify: (message: string) => context.log(`judge ${configured.name}: ${message}`),
       config: { judge: { ...settings }, study: study.loaded.file },
-    });
+    };
+    // execution "batch-api": the calls go as provider batches first; the runner then answers them from the cache.
+    if (settings.execution === 'batch-api') {
+      const sent = await executeBatchesWith(options, configured.cache, settings.batch ?? {}, { ...(options.notify ? { notify: options.notify } : {}), ...(context.signal ? { signal: context.signal } : {}) });
+      if (sent.interrupted) throw new JudgekitError('internal', `judge ${configured.name} was interrupted while waiting for provider batches; rerun to resume them.`);
+      options.config = { ...options.config, batch: batchRunRecord(sent) };
+    }
+    const summary = await new JudgeRunner().run(options);
     if (summary.interrupted) throw new JudgekitError('internal', `judge ${configured.name} was interrupted; rerun to finish it.`);
   }
 }

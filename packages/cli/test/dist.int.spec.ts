@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 
 const run = promisify(execFile);
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
-const packages = ['core', 'datasets', 'judges', 'backends', 'cli'];
+const packages = ['core', 'datasets', 'judges', 'backends', 'queue', 'cli'];
 
 describe('built packages (dist/)', () => {
   it('every package has a built entry point (run `npm run build` first)', () => {

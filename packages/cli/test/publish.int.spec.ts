@@ -21,7 +21,7 @@ import { countTokens, gpt2Tokenizer, UnigramModel } from 'judgekit-plugin-unigra
 import { REPO_ROOT } from './support/cli-process.js';
 
 const run = promisify(execFile);
-const PACKAGES = ['core', 'datasets', 'judges', 'backends', 'report', 'cli'] as const;
+const PACKAGES = ['core', 'datasets', 'judges', 'backends', 'report', 'queue', 'cli'] as const;
 /** The example plugins under examples/plugins/, each an npm package of its own. */
 const PLUGINS = ['rubric-judge', 'unigram-backend', 'words-dataset'] as const;
 /** Every workspace folder that is packed, relative to the repository root. */

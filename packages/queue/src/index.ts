@@ -1,0 +1,6 @@
+// @judgekit/queue: work units on BullMQ + Redis (see docs/scale.md).
+export * from './connection.js';
+export * from './judge-units.js';
+export * from './coordinator.js';
+export * from './worker.js';
+export * from './status.js';

@@ -1,0 +1,128 @@
+// `judgekit worker`: takes units off the queue and makes them with the same judge code as `judgekit judge`
+// in-process (the caller builds the judge from the unit's settings), returning the judgments to the coordinator.
+// Delivery is at least once: a unit whose worker dies goes back to the queue (BullMQ's stalled-job check) and the
+// next worker answers its finished calls from the shared request cache, so nothing is paid for twice.
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import { canonicalHash, loadAnswerFiles, mapConcurrent, type Judge, type ModelAnswers } from '@judgekit/core';
+import { assertRedisReachable, JUDGE_QUEUE, queueTimings, redisConnection, type QueueTimings } from './connection.js';
+import { JUDGE_UNIT_VERSION, judgeItemInput, type JudgeSpec, type JudgeUnitData, type JudgeUnitResult } from './judge-units.js';
+
+export interface BuiltJudge {
+  judge: Judge;
+  /** Items a unit keeps in flight (a couple more than the judge's call concurrency, as `judgekit judge` does). */
+  itemsInFlight: number;
+}
+
+export interface JudgeWorkerOptions {
+  url: string;
+  /** Units made at once. Default 2 (so the next unit starts while one waits for its last calls). */
+  units?: number;
+  /** Builds the judge of a spec, the way `judgekit judge` does. Called once per distinct spec. */
+  buildJudge: (spec: JudgeSpec) => Promise<BuiltJudge>;
+  timings?: QueueTimings;
+  log?: (line: string) => void;
+}
+
+export interface JudgeWorkerHandle {
+  worker: Worker<JudgeUnitData, JudgeUnitResult>;
+  readonly id: string;
+  /** Stop taking units, finish those in hand, disconnect. */
+  close(): Promise<void>;
+}
+
+async function fileSha256(path: string): Promise<string> {
+  return createHash('sha256').update(await readFile(path)).digest('hex');
+}
+
+export async function startJudgeWorker(options: JudgeWorkerOptions): Promise<JudgeWorkerHandle> {
+  await assertRedisReachable(options.url);
+  const id = `${hostname()} pid ${process.pid}`;
+  const log = options.log ?? (() => undefined);
+  const timings = options.timings ?? queueTimings();
+  const judges = new Map<string, Promise<BuiltJudge>>();
+  const answerSets = new Map<string, Promise<ModelAnswers[]>>();
+
+  const answersOf = (unit: JudgeUnitData, jobId: string): Promise<ModelAnswers[]> => {
+    const key = canonicalHash(unit.answerFiles);
+    let answers = answerSets.get(key);
+    if (!answers) {
+      answers = (async () => {
+        for (const file of unit.answerFiles) {
+          let sha256: string;
+          try {
+            sha256 = await fileSha256(file.path);
+          } catch (error) {
+            const code = (error as NodeJS.ErrnoException).code;
+            throw new UnrecoverableError(
+              code === 'ENOENT'
+                ? `answer file ${file.path} is missing on worker ${id} (unit ${jobId}): workers read answer files by path, so every worker must see them at the same path (shared storage).`
+                : `cannot read answer file ${file.path} on worker ${id} (unit ${jobId}): ${(error as Error).message}`,
+            );
+          }
+          if (sha256 !== file.sha256) {
+            throw new UnrecoverableError(`answer file ${file.path} on worker ${id} is not the coordinator's (sha256 ${sha256.slice(0, 12)}... here, ${file.sha256.slice(0, 12)}... there; unit ${jobId}): give every machine the same files.`);
+          }
+        }
+        const loaded = await loadAnswerFiles(unit.answerFiles.map((file) => file.path));
+        const names = loaded.map((model) => model.name);
+        if (names.join('\n') !== unit.models.join('\n')) {
+          throw new UnrecoverableError(`the answer files hold models ${names.join(', ')} on worker ${id}, but ${unit.models.join(', ')} for the coordinator (unit ${jobId}).`);
+        }
+        return loaded;
+      })();
+      answerSets.set(key, answers);
+      // A long-lived worker serves many runs: keep the last few answer sets only.
+      if (answerSets.size > 8) answerSets.delete(answerSets.keys().next().value as string);
+      // A failed read is not remembered: the file may appear later.
+      answers.catch(() => answerSets.delete(key));
+    }
+    return answers;
+  };
+
+  const judgeOf = (spec: JudgeSpec): Promise<BuiltJudge> => {
+    const key = canonicalHash(spec);
+    let built = judges.get(key);
+    if (!built) {
+      built = options.buildJudge(spec);
+      judges.set(key, built);
+      built.catch(() => judges.delete(key));
+    }
+    return built;
+  };
+
+  const processUnit = async (job: Job<JudgeUnitData, JudgeUnitResult>): Promise<JudgeUnitResult> => {
+    const unit = job.data;
+    if (unit?.kind !== 'judge' || unit.version !== JUDGE_UNIT_VERSION) {
+      throw new UnrecoverableError(`unit ${job.id} is a ${String(unit?.kind)} unit of version ${String(unit?.version)}; this worker makes judge units of version ${JUDGE_UNIT_VERSION} (update judgekit on every machine).`);
+    }
+    const started = performance.now();
+    const range = `${unit.indices[0]}-${unit.indices.at(-1)}`;
+    log(`unit ${job.id} started: judge ${unit.judge.name}, repeat ${unit.repeat}, items ${range} (${unit.indices.length})`);
+    const answers = await answersOf(unit, String(job.id));
+    const { judge, itemsInFlight } = await judgeOf(unit.judge);
+    const results = await mapConcurrent(unit.indices, itemsInFlight, (index) => judge.scoreItem(judgeItemInput(answers, unit.template, unit.repeat, index)));
+    const calls = results.reduce((sum, result) => sum + result.calls, 0);
+    const cached = results.reduce((sum, result) => sum + result.cachedCalls, 0);
+    log(`unit ${job.id} done in ${Math.round(performance.now() - started)} ms: ${results.length} items, ${calls} calls, ${cached} from the cache`);
+    return { results, worker: id };
+  };
+
+  const worker = new Worker<JudgeUnitData, JudgeUnitResult>(JUDGE_QUEUE, processUnit, {
+    connection: redisConnection(options.url),
+    concurrency: options.units ?? 2,
+    lockDuration: timings.lockDurationMs,
+    stalledInterval: timings.stalledIntervalMs,
+    maxStalledCount: timings.maxStalledCount,
+  });
+  worker.on('failed', (job, error) => log(`unit ${job?.id ?? '?'} failed: ${error.message}`));
+  worker.on('error', (error) => log(`queue error: ${error.message}`));
+  await worker.waitUntilReady();
+  return {
+    worker,
+    id,
+    close: () => worker.close(),
+  };
+}

@@ -5,6 +5,7 @@ export * from './contracts/records.js';
 export * from './contracts/chat-model-provider.js';
 export * from './contracts/judge.js';
 export * from './contracts/judge-factory.js';
+export * from './contracts/batch-provider.js';
 export * from './contracts/instruction-dataset.js';
 export * from './contracts/device.js';
 export * from './contracts/model-backend.js';

@@ -12,4 +12,7 @@ export const commandLoaders: Record<string, () => Promise<CliCommand>> = {
   plugins: async () => (await import('./plugins.js')).command,
   schema: async () => (await import('./schema.js')).command,
   new: async () => (await import('./new.js')).command,
+  batches: async () => (await import('./batches.js')).command,
+  worker: async () => (await import('./worker.js')).command,
+  queue: async () => (await import('./queue.js')).command,
 };

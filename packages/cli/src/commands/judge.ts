@@ -23,6 +23,7 @@ import { assembleJudgekit } from '../builtin-plugins.js';
 import { resolve } from 'node:path';
 import { integerOption, stringOption, type CliCommand, type ParsedArgs } from '../cli-command.js';
 import { FORCE_LOCK_OPTION, lockRunDirectory } from '../run-dir-lock.js';
+import { BATCH_API_OPTIONS, formatBatchPlan, readExecution, sendRunAsBatches } from '../batch-api-options.js';
 
 function choice<T extends string>(args: ParsedArgs, name: string, allowed: readonly T[], fallback?: T): T | undefined {
   const raw = stringOption(args, name);
@@ -105,6 +106,9 @@ export const command: CliCommand = {
     'timeout-ms': { type: 'string', value: '<ms>', description: 'Timeout of each call', default: '120000' },
     retries: { type: 'string', value: '<n>', description: 'Re-asks after an unusable reply (unparseable score, invalid JSON)', default: '2' },
     'http-retries': { type: 'string', value: '<n>', description: 'Retries of a call after 429, 5xx, timeout or network error (backoff, honours Retry-After)', default: '4' },
+    rpm: { type: 'string', value: '<n>', description: "The endpoint's requests per minute: calls are paced to it, at an adaptive concurrency (see --max-in-flight)" },
+    tpm: { type: 'string', value: '<n>', description: "The endpoint's tokens per minute (prompt + completion, estimated before each call): calls are paced to it" },
+    'max-in-flight': { type: 'string', value: '<n>', description: 'Adaptive concurrency up to n: grows while calls succeed, halves on 429/5xx, waits out Retry-After (default --concurrency when --rpm or --tpm is given)' },
     template: { type: 'string', value: '<book|study>', description: 'Alpaca prompt template the models were given', default: 'book' },
     wording: { type: 'string', value: '<book|study>', description: 'Single judge prompt wording ("from 0 to 100" or "of 0 to 100")', default: 'book' },
     'empty-as-zero': { type: 'boolean', description: 'Single judge: score an empty answer 0 without a call' },
@@ -114,6 +118,9 @@ export const command: CliCommand = {
     plugin: { type: 'string', multiple: true, value: '<module>', description: 'Load a judge or provider plugin (npm package or path exporting a ContainerModule); repeatable' },
     options: { type: 'string', value: '<json>', description: "The judge mode's own options as a JSON object, checked against its schema (see `judgekit plugins --kind judge`)" },
     prices: { type: 'string', value: '<file>', description: 'JSON price table {"provider:model": {"input": usdPer1M, "output": usdPer1M}} added to the built-in one' },
+    ...BATCH_API_OPTIONS,
+    queue: { type: 'string', value: '<redis://host:port>', description: 'Be a coordinator: cut the judging into units for `judgekit worker` processes on this Redis (see docs/scale.md)' },
+    'unit-size': { type: 'string', value: '<n>', description: 'With --queue: items per unit', default: '25' },
     'force-lock': FORCE_LOCK_OPTION,
   },
 
@@ -129,7 +136,13 @@ export const command: CliCommand = {
     if (!registry.has('judge', mode)) throw new JudgekitError('usage', `Unsupported --mode "${mode}". Should be one of: ${registry.describeAvailable('judge')}.`);
     const needsProvider = registry.get('judge', mode).needsProvider;
 
-    const concurrency = integerOption(args, 'concurrency', 4, 1) as number;
+    const rpm = numberOption(args, 'rpm', 1);
+    const tpm = numberOption(args, 'tpm', 1);
+    const maxInFlight = integerOption(args, 'max-in-flight', undefined, 1);
+    const rateLimit = { ...(rpm !== undefined ? { requestsPerMinute: rpm } : {}), ...(tpm !== undefined ? { tokensPerMinute: tpm } : {}), ...(maxInFlight !== undefined ? { maxInFlight } : {}) };
+    const limited = Object.keys(rateLimit).length > 0;
+    // --max-in-flight alone sets how many calls may be in flight (the adaptive limit moves below it).
+    const concurrency = integerOption(args, 'concurrency', maxInFlight ?? 4, 1) as number;
     const repeats = integerOption(args, 'repeats', 1, 1) as number;
     const seedGiven = integerOption(args, 'seed');
     const seed = seedGiven ?? 123;
@@ -147,6 +160,10 @@ export const command: CliCommand = {
     const cacheDir = resolve(io.cwd, stringOption(args, 'cache-dir') ?? defaultCacheDir(io.env));
     const outDir = resolve(io.cwd, outOption);
     const judgeOptions = jsonOption(args, 'options');
+    const { execution, batch } = readExecution(args);
+    const queueUrl = stringOption(args, 'queue');
+    const unitSize = integerOption(args, 'unit-size', 25, 1) as number;
+    if (queueUrl && execution === 'batch-api') throw new JudgekitError('usage', '--queue and --execution batch-api do not go together: a provider batch already runs off this machine.');
 
     const answers = await loadAnswerFiles(args.positionals.map((file) => resolve(io.cwd, file)));
 
@@ -172,6 +189,7 @@ export const command: CliCommand = {
       timeoutMs,
       httpRetries,
       retries,
+      ...(limited ? { rateLimit } : {}),
       ...(temperature !== undefined ? { temperature } : {}),
       ...(seedGiven !== undefined ? { seed: seedGiven } : {}),
       orderSeed: seed,
@@ -181,7 +199,8 @@ export const command: CliCommand = {
       strictReplies: args.values['strict-replies'] === true,
       reseedPerRepeat: args.values['reseed-per-repeat'] === true,
       ...(judgeOptions ? { options: judgeOptions } : {}),
-      ...(args.values['dry-run'] === true ? { dryRun: true } : {}),
+      // A coordinator makes no calls itself (its workers do, with their own keys).
+      ...(args.values['dry-run'] === true || queueUrl ? { dryRun: true } : {}),
     }, { registry, env: io.env, cacheDir, at: { path: '--mode', options: '--options' }, errorKind: 'usage' });
     const { judge, calls, cache, provider } = assembled;
 
@@ -216,6 +235,7 @@ export const command: CliCommand = {
         timeoutMs,
         retries,
         httpRetries,
+        ...(limited ? { rateLimit } : {}),
         template,
         wording,
         emptyAsZero: args.values['empty-as-zero'] === true,
@@ -225,12 +245,13 @@ export const command: CliCommand = {
         cacheDir,
         prices: pricesFile ? resolve(io.cwd, pricesFile) : null,
         answerFiles: answers.map((model) => model.file),
+        ...(execution === 'batch-api' ? { execution, batchSettings: batch } : {}),
       },
     };
 
     const plan = await planJudgeRun(runOptions);
     if (args.values['dry-run'] === true) {
-      io.stdout.write(`Dry run (no calls made) for ${judge.mode} ${judge.description.provider}:${judge.description.model} into ${outDir}\n${formatPlan(plan)}`);
+      io.stdout.write(`Dry run (no calls made) for ${judge.mode} ${judge.description.provider}:${judge.description.model} into ${outDir}\n${formatPlan(plan)}${execution === 'batch-api' ? formatBatchPlan(plan) : ''}`);
       return 0;
     }
     if (plan.calls - plan.cachedCalls - plan.sharedCalls > 0) io.stderr.write(`judgekit judge: ${formatPlan(plan).split('\n').slice(1, 4).join('; ')}\n`);
@@ -239,7 +260,12 @@ export const command: CliCommand = {
     const lock = await lockRunDirectory(outDir, 'judge', args, io);
     let summary: Awaited<ReturnType<JudgeRunner['run']>>;
     try {
-      summary = await new JudgeRunner().run(runOptions);
+      // --execution batch-api: the calls go as provider batches first; the judge then answers them all from the cache.
+      const batched = execution === 'batch-api' ? await sendRunAsBatches(runOptions, cache, batch, io) : undefined;
+      if (batched === 'interrupted') return 130;
+      summary = queueUrl
+        ? await (await import('../queue-judge.js')).runJudgeOnQueue(runOptions, { url: queueUrl, unitSize, judgeName: assembled.name, settings: assembled.settings, plugins, cacheDir, answerFiles: args.positionals.map((file) => resolve(io.cwd, file)), template }, io)
+        : await new JudgeRunner().run(batched ? { ...runOptions, config: { ...runOptions.config, batch: batched } } : runOptions);
     } finally {
       lock.release();
     }

@@ -31,6 +31,15 @@ export interface JudgeConfig {
   options?: Record<string, unknown>;
   /** Options of the provider in `judge`, validated against the provider's schema. */
   providerOptions?: Record<string, unknown>;
+  /** `batch-api`: the calls go as provider batches (half price, within 24 h, resumable); default `live`. */
+  execution?: 'live' | 'batch-api';
+  /** Settings of `execution: "batch-api"`. */
+  batch?: { failed?: 'batch' | 'live'; pollMs?: number; maxRounds?: number; maxRequests?: number; maxBytes?: number };
+  /**
+   * The provider endpoint's limits, shared by every judge of the process that calls the same endpoint: calls
+   * then go at an adaptive concurrency (up to `maxInFlight`, else `concurrency`) within these rates.
+   */
+  rateLimit?: { requestsPerMinute?: number; tokensPerMinute?: number; maxInFlight?: number };
 }
 
 /** A reporter by id, or with options. */

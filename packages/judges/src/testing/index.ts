@@ -2,4 +2,6 @@
 // helpers that read the judge prompts it receives (from @judgekit/core, next to the prompts), for tests,
 // benchmarks and judge simulators.
 export * from './fake-llm-server.js';
+export * from './fake-batch-server.js';
+export * from './rate-limited-script.js';
 export { batchedPromptAnswers, batchedReplyFor, fencedBlocks, singlePromptAnswer } from '@judgekit/core';

@@ -11,6 +11,8 @@ export * from './rouge-l.js';
 export * from './retry-policy.js';
 export * from './price-table.js';
 export * from './judge-call-runner.js';
+export * from './rate-limiter.js';
 export * from './judge-results.js';
 export * from './judge-runner.js';
 export * from './ask-judge-model.js';
+export * from './batch-execution.js';

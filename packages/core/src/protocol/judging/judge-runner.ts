@@ -51,7 +51,8 @@ export interface JudgeRunOptions {
   /** Seed of the bootstrap intervals. Default 123. */
   seed?: number;
   signal?: AbortSignal;
-  progress?: { stream?: NodeJS.WriteStream; enabled?: boolean };
+  /** Progress line options; `status` replaces the call limit shown after it (a coordinator shows its units and workers). */
+  progress?: { stream?: NodeJS.WriteStream; enabled?: boolean; status?: () => string | undefined };
   /** Options to record in run.json (never secrets). */
   config?: Record<string, unknown>;
   /** Notices for the user (log problems, redone items). */
@@ -318,6 +319,18 @@ export async function planJudgeRun(options: JudgeRunOptions): Promise<JudgeRunPl
   return plan;
 }
 
+/** The judge inputs of every (repeat, item) the run still has to judge (as `JudgeRunner.run` would), e.g. to send their calls as a provider batch first. */
+export async function pendingJudgeInputs(options: JudgeRunOptions): Promise<JudgeItemInput[]> {
+  const run = prepare(options);
+  const log = new JsonlLog<JudgmentRecord>(new RunStore(options.sharedDir ?? options.outDir).file('judgments'));
+  const { done } = await readLog(log, run, options.judge, new RunStore(options.outDir).file('run'), () => undefined);
+  const inputs: JudgeItemInput[] = [];
+  for (let repeat = 0; repeat < run.repeats; repeat++) {
+    for (const item of run.items) if (!done.has(judgmentKey(run.judgeName, repeat, item.index))) inputs.push(run.inputs(repeat, item.index));
+  }
+  return inputs;
+}
+
 /** Versions of the code that made the judgments: core, the provider's package and SDK (when it says), Node. */
 async function packageVersions(provider: ChatModelProvider | undefined): Promise<Record<string, string | undefined>> {
   let providerVersions: Record<string, string> = {};
@@ -526,7 +539,7 @@ export class JudgeRunner {
     for (let repeat = 0; repeat < run.repeats; repeat++) {
       for (const item of run.items) if (!state.done.has(judgmentKey(run.judgeName, repeat, item.index))) todo.push({ repeat, index: item.index });
     }
-    const progress = new Progress({ label: `judge ${run.judgeName}`, total: todo.length, unit: 'judgments', ...(options.progress ?? {}) });
+    const progress = new Progress({ label: `judge ${run.judgeName}`, total: todo.length, unit: 'judgments', status: () => options.calls?.limitStatus(), ...(options.progress ?? {}) });
     const judged: Judged = { state, newJudgments: 0, interrupted: false };
     const appends: Array<Promise<void>> = [];
     await mapConcurrent(todo, options.itemsInFlight ?? 6, async ({ repeat, index }) => {

@@ -2,8 +2,8 @@
 // (same judgments log, results and run.json); only the judge's items are made by `judgekit worker` processes.
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { JudgeRunner, scrubSecrets, type JudgeRunOptions, type JudgeRunSummary, type JudgeSettings } from '@judgekit/core';
-import { displayQueueUrl, JudgeQueueCoordinator } from '@judgekit/queue';
+import { JudgeCallRunner, JudgeRunner, scrubSecrets, type JudgeRunOptions, type JudgeRunSummary, type JudgeSettings } from '@judgekit/core';
+import { displayQueueUrl, JudgeQueueCoordinator, unitCallStats } from '@judgekit/queue';
 import type { CliIo } from './cli-command.js';
 
 export interface QueueJudgeOptions {
@@ -23,6 +23,9 @@ export interface QueueJudgeOptions {
 export async function runJudgeOnQueue(runOptions: JudgeRunOptions, options: QueueJudgeOptions, io: CliIo): Promise<JudgeRunSummary> {
   const answerFiles = await Promise.all(options.answerFiles.map(async (path) => ({ path, sha256: createHash('sha256').update(await readFile(path)).digest('hex') })));
   const { dryRun: _dryRun, ...settings } = options.settings;
+  // The workers' calls, as each unit reports them: JudgeRunner writes them to spend.jsonl (once per unit id, should a
+  // unit be read back again) and run.json's session totals as if they were its own.
+  const calls = new JudgeCallRunner();
   const coordinator = await JudgeQueueCoordinator.open({
     url: options.url,
     unitSize: options.unitSize,
@@ -35,11 +38,12 @@ export async function runJudgeOnQueue(runOptions: JudgeRunOptions, options: Queu
     },
     ...(runOptions.signal ? { signal: runOptions.signal } : {}),
     notify: (message) => io.stderr.write(`judgekit judge: ${scrubSecrets(message)}\n`),
+    onUnitSpend: ({ id, results, spend }) => calls.recordRemote(unitCallStats(results, spend), { ...spend, key: `unit ${id}` }),
   });
   try {
-    const { calls: _calls, ...rest } = runOptions;
     const summary = await new JudgeRunner().run({
-      ...rest,
+      ...runOptions,
+      calls,
       judge: coordinator.remote(runOptions.judge),
       // Every missing judgment is handed out at once, cut into units; workers bound the calls in flight.
       itemsInFlight: Number.MAX_SAFE_INTEGER,

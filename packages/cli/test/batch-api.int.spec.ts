@@ -2,8 +2,9 @@
 // the CLI runs as a child process with the real SDKs against the local fake batch server. Results equal a live run;
 // work splits into several batches under small limits; re-asks, failed and expired requests go to a follow-up batch
 // or the live path; a kill -9 while polling, rerun, resumes the recorded batches without submitting them again;
-// `judgekit batches` lists and cancels; --dry-run shows the batch price.
-import { decodeLog, singlePromptAnswer, type JudgmentRecord } from '@judgekit/core';
+// `judgekit batches` lists and cancels; --dry-run shows the batch price; every batch request is in spend.jsonl once,
+// and run.json and results.json price them at the batch price.
+import { costUsd, decodeLog, singlePromptAnswer, type JudgmentRecord } from '@judgekit/core';
 import { startFakeBatchServer, type FakeBatchRequest, type FakeBatchServer } from '@judgekit/judges/testing';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -80,11 +81,37 @@ async function results(outDir: string): Promise<unknown> {
 }
 
 interface BatchesJson {
-  batches: Array<{ id: string; round: number; chunk: number; keys: string[]; status: string; downloaded: boolean; succeeded: number; failed: string[] }>;
+  batches: Array<{ id: string; round: number; chunk: number; keys: string[]; status: string; downloaded: boolean; succeeded: number; failed: string[]; tokenUsage: { prompt: number; completion: number } }>;
 }
 
 async function batchesJson(outDir: string): Promise<BatchesJson> {
   return JSON.parse(await readFile(join(outDir, 'batches.json'), 'utf8')) as BatchesJson;
+}
+
+/**
+ * The run's spend as spend.jsonl, run.json and results.json record it, checked against batches.json: one line per
+ * batch request (keyed by batch and custom id), all at half price, and run.json's spent cost at the batch price.
+ */
+async function expectBatchSpend(outDir: string, batchPrice: { input: number; output: number }, requests: number): Promise<void> {
+  const state = await batchesJson(outDir);
+  const lines = (await readFile(join(outDir, 'spend.jsonl'), 'utf8')).trim().split('\n').map((line) => JSON.parse(line) as { key: string; requests: number; priceFactor: number; tokenUsage: { prompt: number; completion: number } });
+  expect(lines).toHaveLength(requests);
+  expect(new Set(lines.map((line) => line.key))).toEqual(new Set(state.batches.flatMap((batch) => batch.keys.map((key) => `batch ${batch.id} ${key}`))));
+  expect(lines.every((line) => line.requests === 1 && line.priceFactor === 0.5)).toBe(true);
+  const tokens = { prompt: 0, completion: 0 };
+  for (const batch of state.batches) {
+    tokens.prompt += batch.tokenUsage.prompt;
+    tokens.completion += batch.tokenUsage.completion;
+  }
+  expect(tokens.prompt).toBeGreaterThan(0);
+  const runJson = JSON.parse(await readFile(join(outDir, 'run.json'), 'utf8')) as { calls: { spent: { requests: number } }; tokens: { spent: unknown }; cost: { spent: number; batch: { priceFactor: number; price: unknown; requests: number; costUsd: number } } };
+  expect(runJson.calls.spent.requests).toBe(requests);
+  expect(runJson.tokens.spent).toEqual(tokens);
+  expect(runJson.cost.spent).toBeCloseTo(costUsd(tokens, batchPrice), 12);
+  expect(runJson.cost.batch).toMatchObject({ priceFactor: 0.5, price: batchPrice, requests });
+  const resultsJson = JSON.parse(await readFile(join(outDir, 'results.json'), 'utf8')) as { judges: Array<{ batch?: { price: unknown; requests: number; costUsd: number } }> };
+  expect(resultsJson.judges[0]?.batch).toMatchObject({ price: batchPrice, requests });
+  expect(resultsJson.judges[0]?.batch?.costUsd).toBeCloseTo(costUsd(tokens, batchPrice), 12);
 }
 
 describe.each(VENDORS)('judgekit judge --execution batch-api ($name)', (vendor) => {
@@ -117,7 +144,7 @@ describe.each(VENDORS)('judgekit judge --execution batch-api ($name)', (vendor) 
     if (root) await rm(root, { recursive: true, force: true });
   });
 
-  it('gives the same judgments and results as a live run with no live call, splits the calls into batches of at most --batch-max-requests, sends the re-ask in a second round, records the batch price, and a rerun submits nothing', async () => {
+  it('gives the same judgments and results as a live run with no live call, splits the calls into batches of at most --batch-max-requests, sends the re-ask in a second round, records the batch price, spends each batch request once at half price in spend.jsonl, run.json and results.json, and a rerun submits nothing', async () => {
     server.setScript(scripted());
     const out = join(root, 'batch');
     const created = server.batches.length;
@@ -138,10 +165,12 @@ describe.each(VENDORS)('judgekit judge --execution batch-api ($name)', (vendor) 
     expect(runJson.options.batch.costUsd).toBeGreaterThan(0);
     expect(runJson.calls.session.calls).toBe(0);
     expect(runJson.calls.session.cachedCalls).toBe(19);
+    await expectBatchSpend(out, vendor.batchPrice, 19);
 
     // A rerun into the same directory, and a new directory on the same cache, submit nothing and call nothing.
     const again = await runJudgekit(batchArgs(out), env('cache-batch'));
     expect(again.code, again.stderr).toBe(0);
+    await expectBatchSpend(out, vendor.batchPrice, 19);
     const fresh = await runJudgekit(batchArgs(join(root, 'batch-fresh')), env('cache-batch'));
     expect(fresh.code, fresh.stderr).toBe(0);
     expect(fresh.stdout).toMatch(/calls: 0 made/);
@@ -195,7 +224,7 @@ describe.each(VENDORS)('judgekit judge --execution batch-api ($name)', (vendor) 
     expect(await results(out)).toEqual(liveResults);
   });
 
-  it('resumes the recorded batches after a kill -9 while polling: one batch creation per chunk in all, and results equal to the live run', async () => {
+  it('resumes the recorded batches after a kill -9 while polling: one batch creation per chunk in all, results equal to the live run, and each batch request spent once at half price', async () => {
     server.setScript(scripted());
     server.setHoldPolls(Infinity);
     const out = join(root, 'killed');
@@ -219,6 +248,8 @@ describe.each(VENDORS)('judgekit judge --execution batch-api ($name)', (vendor) 
     expect(server.batches.slice(created).map((batch) => batch.requests.length)).toEqual([5, 5, 5, 3, 1]);
     expect(rerun.stderr).toMatch(/resuming 4 provider batches/);
     expect(server.liveRequests).toHaveLength(0);
+    // Spent once per batch request at half price, not twice for the batches the killed process was polling.
+    await expectBatchSpend(out, vendor.batchPrice, 19);
     expect(await judgments(out)).toEqual(liveJudgments);
     expect(await results(out)).toEqual(liveResults);
 

@@ -1,7 +1,9 @@
 // A `judgekit judge --queue` coordinator SIGKILLed mid-run and started again with the same command: it enqueues the
 // same job ids, reads the units finished meanwhile back from BullMQ and the rest from its run directory, and ends
-// with the in-process run's results; no request is asked more than twice (here: none at all, as no worker died).
+// with the in-process run's results; no request is asked more than twice (here: none at all, as no worker died), and
+// run.json's spent totals count every request once.
 import { redisTestSkipReason } from '@judgekit/queue/testing';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runJudgekit, startJudgekit, waitFor, type CliProcess } from './support/cli-process.js';
@@ -23,7 +25,7 @@ describe.skipIf(missing !== undefined)(`judgekit judge --queue coordinator kille
     await fixture?.close();
   });
 
-  it('the rerun reattaches to the queue (units finished while it was down are read back, not redone) and gives the in-process results with no request asked twice', async () => {
+  it("the rerun reattaches to the queue (units finished while it was down are read back, not redone) and gives the in-process results with no request asked twice, and every request once in run.json's spent totals", async () => {
     const baselineOut = join(fixture.root, 'in-process');
     const baseline = await runJudgekit(judgeArgs(fixture, baselineOut, 8), queueEnv(fixture, join(fixture.root, 'in-process-cache')));
     expect(baseline.code).toBe(0);
@@ -61,6 +63,12 @@ describe.skipIf(missing !== undefined)(`judgekit judge --queue coordinator kille
       expect([...asked.keys()].sort((a, b) => a - b)).toEqual(Array.from({ length: ITEMS }, (_, i) => i));
       expect(Math.max(...asked.values())).toBeLessThanOrEqual(2);
       expect(fixture.server.requests.length - firstRequest).toBe(ITEMS);
+      // Every request is in the spent totals once: the units the killed coordinator recorded, and those finished while
+      // it was down (read back by the rerun), each under its own unit id in spend.jsonl.
+      const spent = JSON.parse(await readFile(join(outDir, 'run.json'), 'utf8')) as { calls: { spent: { requests: number } } };
+      expect(spent.calls.spent.requests).toBe(ITEMS);
+      const keys = (await readFile(join(outDir, 'spend.jsonl'), 'utf8')).trim().split('\n').map((line) => (JSON.parse(line) as { key: string }).key);
+      expect(new Set(keys).size).toBe(keys.length);
     } finally {
       for (const worker of workers) worker.kill('SIGKILL');
       await Promise.all(workers.map((worker) => worker.done));

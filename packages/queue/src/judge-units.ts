@@ -1,6 +1,7 @@
 // The unit protocol of `judgekit judge --queue`: what a unit of judging is (a judge's settings, the answer files by
 // path and checksum, one repeat and a range of items), its deterministic job id, and the items' judge inputs.
 import { canonicalHash, formatAlpacaPrompt, type JudgeItemInput, type JudgeItemResult, type JudgeSettings, type ModelAnswers } from '@judgekit/core';
+import type { UnitSpend } from './unit-spend.js';
 
 export const JUDGE_UNIT_VERSION = 1;
 
@@ -39,6 +40,8 @@ export interface JudgeUnitResult {
   results: JudgeItemResult[];
   /** Which worker made it (host and pid), for logs. */
   worker: string;
+  /** What its calls cost on this delivery (0 requests where the shared cache answered them); absent from older workers. */
+  spend?: UnitSpend;
 }
 
 /**

@@ -51,6 +51,25 @@ export interface SpendRecord {
   requests: number;
   failed: number;
   tokenUsage: { prompt: number; completion: number };
+  /** Billed at this fraction of the list price: 0.5 for a provider batch's result. Absent: the list price. */
+  priceFactor?: number;
+  /**
+   * What was paid for, where the same spend can be read twice: `batch <batch id> <custom id>` for a provider batch's
+   * result, `unit <job id>` for a queue unit. A record whose key is already in the file is not written again.
+   */
+  key?: string;
+}
+
+/** The requests of a run billed at a batch price, as run.json (`cost.batch`) and results.json (`judges[].batch`) record them. */
+export interface BatchSpendSummary {
+  /** Fraction of the list price (0.5). */
+  priceFactor: number;
+  /** Per 1M tokens at the batch price; null when no price is known for the model. */
+  price: { input: number; output: number } | null;
+  requests: number;
+  failed: number;
+  tokenUsage: { prompt: number; completion: number };
+  costUsd: number | null;
 }
 
 export function judgmentKey(judge: string, repeat: number, index: number): string {
@@ -89,6 +108,8 @@ export interface RunResults {
     repeats: number;
     /** Scores read from replies that only the lenient parser accepts ("Score: 85", JSON with prose after it); absent in older runs. */
     lenientScores?: number;
+    /** Requests of this judge answered by provider batches (`--execution batch-api`), at the batch price; absent when none were. */
+    batch?: BatchSpendSummary;
   }>;
   items: number;
 }

@@ -1,6 +1,7 @@
 // The batch executor against an in-memory batch provider: a batch whose id was lost to a kill right after its
 // creation is found by its label (not submitted again) where the provider keeps labels, and submitted again with a
-// notice where it does not; batches.json is written before polling; the judge run afterwards makes no live call.
+// notice where it does not; batches.json is written before polling; the judge run afterwards makes no live call;
+// every downloaded result is in spend.jsonl once, at the batch price, however often it is downloaded.
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +14,7 @@ import { askJudgeModel } from './ask-judge-model.js';
 import { executeBatches, type BatchState } from './batch-execution.js';
 import { JudgeCallRunner } from './judge-call-runner.js';
 import { JudgeRunner, type JudgeRunOptions } from './judge-runner.js';
+import { costUsd } from './price-table.js';
 
 interface StoredBatch {
   id: string;
@@ -148,5 +150,42 @@ describe('executeBatches', () => {
     // Everything is judged now: a rerun finds nothing missing and submits nothing.
     expect((await executeBatches({ run, cache, pollMs: 1 })).leftForLive).toBe(0);
     expect(store).toHaveLength(4);
+  });
+
+  it('writes every downloaded batch result to spend.jsonl once at half price, even when a kill during a download makes the rerun download it again, and run.json and results.json price them at the batch price', async () => {
+    const store: StoredBatch[] = [];
+    const cache = new MemoryCache();
+    const provider = memoryBatchProvider(store, { keepsLabels: true, failPrompt: 'task 1' });
+    const run = { ...(await setup(provider, cache)), prices: { 'memory:m': { input: 2, output: 10 } } };
+    // The process dies during the first download: its results are read, but no reply reaches the cache and
+    // batches.json does not say `downloaded`.
+    const dying = { get: cache.get.bind(cache), set: async (): Promise<void> => Promise.reject(new Error('killed mid-download')) };
+    await expect(executeBatches({ run, cache: dying, pollMs: 1, maxRounds: 1 })).rejects.toThrow('killed mid-download');
+    const killed = JSON.parse(await readFile(join(run.outDir, 'batches.json'), 'utf8')) as BatchState;
+    expect(killed.batches.map((entry) => entry.downloaded)).toEqual([false, false]);
+
+    // The rerun downloads the first batch again, then the second; the failed request (task 1) fails again in this
+    // session's one follow-up round and is left to the live path.
+    await executeBatches({ run, cache, pollMs: 1, maxRounds: 1 });
+    expect(store.map((batch) => batch.requests.length)).toEqual([2, 1, 1]);
+    const lines = (await readFile(join(run.outDir, 'spend.jsonl'), 'utf8')).trim().split('\n').map((line) => JSON.parse(line) as { key: string; requests: number; failed: number; priceFactor: number });
+    expect(lines).toHaveLength(4);
+    expect(new Set(lines.map((line) => line.key))).toEqual(new Set(store.flatMap((batch) => batch.requests.map((request) => `batch ${batch.id} ${request.customId}`))));
+    expect(lines.every((line) => line.priceFactor === 0.5 && line.requests === 1)).toBe(true);
+    expect(lines.map((line) => line.failed).sort()).toEqual([0, 0, 1, 1]);
+
+    // The judge run makes the failed call live (list price) and prices the rest at the batch price.
+    await new JudgeRunner().run(run);
+    expect(provider.live).toBe(1);
+    const record = JSON.parse(await readFile(join(run.outDir, 'run.json'), 'utf8')) as { calls: { spent: { requests: number; failed: number } }; tokens: { spent: { prompt: number; completion: number } }; cost: { spent: number; batch: { priceFactor: number; price: unknown; requests: number; costUsd: number } } };
+    expect(record.calls.spent).toEqual({ requests: 5, failed: 2 });
+    // Two answered batch requests (3 + 1 tokens each), two failed (0), one live call (1 + 1).
+    expect(record.tokens.spent).toEqual({ prompt: 7, completion: 3 });
+    const listPrice = { input: 2, output: 10 };
+    expect(record.cost.spent).toBeCloseTo(costUsd({ prompt: 6, completion: 2 }, listPrice) / 2 + costUsd({ prompt: 1, completion: 1 }, listPrice), 12);
+    expect(record.cost.batch).toMatchObject({ priceFactor: 0.5, price: { input: 1, output: 5 }, requests: 4 });
+    expect(record.cost.batch.costUsd).toBeCloseTo(costUsd({ prompt: 6, completion: 2 }, listPrice) / 2, 12);
+    const results = JSON.parse(await readFile(join(run.outDir, 'results.json'), 'utf8')) as { judges: Array<{ batch?: { priceFactor: number; price: unknown; requests: number } }> };
+    expect(results.judges[0]!.batch).toMatchObject({ priceFactor: 0.5, price: { input: 1, output: 5 }, requests: 4 });
   });
 });

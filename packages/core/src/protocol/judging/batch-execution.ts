@@ -12,12 +12,15 @@ import { isBatchCapable, splitIntoBatches, type BatchCapableProvider, type Batch
 import type { ChatCallContext } from '../../contracts/judge-factory.js';
 import { JudgekitError } from '../../errors.js';
 import type { KeyValueCache } from '../../run/disk-cache.js';
+import { runFile } from '../../run/run-directory.js';
 import { writeJsonAtomic } from '../../util/atomic-write.js';
 import { canonicalHash } from '../../util/canonical-hash.js';
 import { mapConcurrent } from '../../util/concurrency.js';
 import { callCacheKey, type CallOutcome } from './judge-call-runner.js';
 import { pendingJudgeInputs, type JudgeRunOptions } from './judge-runner.js';
 import { costUsd, DEFAULT_PRICES, findPrice, type ModelPrice } from './price-table.js';
+import { SpendLog } from './spend-log.js';
+import { abortableSleep } from '../../util/abortable-sleep.js';
 
 /** Provider batches cost this much of the live list price (OpenAI and Anthropic: 50%). */
 export const BATCH_PRICE_FACTOR = 0.5;
@@ -132,20 +135,6 @@ export async function readBatchState(runDir: string): Promise<BatchState | undef
   return state;
 }
 
-function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
 
 interface Missing {
   key: string;
@@ -215,6 +204,10 @@ export async function executeBatches(options: BatchExecutionOptions): Promise<Ba
   }
   state.endpoint = endpoint;
   const save = (): Promise<void> => writeJsonAtomic(path, state);
+  // Every downloaded result goes to spend.jsonl at the batch price, keyed by batch and custom id: a result downloaded
+  // again after a kill (before batches.json said `downloaded`) is not counted twice.
+  const spend = new SpendLog(runFile(run.outDir, 'spend'), `${new Date().toISOString()} pid ${process.pid} batch-api`);
+  let spendFailureTold = false;
   let submitted = 0;
   let interrupted = false;
 
@@ -232,8 +225,12 @@ export async function executeBatches(options: BatchExecutionOptions): Promise<Ba
     const results = await provider.batch.results(entry.id as string);
     const wanted = new Set(entry.keys);
     const answered = new Set<string>();
-    for (const result of results) {
-      if (!wanted.has(result.customId)) continue;
+    const paid = results.filter((result) => wanted.has(result.customId));
+    // Recorded before the replies are cached and the batch marked downloaded, so a kill in between loses no spend.
+    await spend.appendAll(paid.map((result) => ({ requests: 1, failed: result.response.error ? 1 : 0, tokenUsage: result.response.tokenUsage, priceFactor: BATCH_PRICE_FACTOR, key: `batch ${entry.id} ${result.customId}` })));
+    if (spend.failure && !spendFailureTold) notify(`cannot record the spend of batch ${entry.id} in ${spend.path} (${spend.failure.message}); run.json's totals leave it out.`);
+    spendFailureTold ||= spend.failure !== undefined;
+    for (const result of paid) {
       const usage = result.response.tokenUsage;
       entry.tokenUsage.prompt += usage.prompt;
       entry.tokenUsage.completion += usage.completion;

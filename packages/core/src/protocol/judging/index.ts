@@ -14,5 +14,6 @@ export * from './judge-call-runner.js';
 export * from './rate-limiter.js';
 export * from './judge-results.js';
 export * from './judge-runner.js';
+export * from './spend-log.js';
 export * from './ask-judge-model.js';
 export * from './batch-execution.js';

@@ -10,6 +10,7 @@ import { scrubSecrets } from '../../util/scrub-secrets.js';
 import { estimateTokens } from './price-table.js';
 import type { AdaptiveLimiter } from './rate-limiter.js';
 import { isTransient, retryDelayMs, type BackoffOptions } from './retry-policy.js';
+import { abortableSleep } from '../../util/abortable-sleep.js';
 
 export interface JudgeCallRunnerOptions {
   cache?: KeyValueCache;
@@ -63,7 +64,14 @@ export interface Spend {
   requests: number;
   failed: number;
   tokenUsage: TokenUsage;
+  /** Billed at this fraction of the list price (a provider batch: 0.5); absent: the list price. */
+  priceFactor?: number;
+  /** Names what was paid for where it can be reported twice (a queue unit read back again): recorded once per key. */
+  key?: string;
 }
+
+/** Calls made elsewhere for this runner's run (a queue worker's unit), to add to `stats`. */
+export type RemoteCallStats = Pick<CallStats, 'calls' | 'requests' | 'cachedCalls' | 'failedCalls' | 'retries' | 'tokenUsage'>;
 
 export type SpendListener = (spend: Spend) => Promise<void> | void;
 
@@ -90,23 +98,6 @@ export function callCacheKey(provider: ChatModelProvider, request: ChatRequest, 
   });
 }
 
-function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) {
-      reject(signal.reason);
-      return;
-    }
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
 
 export class JudgeCallRunner {
   readonly stats: CallStats = { calls: 0, requests: 0, cachedCalls: 0, sharedCalls: 0, failedCalls: 0, retries: 0, cacheWriteErrors: 0, tokenUsage: { prompt: 0, completion: 0 } };
@@ -140,6 +131,17 @@ export class JudgeCallRunner {
   onSpend(listener: SpendListener): () => void {
     this.#spendListeners.add(listener);
     return () => this.#spendListeners.delete(listener);
+  }
+
+  /**
+   * Calls another process made for this run (a queue worker's unit, reported to the coordinator): added to `stats`
+   * and passed to the spend listeners as one record, so run.json and spend.jsonl count them like calls made here.
+   */
+  async recordRemote(calls: RemoteCallStats, spend: Spend): Promise<void> {
+    for (const field of ['calls', 'requests', 'cachedCalls', 'failedCalls', 'retries'] as const) this.stats[field] += calls[field];
+    this.stats.tokenUsage.prompt += calls.tokenUsage.prompt;
+    this.stats.tokenUsage.completion += calls.tokenUsage.completion;
+    await Promise.allSettled([...this.#spendListeners].map(async (listener) => listener(spend)));
   }
 
   /** The adaptive limit for the progress line (`limit 6/16 (600 rpm)`); undefined without rate limits. */

@@ -1,8 +1,8 @@
 // Runs one judge over a set of answer files into a run directory: items.json, judgments.jsonl (appended as
 // each item finishes, read back on a rerun so only missing items are done), annotated answers, results and
 // run.json. Reusable by the pipeline: it takes a built Judge and JudgeCallRunner and knows no CLI.
-import { appendFile, mkdir, readFile } from 'node:fs/promises';
-import { basename, dirname } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { basename } from 'node:path';
 import type { ChatModelProvider, TokenUsage } from '../../contracts/chat-model-provider.js';
 import { isPlannable, type Judge, type JudgeItemInput, type JudgeItemResult } from '../../contracts/judge.js';
 import type { ModelAnswers } from '../../contracts/records.js';
@@ -10,14 +10,15 @@ import { formatAlpacaPrompt, type PromptTemplateRef } from '../../data/prompt-te
 import { JudgekitError } from '../../errors.js';
 import { JsonlLog, type LogProblem } from '../../run/jsonl-log.js';
 import { RunStore } from '../../run/run-store.js';
-import { judgmentKey, type JudgmentInputs, type JudgmentRecord, type RunItems, type RunResults, type SpendRecord } from '../../run/run-directory.js';
+import { judgmentKey, type JudgmentInputs, type JudgmentRecord, type RunItems, type RunResults } from '../../run/run-directory.js';
 import { sweepStaleTemporaries, writeFileAtomic, writeJsonAtomic } from '../../util/atomic-write.js';
 import { canonicalHash, canonicalJson, sha256Hex } from '../../util/canonical-hash.js';
 import { mapConcurrent } from '../../util/concurrency.js';
 import { packageVersion } from '../../util/package-version.js';
 import { Progress } from '../../util/progress.js';
-import { callCacheKey, type CallStats, type JudgeCallRunner, type Spend } from './judge-call-runner.js';
+import { callCacheKey, type CallStats, type JudgeCallRunner } from './judge-call-runner.js';
 import { costUsd, DEFAULT_PRICES, estimateTokens, findPrice, type ModelPrice, type PriceTable } from './price-table.js';
+import { batchSpendSummary, SpendLog, spendCostUsd, totalSpend, type SessionSpend } from './spend-log.js';
 import { annotateRecords, formatResultsCsv, formatResultsMarkdown, scoreGrid, summarizeModel, type ResultsRow } from './judge-results.js';
 import type { AggregateRule } from './score-aggregate.js';
 
@@ -363,66 +364,6 @@ async function readPreviousSessions(path: string): Promise<unknown[]> {
   }
 }
 
-/**
- * `spend.jsonl`: every request to the provider as it is paid for, one line each, so the cost of a session that
- * is killed before it writes run.json still counts in the totals.
- */
-class SpendLog {
-  #chain: Promise<void> = Promise.resolve();
-  #failed: Error | undefined;
-
-  constructor(
-    readonly path: string,
-    readonly session: string,
-  ) {}
-
-  #ready: Promise<unknown> | undefined;
-
-  append(spend: Spend): Promise<void> {
-    const line = `${JSON.stringify({ session: this.session, ...spend } satisfies SpendRecord)}\n`;
-    // The run directory may not exist yet when the first request is paid for (a study's judge folder).
-    this.#ready ??= mkdir(dirname(this.path), { recursive: true });
-    this.#chain = this.#chain.then(() =>
-      this.#ready!.then(() => appendFile(this.path, line)).catch((error: Error) => {
-        this.#failed ??= error;
-      }),
-    );
-    return this.#chain;
-  }
-
-  /** The first append that failed, if any (the spend of this session is then under-counted). */
-  get failure(): Error | undefined {
-    return this.#failed;
-  }
-
-  /** Every session's spend; a torn last line (a kill mid-append) is skipped. */
-  static async read(path: string): Promise<Map<string, { requests: number; failed: number; tokenUsage: TokenUsage }>> {
-    const sessions = new Map<string, { requests: number; failed: number; tokenUsage: TokenUsage }>();
-    let text = '';
-    try {
-      text = await readFile(path, 'utf8');
-    } catch {
-      return sessions;
-    }
-    for (const line of text.split('\n')) {
-      let record: SpendRecord;
-      try {
-        record = JSON.parse(line) as SpendRecord;
-      } catch {
-        continue;
-      }
-      if (typeof record?.session !== 'string' || typeof record.tokenUsage?.prompt !== 'number') continue;
-      const total = sessions.get(record.session) ?? { requests: 0, failed: 0, tokenUsage: { prompt: 0, completion: 0 } };
-      total.requests += record.requests;
-      total.failed += record.failed;
-      total.tokenUsage.prompt += record.tokenUsage.prompt;
-      total.tokenUsage.completion += record.tokenUsage.completion;
-      sessions.set(record.session, total);
-    }
-    return sessions;
-  }
-}
-
 interface Judged {
   state: LogState;
   newJudgments: number;
@@ -488,10 +429,14 @@ export class JudgeRunner {
     }
     if (spend.failure) options.notify?.(`cannot record spend in ${spend.path} (${spend.failure.message}); run.json's totals leave out some of this session's calls.`);
     files.push(shared.file('judgments'));
+    const price = options.judge.description.provider === 'none' ? undefined : priceFor(options);
+    const spent = await SpendLog.read(store.file('spend'));
     const summary = this.summarize(options, run, judged.state, aggregate);
+    // Calls answered by provider batches were billed at the batch price: results.json says so beside the scores.
+    const batch = batchSpendSummary(totalSpend(spent.values()), price);
+    if (batch) summary.results.judges = summary.results.judges.map((entry) => ({ ...entry, batch }));
     if (!judged.interrupted) files.push(...(await this.writeResults(store, options, summary)));
     const stats = options.calls?.stats;
-    const price = options.judge.description.provider === 'none' ? undefined : priceFor(options);
     const sessionCost = stats ? (price ? costUsd(stats.tokenUsage, price) : stats.calls === 0 ? 0 : null) : 0;
     const session = {
       id: sessionId,
@@ -505,7 +450,7 @@ export class JudgeRunner {
       calls: stats ?? null,
       costUsd: sessionCost,
     };
-    files.push(await this.writeRunRecord(store, options, run, judged.state, { aggregate, price, session }));
+    files.push(await this.writeRunRecord(store, options, run, judged.state, { aggregate, price, session, spent }));
     return {
       results: summary.results,
       markdown: summary.markdown,
@@ -602,24 +547,22 @@ export class JudgeRunner {
   }
 
   /** `run.json` through the store: what was judged, how, with which versions, at what cost; sessions accumulate. */
-  async writeRunRecord(store: RunStore, options: JudgeRunOptions, run: PreparedRun, state: LogState, parts: { aggregate: AggregateRule; price: ModelPrice | undefined; session: { id: string; startedAt: string; finishedAt: string; wallMs: number; calls: CallStats | null; costUsd: number | null } }): Promise<string> {
+  async writeRunRecord(store: RunStore, options: JudgeRunOptions, run: PreparedRun, state: LogState, parts: { aggregate: AggregateRule; price: ModelPrice | undefined; session: { id: string; startedAt: string; finishedAt: string; wallMs: number; calls: CallStats | null; costUsd: number | null }; spent?: Map<string, SessionSpend> }): Promise<string> {
     const { judge } = options;
     const { aggregate, price, session } = parts;
     const totals = judgmentTotals(state.done.values());
     const sessions = [...(await readPreviousSessions(store.file('run'))), session];
-    // Sessions that were killed wrote no run.json, but their requests are in spend.jsonl: add them.
-    const spent = await SpendLog.read(store.file('spend'));
+    // Sessions that were killed wrote no run.json, but their requests are in spend.jsonl: add them. So do the
+    // downloads of provider batches (`--execution batch-api`), which are written under a session of their own.
+    const spent = parts.spent ?? (await SpendLog.read(store.file('spend')));
     const known = new Set(sessions.map((entry) => (entry as { id?: unknown }).id));
     for (const [id, paid] of spent) {
-      if (!known.has(id)) sessions.splice(sessions.length - 1, 0, { id, killed: true, spend: paid, costUsd: price ? costUsd(paid.tokenUsage, price) : null });
+      if (known.has(id)) continue;
+      const batchOnly = paid.discounted?.reduce((sum, part) => sum + part.requests, 0) === paid.requests;
+      sessions.splice(sessions.length - 1, 0, { id, ...(batchOnly ? { execution: 'batch-api' } : { killed: true }), spend: paid, costUsd: price ? spendCostUsd(paid, price) : null });
     }
-    const allSpend = { requests: 0, failed: 0, tokenUsage: { prompt: 0, completion: 0 } };
-    for (const paid of spent.values()) {
-      allSpend.requests += paid.requests;
-      allSpend.failed += paid.failed;
-      allSpend.tokenUsage.prompt += paid.tokenUsage.prompt;
-      allSpend.tokenUsage.completion += paid.tokenUsage.completion;
-    }
+    const allSpend = totalSpend(spent.values());
+    const batch = batchSpendSummary(allSpend, price);
     return store.writeRunRecord({
       tool: 'judgekit',
       command: 'judge',
@@ -637,9 +580,11 @@ export class JudgeRunner {
         currency: 'USD',
         price: price ?? null,
         session: session.costUsd,
-        spent: price ? costUsd(allSpend.tokenUsage, price) : allSpend.requests === 0 ? 0 : null,
+        // Provider batches' requests at the batch price (`batch`), the others at the list price.
+        spent: price ? spendCostUsd(allSpend, price) : allSpend.requests === 0 ? 0 : null,
+        ...(batch ? { batch } : {}),
         judgments: price ? costUsd(totals.tokenUsage, price) : totals.calls === 0 ? 0 : null,
-        note: price ? 'estimate from list prices per 1M tokens; see --prices' : judge.description.provider === 'none' ? 'no calls' : 'no price known for this model; pass --prices <file>',
+        note: price ? `estimate from list prices per 1M tokens${batch ? `, provider batches at ${batch.priceFactor * 100}% of them` : ''}; see --prices` : judge.description.provider === 'none' ? 'no calls' : 'no price known for this model; pass --prices <file>',
       },
       sessions,
     });

@@ -6,6 +6,7 @@ import { Job, Queue, QueueEvents } from 'bullmq';
 import { JudgekitError, type Judge, type JudgeItemInput, type JudgeItemResult } from '@judgekit/core';
 import { assertRedisReachable, displayQueueUrl, JUDGE_QUEUE, redisConnection } from './connection.js';
 import { JUDGE_UNIT_VERSION, judgeUnitJobId, type JudgeUnitData, type JudgeUnitResult } from './judge-units.js';
+import type { UnitSpend } from './unit-spend.js';
 
 export interface JudgeCoordinatorOptions {
   /** `redis://host:port`. */
@@ -16,6 +17,11 @@ export interface JudgeCoordinatorOptions {
   unitSize?: number;
   signal?: AbortSignal;
   notify?: (message: string) => void;
+  /**
+   * Told of each finished unit's spend, once per unit in this session, before its items are answered (so it is
+   * recorded before their judgments are logged). `judgekit judge --queue` writes it to spend.jsonl, keyed by unit id.
+   */
+  onUnitSpend?: (unit: { id: string; results: JudgeItemResult[]; spend: UnitSpend }) => Promise<void> | void;
   /** How often the live workers are counted (and, every fifth time, unfinished units looked up in case an event was missed). Default 2 s. */
   pollMs?: number;
 }
@@ -52,6 +58,7 @@ export class JudgeQueueCoordinator {
   #poller: NodeJS.Timeout | undefined;
   #closed = false;
   #polls = 0;
+  #toldNoSpend = false;
   /** What the workers report for the units of this session: calls made and answered by the cache, tokens. */
   readonly workerTotals = { calls: 0, cachedCalls: 0, tokenUsage: { prompt: 0, completion: 0 } };
   /** Time spent enqueueing and reading back units (the coordinator's own overhead), ms. */
@@ -232,7 +239,20 @@ export class JudgeQueueCoordinator {
       this.workerTotals.tokenUsage.prompt += result.tokenUsage.prompt;
       this.workerTotals.tokenUsage.completion += result.tokenUsage.completion;
     }
-    for (const waiter of unit.waiters) waiter.resolve(results.get(`${waiter.input.repeat}:${waiter.input.index}`) as JudgeItemResult);
+    const answer = (): void => {
+      for (const waiter of unit.waiters) waiter.resolve(results.get(`${waiter.input.repeat}:${waiter.input.index}`) as JudgeItemResult);
+    };
+    const record = this.#options.onUnitSpend;
+    if (!record) return answer();
+    if (!value?.spend) {
+      if (!this.#toldNoSpend) this.#options.notify?.(`unit ${unit.id} came back without its spend (a worker of an older judgekit?): run.json leaves its calls out.`);
+      this.#toldNoSpend = true;
+      return answer();
+    }
+    void Promise.resolve()
+      .then(() => record({ id: unit.id, results: [...results.values()], spend: value.spend as UnitSpend }))
+      .catch(() => undefined)
+      .then(answer);
   }
 
   #reject(unit: Unit, error: unknown): void {

@@ -1,28 +1,42 @@
-// `judgekit queue status`: the queue's job counts and live workers.
+// `judgekit queue status`: the queues' job counts and live workers (judge units; model units such as loss).
 import { Queue } from 'bullmq';
 import { assertRedisReachable, JUDGE_QUEUE, redisConnection } from './connection.js';
+import { MODEL_QUEUE } from './model-units.js';
 
 export const QUEUE_STATES = ['waiting', 'active', 'delayed', 'prioritized', 'completed', 'failed'] as const;
 
-export interface QueueStatus {
+export interface QueueCounts {
   queue: string;
   counts: Record<(typeof QUEUE_STATES)[number], number>;
   workers: number;
 }
 
-export async function queueStatus(url: string): Promise<QueueStatus> {
-  await assertRedisReachable(url);
-  const queue = new Queue(JUDGE_QUEUE, { connection: redisConnection(url) });
+/** The judge queue's counts at the top level (as before), the model queue's under `model`. */
+export interface QueueStatus extends QueueCounts {
+  model: QueueCounts;
+}
+
+async function countsOf(url: string, name: string): Promise<QueueCounts> {
+  const queue = new Queue(name, { connection: redisConnection(url) });
   try {
-    const counts = (await queue.getJobCounts(...QUEUE_STATES)) as QueueStatus['counts'];
-    return { queue: JUDGE_QUEUE, counts, workers: await queue.getWorkersCount() };
+    const counts = (await queue.getJobCounts(...QUEUE_STATES)) as QueueCounts['counts'];
+    return { queue: name, counts, workers: await queue.getWorkersCount() };
   } finally {
     await queue.close();
   }
 }
 
+export async function queueStatus(url: string): Promise<QueueStatus> {
+  await assertRedisReachable(url);
+  const [judge, model] = await Promise.all([countsOf(url, JUDGE_QUEUE), countsOf(url, MODEL_QUEUE)]);
+  return { ...judge, model };
+}
+
 export function formatQueueStatus(status: QueueStatus): string {
-  const lines = [`queue ${status.queue}: ${status.workers} worker${status.workers === 1 ? '' : 's'}`];
-  for (const state of QUEUE_STATES) lines.push(`  ${state.padEnd(11)} ${status.counts[state] ?? 0}`);
+  const lines: string[] = [];
+  for (const one of [status, status.model]) {
+    lines.push(`queue ${one.queue}: ${one.workers} worker${one.workers === 1 ? '' : 's'}`);
+    for (const state of QUEUE_STATES) lines.push(`  ${state.padEnd(11)} ${one.counts[state] ?? 0}`);
+  }
   return `${lines.join('\n')}\n`;
 }

@@ -6,14 +6,17 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
-import { canonicalHash, loadAnswerFiles, mapConcurrent, type Judge, type ModelAnswers } from '@judgekit/core';
+import { canonicalHash, loadAnswerFiles, mapConcurrent, type Judge, type JudgeCallRunner, type ModelAnswers } from '@judgekit/core';
 import { assertRedisReachable, JUDGE_QUEUE, queueTimings, redisConnection, type QueueTimings } from './connection.js';
 import { JUDGE_UNIT_VERSION, judgeItemInput, type JudgeSpec, type JudgeUnitData, type JudgeUnitResult } from './judge-units.js';
+import { UnitSpendMeter } from './unit-spend.js';
 
 export interface BuiltJudge {
   judge: Judge;
   /** Items a unit keeps in flight (a couple more than the judge's call concurrency, as `judgekit judge` does). */
   itemsInFlight: number;
+  /** The judge's call runner: each unit's requests and tokens are measured through it and returned with the unit. */
+  calls?: Pick<JudgeCallRunner, 'onSpend'>;
 }
 
 export interface JudgeWorkerOptions {
@@ -44,6 +47,7 @@ export async function startJudgeWorker(options: JudgeWorkerOptions): Promise<Jud
   const timings = options.timings ?? queueTimings();
   const judges = new Map<string, Promise<BuiltJudge>>();
   const answerSets = new Map<string, Promise<ModelAnswers[]>>();
+  const meter = new UnitSpendMeter();
 
   const answersOf = (unit: JudgeUnitData, jobId: string): Promise<ModelAnswers[]> => {
     const key = canonicalHash(unit.answerFiles);
@@ -86,7 +90,10 @@ export async function startJudgeWorker(options: JudgeWorkerOptions): Promise<Jud
     const key = canonicalHash(spec);
     let built = judges.get(key);
     if (!built) {
-      built = options.buildJudge(spec);
+      built = options.buildJudge(spec).then((made) => {
+        made.calls?.onSpend(meter.listener);
+        return made;
+      });
       judges.set(key, built);
       built.catch(() => judges.delete(key));
     }
@@ -102,12 +109,12 @@ export async function startJudgeWorker(options: JudgeWorkerOptions): Promise<Jud
     const range = `${unit.indices[0]}-${unit.indices.at(-1)}`;
     log(`unit ${job.id} started: judge ${unit.judge.name}, repeat ${unit.repeat}, items ${range} (${unit.indices.length})`);
     const answers = await answersOf(unit, String(job.id));
-    const { judge, itemsInFlight } = await judgeOf(unit.judge);
-    const results = await mapConcurrent(unit.indices, itemsInFlight, (index) => judge.scoreItem(judgeItemInput(answers, unit.template, unit.repeat, index)));
+    const { judge, itemsInFlight, calls: callRunner } = await judgeOf(unit.judge);
+    const { value: results, spend } = await meter.measure(() => mapConcurrent(unit.indices, itemsInFlight, (index) => judge.scoreItem(judgeItemInput(answers, unit.template, unit.repeat, index))));
     const calls = results.reduce((sum, result) => sum + result.calls, 0);
     const cached = results.reduce((sum, result) => sum + result.cachedCalls, 0);
     log(`unit ${job.id} done in ${Math.round(performance.now() - started)} ms: ${results.length} items, ${calls} calls, ${cached} from the cache`);
-    return { results, worker: id };
+    return { results, worker: id, ...(callRunner ? { spend } : {}) };
   };
 
   const worker = new Worker<JudgeUnitData, JudgeUnitResult>(JUDGE_QUEUE, processUnit, {

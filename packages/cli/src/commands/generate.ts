@@ -51,6 +51,7 @@ export const command: CliCommand = {
     threads: { type: 'string', value: '<n>', description: 'CPU threads for ONNX Runtime' },
     limit: { type: 'string', value: '<n>', description: 'Only the first n records of the split (for a quick look)' },
     quiet: { type: 'boolean', short: 'q', description: 'No progress line' },
+    queue: { type: 'string', value: '<redis://host:port>', description: 'Be a coordinator: send the forward batches to `judgekit worker` processes on this Redis (see docs/scale.md)' },
     'force-lock': FORCE_LOCK_OPTION,
   },
 
@@ -95,7 +96,15 @@ export const command: CliCommand = {
     // One process per answer file: two would generate the same answers twice and mix their resume logs. Other
     // models' answers may be generated into the same folder at the same time.
     const lock = await lockRunDirectory(out, 'generate', args, io, `answers-${name}`);
-    const model = await openGenerativeModel(modelPath, {
+    // --queue: the workers open the model (by path); this process tokenizes, logs and writes the answers as always.
+    const queueUrl = stringOption(args, 'queue');
+    const queued = queueUrl
+      ? await (await import('../queue-generate.js')).openQueuedGenerativeModel({ url: queueUrl, modelPath, ...(configPath ? { configPath } : {}), device: stringOption(args, 'device') ?? 'auto', ...(threads !== undefined ? { threads } : {}), batchSize, out, name }, io).catch((error: unknown) => {
+          lock.release();
+          throw error;
+        })
+      : undefined;
+    const model = queued ?? await openGenerativeModel(modelPath, {
       device,
       batchSize,
       ...(configPath ? { configPath } : {}),
@@ -122,7 +131,10 @@ export const command: CliCommand = {
         ...(topP !== undefined ? { topP } : {}),
         ...(args.values.quiet ? { progress: false } : {}),
         ...(io.signal ? { signal: io.signal } : {}),
+        // Every chunk is handed out at once; the workers bound how many run.
+        ...(queued ? { chunksInFlight: Number.MAX_SAFE_INTEGER, progressStatus: () => queued.coordinator.status() } : {}),
       });
+      if (queued) io.stderr.write(`judgekit generate: ${queued.coordinator.unitsDone}/${queued.coordinator.unitsTotal} units through the queue (${queued.coordinator.status()})\n`);
       const seconds = (Date.now() - started) / 1000;
       io.stdout.write(
         `${result.path}: ${result.answers.length} answers (${result.generated} generated in ${seconds.toFixed(1)} s` +

@@ -1,8 +1,8 @@
 // `judgekit loss <model> <data>`: test loss under a stated protocol (the study's non-overlapping windows by
 // default, or strided windows with --stride).
 import { resolve } from 'node:path';
-import { formatLoss, JudgekitError, Progress, resolveTestLossSettings, TEST_LOSS_DEFAULTS, type TestLossSettings } from '@judgekit/core';
-import { integerOption, stringOption, type CliCommand, type ParsedArgs } from '../cli-command.js';
+import { formatLoss, JudgekitError, Progress, resolveTestLossSettings, TEST_LOSS_DEFAULTS, type TestLossResult, type TestLossSettings } from '@judgekit/core';
+import { integerOption, stringOption, type CliCommand, type CliIo, type ParsedArgs } from '../cli-command.js';
 
 const FORMATS = ['text', 'jsonl', 'bin', 'safetensors'] as const;
 
@@ -21,6 +21,8 @@ export const command: CliCommand = {
     device: { type: 'string', value: '<name>', description: 'auto, cpu, cuda or webgpu', default: 'auto' },
     threads: { type: 'string', value: '<n>', description: 'CPU threads for ONNX Runtime (default: all cores)' },
     json: { type: 'boolean', description: 'Print one JSON object (loss, tokens, protocol, ...)' },
+    queue: { type: 'string', value: '<redis://host:port>', description: 'Be a coordinator: cut the batches into units for `judgekit worker` processes on this Redis (see docs/scale.md)' },
+    'unit-batches': { type: 'string', value: '<n>', description: 'With --queue: batches per unit', default: '4' },
   },
   async run(args, io) {
     const [modelArg, dataArg, ...extra] = args.positionals;
@@ -39,6 +41,32 @@ export const command: CliCommand = {
     lossCommandSettings(args); // the flags are checked before anything is loaded
     const configOption = stringOption(args, 'config');
     const configPath = configOption === undefined ? undefined : resolve(io.cwd, configOption);
+    const queueUrl = stringOption(args, 'queue');
+    if (queueUrl) {
+      // A coordinator: workers load the model and the data by path; this process only adds their batches up.
+      const unitBatches = integerOption(args, 'unit-batches', 4, 1) as number;
+      const { runLossOnQueue } = await import('../queue-loss.js');
+      const result = await runLossOnQueue({
+        url: queueUrl,
+        modelPath,
+        ...(configPath ? { configPath } : {}),
+        dataPath,
+        ...(format ? { format } : {}),
+        settings: {
+          contextLength: integerOption(args, 'context-length', undefined, 1),
+          batchSize: integerOption(args, 'batch-size', undefined, 1),
+          stride: integerOption(args, 'stride', undefined, 1),
+          startToken: integerOption(args, 'start-token', undefined, 0),
+          batches: integerOption(args, 'batches', undefined, 1),
+        },
+        device: stringOption(args, 'device') ?? 'auto',
+        ...(threads ? { threads } : {}),
+        unitBatches,
+      }, io);
+      const { device: workersDevice, ...loss } = result;
+      printLoss(io, { model: modelPath, data: dataPath, device: workersDevice, ...loss }, args.values.json === true);
+      return 0;
+    }
     const source = await openTokenSource(dataPath, { ...(format ? { format: format as (typeof FORMATS)[number] } : {}), tokenizer: gpt2TextTokenizer });
     const model = await createGpt2LikelihoodModel(modelPath, { device, ...(threads ? { threads } : {}), ...(configPath ? { configPath } : {}) });
     const { contextLength, batchSize, stride, startToken, batches } = lossCommandSettings(args, model.contextLength);
@@ -56,18 +84,7 @@ export const command: CliCommand = {
         },
       });
       progress?.finish();
-      const summary = { model: modelPath, data: dataPath, device: model.device, ...result };
-      if (args.values.json) {
-        io.stdout.write(`${JSON.stringify(summary)}\n`);
-      } else {
-        const p = result.protocol;
-        io.stdout.write(
-          `loss ${formatLoss(result)}\n` +
-            `protocol: ${p.kind} windows of ${p.contextLength} tokens, stride ${p.stride}, ${p.batchSize} per batch, start token ${p.startToken}, ${p.lastWindow}, ${result.batches} batches, ${result.tokens} scored tokens; perplexity ${result.perplexity.toFixed(2)}\n` +
-            `tokens: ${p.tokens}\n` +
-            `device ${model.device}, ${result.seconds.toFixed(1)} s (${Math.round(result.tokens / Math.max(result.seconds, 1e-9))} tokens/s)\n`,
-        );
-      }
+      printLoss(io, { model: modelPath, data: dataPath, device: model.device, ...result }, args.values.json === true);
       return 0;
     } finally {
       await model.dispose();
@@ -75,6 +92,21 @@ export const command: CliCommand = {
     }
   },
 };
+
+/** The result as JSON or as text (the same for an in-process run and a coordinator). */
+function printLoss(io: CliIo, summary: TestLossResult & { model: string; data: string; device: string }, json: boolean): void {
+  if (json) {
+    io.stdout.write(`${JSON.stringify(summary)}\n`);
+    return;
+  }
+  const p = summary.protocol;
+  io.stdout.write(
+    `loss ${formatLoss(summary)}\n` +
+      `protocol: ${p.kind} windows of ${p.contextLength} tokens, stride ${p.stride}, ${p.batchSize} per batch, start token ${p.startToken}, ${p.lastWindow}, ${summary.batches} batches, ${summary.tokens} scored tokens; perplexity ${summary.perplexity.toFixed(2)}\n` +
+      `tokens: ${p.tokens}\n` +
+      `device ${summary.device}, ${summary.seconds.toFixed(1)} s (${Math.round(summary.tokens / Math.max(summary.seconds, 1e-9))} tokens/s)\n`,
+  );
+}
 
 /**
  * The protocol `judgekit loss` runs: the flags given, the rest from `TEST_LOSS_DEFAULTS` (the library's and the

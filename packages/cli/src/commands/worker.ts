@@ -1,13 +1,13 @@
 // `judgekit worker --queue redis://host:port`: make units of `judgekit judge --queue` until stopped (SIGINT/SIGTERM
 // finish the units in hand first). The judge is built from each unit's settings exactly as `judgekit judge` builds it.
 import { assembleJudge, JudgekitError, scrubSecrets } from '@judgekit/core';
-import { displayQueueUrl, startJudgeWorker } from '@judgekit/queue';
+import { displayQueueUrl, startJudgeWorker, startModelWorker } from '@judgekit/queue';
 import { assembleJudgekit } from '../builtin-plugins.js';
 import { integerOption, stringOption, type CliCommand } from '../cli-command.js';
 
 export const command: CliCommand = {
   name: 'worker',
-  summary: 'Make the units of coordinators started with --queue (judge calls), until stopped',
+  summary: 'Make the units of coordinators started with --queue (judge calls, loss batches, generation chunks), until stopped',
   usage: 'judgekit worker --queue redis://host:port [--concurrency n] [--units n]',
   options: {
     queue: { type: 'string', value: '<redis://host:port>', description: 'The Redis the coordinators enqueue to' },
@@ -42,16 +42,26 @@ export const command: CliCommand = {
         const { dryRun: _dryRun, ...given } = spec.settings;
         const settings = callConcurrency !== undefined ? { ...given, concurrency: callConcurrency } : given;
         const assembled = assembleJudge(spec.name, settings, { registry, env: io.env, cacheDir: spec.cacheDir, at: { path: 'unit.judge' }, errorKind: 'usage' });
-        return { judge: assembled.judge, itemsInFlight: (assembled.settings.concurrency ?? 4) + 2 };
+        return { judge: assembled.judge, itemsInFlight: (assembled.settings.concurrency ?? 4) + 2, calls: assembled.calls };
       },
     });
-    log(`ready: ${handle.id} on ${displayQueueUrl(url)}, ${units} unit${units === 1 ? '' : 's'} at once`);
+    // Model units (loss, generation) on their own queue, one at a time: each keeps the CPU or GPU busy.
+    const { lossUnitHandler } = await import('../queue-loss.js');
+    const { generateUnitHandlers } = await import('../queue-generate.js');
+    const loss = lossUnitHandler();
+    const generation = generateUnitHandlers();
+    const models = await startModelWorker({ url, log, handlers: { loss: loss.handler, ...generation.handlers } }).catch(async (error: unknown) => {
+      await handle.close();
+      throw error;
+    });
+    log(`ready: ${handle.id} on ${displayQueueUrl(url)}, ${units} judge unit${units === 1 ? '' : 's'} at once, 1 model unit (loss, generate) at a time`);
     await new Promise<void>((resolve) => {
       if (!io.signal || io.signal.aborted) return resolve();
       io.signal.addEventListener('abort', () => resolve(), { once: true });
     });
     log('stopping: finishing the units in hand');
-    await handle.close();
+    await Promise.all([handle.close(), models.close()]);
+    await Promise.all([loss.dispose(), generation.dispose()]);
     return 0;
   },
 };

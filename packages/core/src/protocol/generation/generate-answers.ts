@@ -45,6 +45,13 @@ export interface GenerateAnswersOptions {
   /** Progress line on stderr; default: on for a TTY outside CI. */
   progress?: boolean;
   progressStream?: NodeJS.WriteStream;
+  /** Appended to the progress line (e.g. a queue coordinator's `units 3/9 | 2 workers`). */
+  progressStatus?: () => string | undefined;
+  /**
+   * Chunks (forward batches) generated at once; default 1. More only helps a model whose `generate` runs elsewhere
+   * (queue workers): the chunks and their order of logging do not change, so neither do the answers.
+   */
+  chunksInFlight?: number;
   signal?: AbortSignal;
 }
 
@@ -162,6 +169,7 @@ export async function generateAnswers(options: GenerateAnswersOptions): Promise<
     unit: 'answers',
     ...(options.progress !== undefined ? { enabled: options.progress } : {}),
     ...(options.progressStream ? { stream: options.progressStream } : {}),
+    ...(options.progressStatus ? { status: options.progressStatus } : {}),
   });
   if (resumed > 0) progress.tick(resumed);
   // Longest prompts first, batched by length; each chunk is one forward batch, logged as soon as it is done.
@@ -169,7 +177,7 @@ export async function generateAnswers(options: GenerateAnswersOptions): Promise<
     missing.map((index) => (promptIds[index] as number[]).length),
     batchSize,
   ).map((positions) => positions.map((p) => missing[p] as number));
-  for (const chunk of chunks) {
+  const generateChunk = async (chunk: number[]): Promise<void> => {
     if (options.signal?.aborted) {
       throw new JudgekitError('usage', `Generation for "${name}" was interrupted; run the same command again to resume from ${log.path}.`, { file: log.path });
     }
@@ -193,7 +201,12 @@ export async function generateAnswers(options: GenerateAnswersOptions): Promise<
       }),
     );
     progress.tick(chunk.length);
-  }
+  };
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    while (next < chunks.length) await generateChunk(chunks[next++] as number[]);
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(options.chunksInFlight ?? 1, chunks.length)) }, lane));
   progress.finish();
 
   const path = join(out, answerFileName(name));

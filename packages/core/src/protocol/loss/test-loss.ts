@@ -96,7 +96,7 @@ export function testLossProtocol(contextLength: number, stride: number, batchSiz
 }
 
 /** Stream windows batch by batch through the model and aggregate in float64. */
-interface LossSettings {
+export interface LossSettings {
   contextLength: number;
   batchSize: number;
   stride: number;
@@ -119,8 +119,8 @@ function lossSettings(model: LikelihoodModel, source: TokenSource, options: Test
   return { contextLength, batchSize, stride, startToken };
 }
 
-/** Summed NLL and scored-token count of one batch of windows. */
-async function scoreBatch(model: LikelihoodModel, source: TokenSource, group: readonly LossWindow[], padToken: number, batch: number): Promise<{ sum: number; count: number }> {
+/** Summed NLL and scored-token count of one batch of windows (float64 sum in position order). */
+export async function scoreLossBatch(model: LikelihoodModel, source: TokenSource, group: readonly LossWindow[], padToken: number, batch: number): Promise<{ sum: number; count: number }> {
   const seq = Math.max(...group.map((w) => w.length));
   const inputs = new Int32Array(group.length * seq).fill(padToken);
   const targets = new Int32Array(group.length * seq).fill(-100);
@@ -150,28 +150,55 @@ async function scoreBatch(model: LikelihoodModel, source: TokenSource, group: re
   return { sum, count };
 }
 
-export async function computeTestLoss(model: LikelihoodModel, source: TokenSource, options: TestLossOptions = {}): Promise<TestLossResult> {
-  const started = performance.now();
-  const { contextLength, batchSize, stride, startToken } = lossSettings(model, source, options);
-  const windows = planLossWindows(source.length, { contextLength, stride, startToken, ...(options.batches !== undefined ? { maxWindows: options.batches * batchSize } : {}) });
-  const totalBatches = Math.ceil(windows.length / batchSize);
+/** The resolved protocol settings and the windows of a loss run, before any batch is scored. */
+export interface TestLossPlan extends LossSettings {
+  windows: LossWindow[];
+  totalBatches: number;
+}
+
+/** What `computeTestLoss` scores: settings checked against the model and the data, and the windows. */
+export function planTestLoss(model: LikelihoodModel, source: TokenSource, options: TestLossOptions = {}): TestLossPlan {
+  const settings = lossSettings(model, source, options);
+  const windows = planLossWindows(source.length, { contextLength: settings.contextLength, stride: settings.stride, startToken: settings.startToken, ...(options.batches !== undefined ? { maxWindows: options.batches * settings.batchSize } : {}) });
+  return { ...settings, windows, totalBatches: Math.ceil(windows.length / settings.batchSize) };
+}
+
+/** Batch `b` of a plan scored (its windows, padded as in-process). */
+export function scorePlannedBatch(model: LikelihoodModel, source: TokenSource, plan: TestLossPlan, b: number, padToken = 0): Promise<{ sum: number; count: number }> {
+  return scoreLossBatch(model, source, plan.windows.slice(b * plan.batchSize, (b + 1) * plan.batchSize), padToken, b);
+}
+
+/**
+ * The result from every batch's NLL sum and token count, in batch order: the same float64 additions in the same
+ * order as `computeTestLoss`, so batches scored elsewhere (queue workers) give the same bits.
+ */
+export function aggregateTestLoss(batchScores: ReadonlyArray<{ sum: number; count: number }>, plan: Pick<TestLossPlan, 'contextLength' | 'stride' | 'batchSize' | 'startToken'> & { windows: number }, batchesRequested: number | undefined, tokens: string, seconds: number): TestLossResult {
   let sumOfBatchMeans = 0;
   let tokenSum = 0;
   let tokenCount = 0;
   let batchesScored = 0;
-  for (let b = 0; b < totalBatches; b++) {
-    const { sum, count } = await scoreBatch(model, source, windows.slice(b * batchSize, (b + 1) * batchSize), options.padToken ?? 0, b);
+  for (const { sum, count } of batchScores) {
     if (count > 0) {
       sumOfBatchMeans += sum / count;
       batchesScored++;
     }
     tokenSum += sum;
     tokenCount += count;
-    options.onBatch?.(b + 1, totalBatches);
   }
-  const protocol = testLossProtocol(contextLength, stride, batchSize, startToken, options.batches, source.description);
+  const protocol = testLossProtocol(plan.contextLength, plan.stride, plan.batchSize, plan.startToken, batchesRequested, tokens);
   const meanOfBatchMeans = sumOfBatchMeans / batchesScored;
   const tokenMean = tokenSum / tokenCount;
   const loss = protocol.aggregate === 'mean-of-batch-means' ? meanOfBatchMeans : tokenMean;
-  return { loss, meanOfBatchMeans, tokenMean, tokens: tokenCount, batches: totalBatches, windows: windows.length, perplexity: Math.exp(loss), seconds: (performance.now() - started) / 1000, protocol };
+  return { loss, meanOfBatchMeans, tokenMean, tokens: tokenCount, batches: batchScores.length, windows: plan.windows, perplexity: Math.exp(loss), seconds, protocol };
+}
+
+export async function computeTestLoss(model: LikelihoodModel, source: TokenSource, options: TestLossOptions = {}): Promise<TestLossResult> {
+  const started = performance.now();
+  const plan = planTestLoss(model, source, options);
+  const scores: Array<{ sum: number; count: number }> = [];
+  for (let b = 0; b < plan.totalBatches; b++) {
+    scores.push(await scorePlannedBatch(model, source, plan, b, options.padToken ?? 0));
+    options.onBatch?.(b + 1, plan.totalBatches);
+  }
+  return aggregateTestLoss(scores, { ...plan, windows: plan.windows.length }, options.batches, source.description, (performance.now() - started) / 1000);
 }

@@ -2,7 +2,7 @@
 // an async function) one after another in this process, so their figures come from the same machine state.
 const names = process.argv.slice(2).filter((arg) => !arg.startsWith('-'));
 if (names.length === 0) {
-  console.error('Usage: npm run bench -- <judge|loss|generate|train|greedy-equality|ratelimit|scale> [...]');
+  console.error('Usage: npm run bench -- <judge|loss|generate|train|greedy-equality|ratelimit|scale|scale-batch> [...]');
   process.exit(2);
 }
 for (const name of names) {

@@ -1,8 +1,10 @@
 // `npm run bench -- <name> [<name> ...]`: runs benchmarks from scripts/bench/<name>.ts (each default-exports
 // an async function) one after another in this process, so their figures come from the same machine state.
-const names = process.argv.slice(2).filter((arg) => !arg.startsWith('-'));
+// Options that take their value as the next argument (`--model xl`), so the value is not read as a benchmark name.
+const VALUE_OPTIONS = new Set(['--model']);
+const names = process.argv.slice(2).filter((arg, i, all) => !arg.startsWith('-') && !VALUE_OPTIONS.has(all[i - 1] ?? ''));
 if (names.length === 0) {
-  console.error('Usage: npm run bench -- <judge|loss|generate|train|greedy-equality|ratelimit|scale|scale-batch> [...]');
+  console.error('Usage: npm run bench -- <judge|loss|generate|train|big|greedy-equality|ratelimit|scale|scale-batch> [...]');
   process.exit(2);
 }
 for (const name of names) {

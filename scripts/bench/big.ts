@@ -1,16 +1,35 @@
-// `npm run bench -- big [--layers=N] [--windows=N] [--seq=N]`: a checkpoint over 2 GiB. Writes a GPT-2-large-shaped
-// checkpoint (36 layers, 1280 dim, 20 heads, vocab 50257, context 1024, F32, Hugging Face naming, tied head; 3.1 GB)
-// with seeded random weights to a temp dir, computes its test loss on a short token file with `judgekit loss` on the
-// CPU and with the NumPy reference (scripts/verify/numpy_gpt2_loss.py, which reads the file itself), each in its own
-// process under /usr/bin/time -v (wall time, peak RSS), compares, and deletes the files. With the full 36 layers the
-// figures go to docs/benchmarks.md; --layers=N (fewer) proves the path quickly and writes nothing.
+// `npm run bench -- big [--model=124m|medium|large|xl] [--layers=N] [--windows=N] [--seq=N] [--new-tokens=N] [--numpy]`:
+// GPT-2 at every size. Writes a GPT-2-shaped checkpoint (vocab 50257, context 1024, F32, Hugging Face naming, tied
+// head; large by default: 36 layers, 1280 dim, 20 heads, 3.1 GB; xl: 48 layers, 1600 dim, 25 heads, 6.2 GB) with
+// seeded random weights to a temp dir, then, each in its own process: its test loss with `judgekit loss` on the CPU
+// under /usr/bin/time -v (wall time, peak RSS), greedy generation of a few tokens through the decoder session (load
+// and generation time, tokens/s, peak RSS), and, for large or with --numpy, the NumPy reference loss
+// (scripts/verify/numpy_gpt2_loss.py, which reads the file itself; float64, so it needs 2x the weights' memory).
+// Deletes the files. With the full number of layers the figures go to docs/benchmarks.md (section bench:big for
+// large, bench:big-<model> for the others); --layers=N (fewer) proves the path quickly and writes nothing.
 import { spawn } from 'node:child_process';
 import { mkdtemp, open, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { runCase } from './lib/bench-child.ts';
 import { fmt, machineLine, writeBenchSection } from './lib/bench-doc.ts';
 
-const LARGE = { vocab: 50257, context: 1024, emb: 1280, layers: 36, heads: 20 };
+export interface Gpt2Shape {
+  vocab: number;
+  context: number;
+  emb: number;
+  layers: number;
+  heads: number;
+}
+
+/** OpenAI's four GPT-2 sizes. */
+export const GPT2_SHAPES: Readonly<Record<'124m' | 'medium' | 'large' | 'xl', Gpt2Shape>> = Object.freeze({
+  '124m': { vocab: 50257, context: 1024, emb: 768, layers: 12, heads: 12 },
+  medium: { vocab: 50257, context: 1024, emb: 1024, layers: 24, heads: 16 },
+  large: { vocab: 50257, context: 1024, emb: 1280, layers: 36, heads: 20 },
+  xl: { vocab: 50257, context: 1024, emb: 1600, layers: 48, heads: 25 },
+});
+export type Gpt2Size = keyof typeof GPT2_SHAPES;
 
 interface Spec {
   name: string;
@@ -20,8 +39,8 @@ interface Spec {
   std: number;
 }
 
-export function tensorSpecs(layers: number): Spec[] {
-  const { vocab: V, context: T, emb: C } = LARGE;
+export function tensorSpecs(layers: number, shape: Gpt2Shape = GPT2_SHAPES.large): Spec[] {
+  const { vocab: V, context: T, emb: C } = shape;
   const p = 'transformer.';
   // Spreads chosen so the loss is well away from ln(vocab) (a wrong layer shows) while attention stays unsaturated:
   // matrices 1/sqrt(fan_in), embeddings 0.1, LayerNorm gains 1 +- 0.1, biases 0.02.
@@ -126,61 +145,109 @@ function option(args: string[], name: string, fallback: number): number {
   return value;
 }
 
+/** `--model=xl` or `--model xl`; default large. */
+export function modelOption(args: string[]): Gpt2Size {
+  const at = args.indexOf('--model');
+  const raw = at >= 0 ? args[at + 1] : args.find((a) => a.startsWith('--model='))?.slice('--model='.length);
+  const size = raw ?? 'large';
+  if (!(size in GPT2_SHAPES)) throw new Error(`--model must be one of ${Object.keys(GPT2_SHAPES).join(', ')}; got "${size}"`);
+  return size as Gpt2Size;
+}
+
+interface GenerationResult {
+  loadSeconds: number;
+  seconds: number;
+  completions: number[][];
+  peakRssMb: number;
+}
+
 export default async function bigBench(args: string[] = []): Promise<void> {
   const log = (line: string) => console.log(`  ${line}`);
-  const layers = option(args, 'layers', LARGE.layers);
+  const size = modelOption(args);
+  const shape = GPT2_SHAPES[size];
+  const layers = option(args, 'layers', shape.layers);
   const windows = option(args, 'windows', 2);
   const seq = option(args, 'seq', 256);
+  const newTokens = option(args, 'new-tokens', 8);
+  const numpy = args.includes('--numpy') || size === 'large';
   const machine = await machineLine();
   const dir = await mkdtemp(join(tmpdir(), 'judgekit-bench-big-'));
   try {
     const checkpoint = join(dir, 'model.safetensors');
     const tokensPath = join(dir, 'tokens.bin');
     let t = performance.now();
-    const written = await writeCheckpoint(checkpoint, tensorSpecs(layers), 774);
-    log(`wrote ${checkpoint}: ${layers} layers, ${(written.parameters / 1e6).toFixed(1)}M parameters, ${(written.bytes / 2 ** 30).toFixed(2)} GiB (${((performance.now() - t) / 1000).toFixed(1)} s)`);
+    const written = await writeCheckpoint(checkpoint, tensorSpecs(layers, shape), 774);
+    log(`wrote ${checkpoint}: GPT-2 ${size} shape, ${layers} layers, ${(written.parameters / 1e6).toFixed(1)}M parameters, ${(written.bytes / 2 ** 30).toFixed(2)} GiB (${((performance.now() - t) / 1000).toFixed(1)} s)`);
     if ((await stat(checkpoint)).size !== written.bytes) throw new Error('the checkpoint has the wrong size');
-    const config = { model_type: 'gpt2', vocab_size: LARGE.vocab, n_positions: LARGE.context, n_embd: LARGE.emb, n_layer: layers, n_head: LARGE.heads, layer_norm_epsilon: 1e-5, tie_word_embeddings: true };
+    const config = { model_type: 'gpt2', vocab_size: shape.vocab, n_positions: shape.context, n_embd: shape.emb, n_layer: layers, n_head: shape.heads, layer_norm_epsilon: 1e-5, tie_word_embeddings: true };
     await writeFile(join(dir, 'config.json'), JSON.stringify(config));
     const next = generator(2026);
-    await writeFile(tokensPath, Uint16Array.from({ length: windows * seq + 1 }, () => Math.floor(next() * LARGE.vocab)));
+    const tokens = Uint16Array.from({ length: windows * seq + 1 }, () => Math.floor(next() * shape.vocab));
+    await writeFile(tokensPath, tokens);
+    const weightGib = (written.parameters * 4) / 2 ** 30;
 
     log(`judgekit loss (CPU, ${windows} window(s) of ${seq} tokens, batch 1) ...`);
     const judgekitArgs = ['loss', checkpoint, tokensPath, '--context-length', String(seq), '--batch-size', '1', '--batches', String(windows), '--device', 'cpu', '--json'];
     const ours = await timed(process.execPath, ['--conditions=@judgekit/source', '--import', 'tsx/esm', resolve('packages/cli/src/bin-source.ts'), ...judgekitArgs]);
     const oursResult = JSON.parse(ours.stdout.trim().split('\n').at(-1)!) as { loss: number; tokens: number; seconds: number; device: string };
-    log(`judgekit: loss ${oursResult.loss}, ${oursResult.tokens} tokens, ${fmt(ours.wallSeconds)} s wall (${fmt(oursResult.seconds)} s in the loss loop), peak RSS ${fmt(ours.peakRssMb / 1024, 2)} GiB`);
+    log(`judgekit: loss ${oursResult.loss}, ${oursResult.tokens} tokens, ${fmt(ours.wallSeconds)} s wall (${fmt(oursResult.seconds)} s in the loss loop), peak RSS ${fmt(ours.peakRssMb / 1024, 2)} GiB (${fmt(ours.peakRssMb / 1024 / weightGib, 2)} x the F32 weights)`);
 
-    log('NumPy reference (float64) ...');
-    const theirs = await timed('python3', [resolve('scripts/verify/numpy_gpt2_loss.py'), 'loss', dir, tokensPath, '--context', String(seq), '--batch-size', '1', '--batches', String(windows)]);
-    const theirsResult = JSON.parse(theirs.stdout.trim().split('\n').at(-1)!) as { loss: number; tokens: number };
-    log(`NumPy: loss ${theirsResult.loss}, ${theirsResult.tokens} tokens, ${fmt(theirs.wallSeconds)} s wall, peak RSS ${fmt(theirs.peakRssMb / 1024, 2)} GiB`);
-    if (theirsResult.tokens !== oursResult.tokens) throw new Error(`judgekit scored ${oursResult.tokens} tokens, NumPy ${theirsResult.tokens}`);
-    const difference = Math.abs(oursResult.loss - theirsResult.loss);
-    log(`|difference| ${difference.toExponential(2)} (relative ${(difference / Math.abs(theirsResult.loss)).toExponential(2)})`);
+    const prompt = [...tokens.subarray(0, 32)];
+    log(`judgekit greedy generation (CPU, decoder session with KV cache, a ${prompt.length}-token prompt, ${newTokens} new tokens) ...`);
+    const started = performance.now();
+    const generation = await runCase<GenerationResult>('generate-judgekit', { checkpointPath: checkpoint, prompts: [prompt], maxNewTokens: newTokens, batchSize: 1 }, log);
+    const generationWall = (performance.now() - started) / 1000;
+    const generated = generation.completions[0]?.length ?? 0;
+    if (generated !== newTokens) throw new Error(`generation produced ${generated} tokens, expected ${newTokens} (no stop token on random weights is expected)`);
+    const tokensPerSecond = generated / generation.seconds;
+    log(
+      `generation: ${generated} tokens in ${fmt(generation.seconds, 2)} s (${fmt(tokensPerSecond, 2)} tokens/s), load ${fmt(generation.loadSeconds)} s, ${fmt(generationWall)} s wall, ` +
+        `peak RSS ${fmt(generation.peakRssMb / 1024, 2)} GiB (${fmt(generation.peakRssMb / 1024 / weightGib, 2)} x the F32 weights)`,
+    );
 
-    if (layers !== LARGE.layers) {
+    let reference: { result: { loss: number; tokens: number }; measured: Measured } | undefined;
+    if (numpy) {
+      log('NumPy reference (float64) ...');
+      const theirs = await timed('python3', [resolve('scripts/verify/numpy_gpt2_loss.py'), 'loss', dir, tokensPath, '--context', String(seq), '--batch-size', '1', '--batches', String(windows)]);
+      const theirsResult = JSON.parse(theirs.stdout.trim().split('\n').at(-1)!) as { loss: number; tokens: number };
+      log(`NumPy: loss ${theirsResult.loss}, ${theirsResult.tokens} tokens, ${fmt(theirs.wallSeconds)} s wall, peak RSS ${fmt(theirs.peakRssMb / 1024, 2)} GiB`);
+      if (theirsResult.tokens !== oursResult.tokens) throw new Error(`judgekit scored ${oursResult.tokens} tokens, NumPy ${theirsResult.tokens}`);
+      const difference = Math.abs(oursResult.loss - theirsResult.loss);
+      log(`|difference| ${difference.toExponential(2)} (relative ${(difference / Math.abs(theirsResult.loss)).toExponential(2)})`);
+      reference = { result: theirsResult, measured: theirs };
+    }
+
+    if (layers !== shape.layers) {
       log(`--layers=${layers}: a shortened model, so docs/benchmarks.md is left alone.`);
       return;
     }
     const gib = (mb: number) => fmt(mb / 1024, 2);
+    const ratio = (mb: number) => fmt(mb / 1024 / weightGib, 2);
+    const rows = [
+      `| judgekit test loss (\`judgekit loss --device cpu\`, ONNX Runtime, float32) | loss ${oursResult.loss.toFixed(6)} | ${fmt(ours.wallSeconds)} s (loss loop ${fmt(oursResult.seconds)} s) | ${gib(ours.peakRssMb)} GiB | ${ratio(ours.peakRssMb)} |`,
+      `| judgekit greedy generation (decoder session, KV cache, ${prompt.length}-token prompt + ${generated} new tokens) | ${fmt(tokensPerSecond, 2)} tokens/s | ${fmt(generationWall)} s (load ${fmt(generation.loadSeconds)} s, generation ${fmt(generation.seconds, 2)} s) | ${gib(generation.peakRssMb)} GiB | ${ratio(generation.peakRssMb)} |`,
+    ];
+    if (reference) {
+      rows.push(`| NumPy reference loss (\`scripts/verify/numpy_gpt2_loss.py\`, float64) | loss ${reference.result.loss.toFixed(6)} | ${fmt(reference.measured.wallSeconds)} s | ${gib(reference.measured.peakRssMb)} GiB | ${ratio(reference.measured.peakRssMb)} |`);
+    }
+    const difference = reference ? Math.abs(oursResult.loss - reference.result.loss) : undefined;
+    const section = size === 'large' ? 'big' : `big-${size}`;
     await writeBenchSection(
-      'big',
-      `### bench:big: a checkpoint over 2 GiB (GPT-2 large shape)
+      section,
+      `### bench:${section}: GPT-2 ${size} shape${size === 'large' ? ' (a checkpoint over 2 GiB)' : ''}
 
-\`npm run bench -- big\` (${new Date().toISOString().slice(0, 10)}; ${machine}). A GPT-2-large-shaped checkpoint (36 layers, 1280 dim,
-20 heads, vocab 50257, context 1024, tied head; ${(written.parameters / 1e6).toFixed(1)}M parameters) with seeded random weights, F32
-safetensors in Hugging Face naming: ${(written.bytes / 2 ** 30).toFixed(2)} GiB (${(written.bytes / 1e9).toFixed(2)} GB). Test loss on ${windows} window(s) of ${seq} random tokens
-(batch 1), each engine in its own process under \`/usr/bin/time -v\`; the files are deleted afterwards.
+\`npm run bench -- big --model=${size}\` (${new Date().toISOString().slice(0, 10)}; ${machine}). A GPT-2-${size}-shaped checkpoint (${layers} layers, ${shape.emb} dim,
+${shape.heads} heads, vocab ${shape.vocab}, context ${shape.context}, tied head; ${(written.parameters / 1e6).toFixed(1)}M parameters) with seeded random weights, F32
+safetensors in Hugging Face naming: ${(written.bytes / 2 ** 30).toFixed(2)} GiB (${(written.bytes / 1e9).toFixed(2)} GB; the F32 weights ${fmt(weightGib, 2)} GiB). Test loss on ${windows} window(s) of ${seq} random tokens
+(batch 1) and greedy generation, each in its own process (\`/usr/bin/time -v\` for the loss, the process's own maximum RSS for
+generation, both including the load); the files are deleted afterwards.
 
-| | test loss | wall time (load + loss) | peak RSS |
-| --- | --- | --- | --- |
-| judgekit (\`judgekit loss --device cpu\`, ONNX Runtime, float32) | ${oursResult.loss.toFixed(6)} | ${fmt(ours.wallSeconds)} s (loss loop ${fmt(oursResult.seconds)} s) | ${gib(ours.peakRssMb)} GiB |
-| NumPy reference (\`scripts/verify/numpy_gpt2_loss.py\`, float64) | ${theirsResult.loss.toFixed(6)} | ${fmt(theirs.wallSeconds)} s | ${gib(theirs.peakRssMb)} GiB |
-
-Absolute difference ${difference.toExponential(2)} (relative ${(difference / Math.abs(theirsResult.loss)).toExponential(2)}), over ${oursResult.tokens} scored tokens.`,
+| | result | wall time (load included) | peak RSS | peak RSS / F32 weights |
+| --- | --- | --- | --- | --- |
+${rows.join('\n')}
+${difference === undefined ? '' : `\nAbsolute loss difference ${difference.toExponential(2)} (relative ${(difference / Math.abs(reference!.result.loss)).toExponential(2)}), over ${oursResult.tokens} scored tokens.`}`,
     );
-    log('wrote the figures to docs/benchmarks.md (bench:big)');
+    log(`wrote the figures to docs/benchmarks.md (bench:${section})`);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

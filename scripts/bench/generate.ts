@@ -1,11 +1,13 @@
-// `npm run bench -- generate`: judgekit's batched, KV-cached greedy generation against transformers.js `generate`
-// one prompt at a time, on the same GPT-2-small-shaped model and the book dataset's test prompts; checks that the
-// greedy completions are identical.
+// `npm run bench -- generate [--model=124m|smollm-135m]`: judgekit's batched, KV-cached greedy generation against
+// transformers.js `generate` one prompt at a time, on the same model as the loss bench (GPT-2 small's shape, or with
+// --model=smollm-135m the Llama shape) and the book dataset's test prompts; checks that the greedy completions are
+// identical.
 import { DEFAULT_GENERATION_BATCH_SIZE } from '../../packages/backends/src/generation/batched-generation.ts';
 import { runCase } from './lib/bench-child.ts';
 import { fmt, machineLine, writeBenchSection } from './lib/bench-doc.ts';
 import { benchPrompts } from './lib/bench-prompts.ts';
-import { ensureGpt2SmallModel } from './lib/gpt2-small-model.ts';
+import { ensureBenchModel } from './lib/bench-model.ts';
+import { benchModelOption, benchSection } from './lib/bench-model-option.ts';
 
 function option(args: string[], name: string, fallback: number): number {
   const hit = args.find((a) => a.startsWith(`--${name}=`));
@@ -38,8 +40,11 @@ export default async function generateBench(args: string[]): Promise<void> {
   const peerThreads = args.some((a) => a.startsWith('--peer-threads=')) ? option(args, 'peer-threads', 1) : undefined;
   const log = (line: string) => console.log(`  ${line}`);
   const machine = await machineLine();
-  const model = await ensureGpt2SmallModel(log);
-  const prompts = all.ids.slice(0, count);
+  const choice = benchModelOption(args);
+  const model = await ensureBenchModel(choice, log);
+  // The prompts in the model's own tokenizer (GPT-2's ids as benchPrompts gives them, for the default model).
+  const allIds = choice === '124m' ? all.ids : await model.encode(all.texts);
+  const prompts = allIds.slice(0, count);
   const lengths = prompts.map((p) => p.length);
   const stride = count / peerCount;
   const peerPicks = Array.from({ length: peerCount }, (_, i) => Math.floor(i * stride));
@@ -47,13 +52,21 @@ export default async function generateBench(args: string[]): Promise<void> {
   const ours = await runCase<GenRun>('generate-judgekit', { checkpointPath: model.checkpointPath, prompts, maxNewTokens: tokens, batchSize }, log);
   const theirs = await runCase<GenRun>(
     'generate-transformers',
-    { root: `${model.transformersRoot}/`, id: model.transformersId, prompts: peerPicks.map((i) => prompts[i]), texts: peerPicks.map((i) => all.texts[i]), maxNewTokens: tokens, ...(peerThreads ? { threads: peerThreads } : {}) },
+    {
+      root: `${model.transformersRoot}/`,
+      id: model.transformersId,
+      prompts: peerPicks.map((i) => prompts[i]),
+      texts: peerPicks.map((i) => all.texts[i]),
+      maxNewTokens: tokens,
+      eos: model.endOfText,
+      ...(peerThreads ? { threads: peerThreads } : {}),
+    },
     log,
   );
   if (args.includes('--profile')) {
     const profile = await runCase<{ stepSeconds: number[]; runMs: number; ops: { op: string; share: number }[] }>(
       'decode-profile',
-      { checkpointPath: model.checkpointPath, batch: batchSize, past: Math.max(...lengths), steps: 8 },
+      { checkpointPath: model.checkpointPath, batch: batchSize, past: Math.max(...lengths), steps: 8, vocab: model.vocab },
       log,
     );
     console.log(`  decode steps at batch ${batchSize}: ${profile.stepSeconds.map((s) => s.toFixed(3)).join(', ')} s; ops: ${profile.ops.slice(0, 6).map((o) => `${o.op} ${fmt(100 * o.share, 0)}%`).join(', ')}`);
@@ -74,31 +87,48 @@ export default async function generateBench(args: string[]): Promise<void> {
   const cpuSpeedup = ((theirs.cpuSeconds / peerCount) * count) / ours.cpuSeconds;
   console.log(`  judgekit ${fmt(ours.seconds)} s for ${count} prompts; transformers.js ${fmt(theirs.seconds)} s for ${peerCount} (${fmt(peerSplit)} s for ${count}): ${fmt(speedup, 2)}x (CPU time ${fmt(cpuSpeedup, 2)}x); identical ${identical}/${peerCount}`);
   const measuredOn = peerCount === count ? `all ${count} prompts` : `${peerCount} of the ${count} prompts (every ${fmt(stride, 0)}th), its time for ${count} being ${fmt(peerPerPrompt, 2)} s per prompt x ${count}`;
+  // Other shapes: also the memory workload the big bench states for every GPT-2 size (one prompt, 8 new tokens).
+  const weightsGib = (model.parameters * 4) / 2 ** 30;
+  const single = choice === '124m' ? undefined : await runCase<GenRun>('generate-judgekit', { checkpointPath: model.checkpointPath, prompts: [prompts[0]], maxNewTokens: 8, batchSize: 1 }, log);
+  const ofWeights = (mb: number) => `${fmt(mb / 1024, 2)} GiB = ${fmt(mb / 1024 / weightsGib, 2)} x the F32 weights`;
+  const memoryText =
+    single === undefined
+      ? ''
+      : `
+Against the weights (${fmt(weightsGib, 2)} GiB in F32; target below 2 x): judgekit's generation process peaks at ${ofWeights(single.peakRssMb)} for one
+${prompts[0]!.length}-token prompt and 8 new tokens (the big bench's workload; load included), and at ${ofWeights(ours.peakRssMb)} for the
+split above (${batchSize}-row batches, whose KV cache at ${Math.max(...lengths) + tokens} positions is part of it); transformers.js at ${ofWeights(theirs.peakRssMb)}.
+`;
+  const sameModel =
+    choice === '124m'
+      ? 'Same GPT-2-small-shaped random-weight model as the loss benchmark.'
+      : `Same model as the loss benchmark (\`--model=${choice}\`): ${model.description}.`;
+  const tokenizerSource = choice === '124m' ? "the bench builds from gpt-tokenizer's ranks" : 'the bench writes beside the checkpoint and in the transformers.js folder';
   const markdown = `
-### Generation (\`npm run bench -- generate\`)
+### Generation${choice === '124m' ? '' : `, ${choice} shape`} (\`npm run bench -- generate${choice === '124m' ? '' : ` --model=${choice}`}\`)
 
-Same GPT-2-small-shaped random-weight model as the loss benchmark. Prompts: ${count} test prompts of ${all.source}
-(${Math.min(...lengths)}-${Math.max(...lengths)} tokens, book template), greedy, at most **${tokens} new tokens** (the study's protocol). Random weights
-almost never emit 50256, so every answer runs to the limit: ${generated} tokens generated by judgekit. transformers.js ran on
+${sameModel} Prompts: ${count} test prompts of ${all.source}
+(${Math.min(...lengths)}-${Math.max(...lengths)} tokens${choice === '124m' ? '' : " in the model's tokenizer"}, book template), greedy, at most **${tokens} new tokens** (the study's protocol). Random weights
+almost never emit ${model.endOfText}, so every answer runs to the limit: ${generated} tokens generated by judgekit. transformers.js ran on
 ${measuredOn} (${peerGenerated} tokens; \`--gen-peer-prompts=${count}\` runs it on all of them).
 Machine: ${machine}.
 
 | engine | prompts run | seconds | seconds for ${count} prompts | CPU-seconds | new tokens/s | peak RSS | session load |
 | --- | --- | --- | --- | --- | --- | --- | --- |
 | judgekit, batched (batch ${batchSize}, left padding, slot KV cache) | ${count} | ${fmt(ours.seconds)} | ${fmt(ours.seconds)} | ${fmt(ours.cpuSeconds)} | ${fmt(generated / ours.seconds)} | ${fmt(ours.peakRssMb / 1024, 2)} GiB | ${fmt(ours.loadSeconds)} s |
-| transformers.js 4.3.2 \`generate\`, one prompt at a time | ${peerCount} | ${fmt(theirs.seconds)} | ${fmt(peerSplit)}${peerCount === count ? '' : ' (projected)'} | ${fmt(theirs.cpuSeconds)} | ${fmt(peerGenerated / theirs.seconds)} | ${fmt(theirs.peakRssMb / 1024, 2)} GiB | ${fmt(theirs.loadSeconds)} s |
+| transformers.js 4.3.2 \`generate\`${choice === '124m' ? '' : ` (its ${model.peerClass})`}, one prompt at a time | ${peerCount} | ${fmt(theirs.seconds)} | ${fmt(peerSplit)}${peerCount === count ? '' : ' (projected)'} | ${fmt(theirs.cpuSeconds)} | ${fmt(peerGenerated / theirs.seconds)} | ${fmt(theirs.peakRssMb / 1024, 2)} GiB | ${fmt(theirs.loadSeconds)} s |
 
 judgekit generates the split **${fmt(speedup, 2)}x** faster in wall-clock time (target >= 5x) and with ${fmt(cpuSpeedup, 2)}x less CPU time.
 Greedy completions identical token for token: **${identical}/${peerCount}**${
     identical < peerCount ? ` (first differing position per prompt, -1 = identical: ${firstDiff.join(', ')})` : ''
   }; judgekit's come from ${batchSize}-row batches, transformers.js's from single prompts. transformers.js's tokenizer (the \`tokenizer.json\`
-the bench builds from gpt-tokenizer's ranks) gives judgekit's ids for ${theirs.sameTokens ?? '?'}/${peerCount} prompts. Both run ONNX Runtime
+${tokenizerSource}) gives judgekit's ids for ${theirs.sameTokens ?? '?'}/${peerCount} prompts. Both run ONNX Runtime
 (onnxruntime-node 1.30.0) on the CPU provider, judgekit with one intra-op thread per CPU stated, transformers.js ${
     peerThreads ? `with the same ${peerThreads} intra-op threads stated (\`--peer-threads=${peerThreads}\`)` : "with ONNX Runtime's default threads (what its users get; `--peer-threads=N` states N)"
   }; transformers.js loads judgekit's full-logits decoder graph with optimum's
 interface (the whole KV cache in and out of every step), judgekit its slot decoder (the cache stays in buffers that each
 step reads in place; only the new token's keys and values come back).
-`;
-  await writeBenchSection('generate', markdown);
+${memoryText}`;
+  await writeBenchSection(benchSection('generate', choice), markdown);
   console.log(markdown);
 }

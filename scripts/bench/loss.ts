@@ -1,10 +1,11 @@
-// `npm run bench -- loss`: judgekit's loss graph on a GPT-2-small-shaped model (seeded random weights) against
-// (a) the same model's full-logits decoder through transformers.js with cross-entropy in JS and (b) ONNX Runtime's
-// own large-MatMul rate on this machine (the ceiling). Each case runs in its own process (time and peak RSS).
+// `npm run bench -- loss [--model=124m|smollm-135m]`: judgekit's loss graph on a GPT-2-small-shaped model (or, with
+// --model=smollm-135m, a Llama shape of SmolLM-135M's size; seeded random weights either way) against (a) the same
+// model's full-logits decoder through transformers.js with cross-entropy in JS and (b) ONNX Runtime's own
+// large-MatMul rate on this machine (the ceiling). Each case runs in its own process (time and peak RSS).
 import { runCase } from './lib/bench-child.ts';
 import { fmt, machineLine, writeBenchSection } from './lib/bench-doc.ts';
-import { gpt2ForwardFlops } from './lib/flops.ts';
-import { ensureGpt2SmallModel, GPT2_SMALL } from './lib/gpt2-small-model.ts';
+import { ensureBenchModel } from './lib/bench-model.ts';
+import { benchModelOption, benchSection } from './lib/bench-model-option.ts';
 
 interface LossRun {
   batch: number;
@@ -43,7 +44,8 @@ interface Profile {
 export default async function lossBench(args: string[] = []): Promise<void> {
   const log = (line: string) => console.log(`  ${line}`);
   const machine = await machineLine();
-  const model = await ensureGpt2SmallModel(log);
+  const choice = benchModelOption(args);
+  const model = await ensureBenchModel(choice, log);
   // --peer-threads=N gives transformers.js the explicit thread count judgekit uses (default: its own settings).
   const peerArg = args.find((a) => a.startsWith('--peer-threads='));
   const peerThreads = peerArg ? Number(peerArg.slice('--peer-threads='.length)) : undefined;
@@ -56,7 +58,7 @@ export default async function lossBench(args: string[] = []): Promise<void> {
     peakRssMb: number;
   }>(
     'loss-judgekit',
-    { checkpointPath: model.checkpointPath, shapes: SHAPES, repeats: REPEATS },
+    { checkpointPath: model.checkpointPath, shapes: SHAPES, repeats: REPEATS, vocab: model.vocab },
     log,
   );
   const ceilingAfter = await runCase<CeilingRun>('matmul-ceiling', CEILING, log);
@@ -71,14 +73,14 @@ export default async function lossBench(args: string[] = []): Promise<void> {
   };
   const peer = await runCase<{ loadSeconds: number; results: LossRun[]; peakRssMb: number }>(
     'loss-transformers',
-    { root: `${model.transformersRoot}/`, id: model.transformersId, shapes: SHAPES, maxLogitElements: 2 ** 27, repeats: REPEATS, ...(peerThreads ? { threads: peerThreads } : {}) },
+    { root: `${model.transformersRoot}/`, id: model.transformersId, shapes: SHAPES, maxLogitElements: 2 ** 27, repeats: REPEATS, vocab: model.vocab, ...(peerThreads ? { threads: peerThreads } : {}) },
     log,
   );
   const ceiling = matmul.gflops;
   const rows = SHAPES.map((shape, i) => {
     const ours = judgekit.results[i] as LossRun;
     const theirs = peer.results[i] as LossRun;
-    const flops = gpt2ForwardFlops(GPT2_SMALL, shape.batch, shape.seq);
+    const flops = model.forwardFlops(shape.batch, shape.seq);
     const tokens = shape.batch * shape.seq;
     const ourRate = flops / ours.seconds / 1e9;
     const theirRate = flops / theirs.seconds / 1e9;
@@ -97,9 +99,9 @@ export default async function lossBench(args: string[] = []): Promise<void> {
   let ops: OpsProbe | undefined;
   // Where the time goes, always: ORT's own per-op profile of one (warm) batch. The one-node op probes only on
   // request or when the ceiling target is missed.
-  profile = await runCase<Profile>('loss-profile', { checkpointPath: model.checkpointPath, batch: 1, seq: 1024 }, log);
+  profile = await runCase<Profile>('loss-profile', { checkpointPath: model.checkpointPath, batch: 1, seq: 1024, vocab: model.vocab }, log);
   if (args.includes('--profile') || (big && big.ratioCeiling < 0.8)) {
-    ops = await runCase<OpsProbe>('loss-ops', { rows: 1024, C: GPT2_SMALL.embDim, V: GPT2_SMALL.vocabSize }, log);
+    ops = await runCase<OpsProbe>('loss-ops', { rows: 1024, C: model.embDim, V: model.vocab }, log);
   }
   const profileText = profile
     ? `
@@ -115,7 +117,7 @@ by the warm-up above.)
     : '';
   const opsText = ops
     ? `
-The head and the log-sum-exp as one-node graphs on [${ops.rows}, ${GPT2_SMALL.embDim}] hidden states / [${ops.rows}, ${GPT2_SMALL.vocabSize}] logits (best of 2, CPU-seconds so
+The head and the log-sum-exp as one-node graphs on [${ops.rows}, ${model.embDim}] hidden states / [${ops.rows}, ${model.vocab}] logits (best of 2, CPU-seconds so
 that other load cancels out):
 
 | op | CPU-seconds | GFLOP per CPU-second |
@@ -123,18 +125,31 @@ that other load cancels out):
 ${ops.results.map((r) => `| ${r.name} | ${r.cpuSeconds.toFixed(2)} | ${r.gflopPerCpuSecond ? fmt(r.gflopPerCpuSecond) : '-'} |`).join('\n')}
 `
     : '';
+  // Other shapes: also the memory workload the big bench states for every GPT-2 size (2 windows of 256 tokens, batch 1).
+  const weightsGib = (model.parameters * 4) / 2 ** 30;
+  const small =
+    choice === '124m'
+      ? undefined
+      : await runCase<{ peakRssMb: number }>('loss-judgekit', { checkpointPath: model.checkpointPath, shapes: [{ batch: 1, seq: 256 }], repeats: 2, vocab: model.vocab }, log);
+  const ofWeights = (mb: number) => `${fmt(mb / 1024, 2)} GiB = ${fmt(mb / 1024 / weightsGib, 2)} x the F32 weights`;
+  const memoryText =
+    small === undefined
+      ? ''
+      : `
+Against the weights (${fmt(weightsGib, 2)} GiB in F32; target below 2 x): judgekit's loss process peaks at ${ofWeights(small.peakRssMb)} on the big
+bench's memory workload (a process of its own: load, a 1x64 warm-up, then a 1x256 batch twice), and at ${ofWeights(judgekit.peakRssMb)}
+on this benchmark's 6x1024 batches; transformers.js at ${ofWeights(peer.peakRssMb)}.
+`;
   const markdown = `
-### Test loss throughput (\`npm run bench -- loss\`)
+### Test loss throughput${choice === '124m' ? '' : `, ${choice} shape`} (\`npm run bench -- loss${choice === '124m' ? '' : ` --model=${choice}`}\`)
 
-Model: GPT-2 small's shape (768 dim, 12 layers, 12 heads, vocab 50257, context 1024, tied head, ${fmt(model.parameters / 1e6, 1)}M
-parameters) with seeded random weights, built by the bench under \`.bench/\`. ${REPEATS} timed runs per shape and engine, the fastest counted (8x128, then 6x1024),
+Model: ${model.description}. ${REPEATS} timed runs per shape and engine, the fastest counted (8x128, then 6x1024),
 CPU execution provider; judgekit states one intra-op thread per CPU, transformers.js ${
     peerThreads ? `is given the same (${peerThreads} intra-op threads, \`--peer-threads=${peerThreads}\`)` : "keeps ONNX Runtime's default (what its users get; `--peer-threads=N` states N)"
   }
 (the ceiling's MatMul below: ${fmt(matmul.perCpu)} GFLOP/s with one thread per CPU, ${fmt(matmul.ortDefault)} with the default). Machine: ${machine}.
 
-FLOPs per forward = tokens x (24 L C^2 + 2 V C + 4 L T C): block matmuls, output head, and QK^T/PV over the full T x T
-square as the graph computes it (${fmt(gpt2ForwardFlops(GPT2_SMALL, 1, 1024) / 1024 / 1e6, 0)} MFLOP per token at T = 1024). Ceiling: ONNX Runtime's own
+FLOPs per forward = ${model.flopsFormula} (${fmt(model.forwardFlops(1, 1024) / 1024 / 1e6, 0)} MFLOP per token at T = 1024). Ceiling: ONNX Runtime's own
 MatMul at its best over three large shapes (one-node graphs, weight as an initializer, best of ${CEILING.runs} runs, in a process of
 its own before and after the loss runs, each under both thread settings: ${matmul.byShape.map((r) => `[${r.shape[0]}, ${r.shape[1]}] x [${r.shape[1]}, ${r.shape[2]}] ${fmt(r.gflops)}`).join(', ')} GFLOP/s;
 before ${fmt(matmul.before)}, after ${fmt(matmul.after)}; the highest is used):
@@ -149,7 +164,7 @@ better of its measurements. Compare ratios within one run.
 ${rows.map((r) => r.line).join('\n')}
 
 Peer: the same weights as judgekit's full-logits decoder graph (\`onnx/model.onnx\`, Hugging Face/optimum input names)
-loaded by \`@huggingface/transformers\` 4.3.2 (its bundled onnxruntime-node 1.30.0, the same as judgekit's; offline,
+loaded by \`@huggingface/transformers\` 4.3.2 as its \`${model.peerClass}\` (its bundled onnxruntime-node 1.30.0, the same as judgekit's; offline,
 \`env.allowRemoteModels = false\`), logits fetched to JS and cross-entropy computed there, at most 2^27 logits per run
 (the same row grouping judgekit's loss graph uses).
 
@@ -158,10 +173,10 @@ Peak RSS (process high-water mark, each case in its own process): judgekit loss 
 ${fmt(judgekit.afterLoad.rssMb / 1024, 2)} GiB; ${judgekit.results.map((r) => `${fmt(r.peakRssMb / 1024, 2)} GiB after ${r.batch}x${r.seq}`).join(', ')}),
 transformers.js ${fmt(peer.peakRssMb / 1024, 2)} GiB. Session load: judgekit ${fmt(judgekit.loadSeconds)} s (builds the ONNX
 graph from the safetensors checkpoint), transformers.js ${fmt(peer.loadSeconds)} s.
-
+${memoryText}
 Targets: >= 80% of the ceiling at 6x1024 (measured ${big ? fmt(100 * big.ratioCeiling, 0) : '?'}%), >= 2x transformers.js (measured
 ${big ? fmt(big.speedup, 2) : '?'}x).
 ${profileText}${opsText}`;
-  await writeBenchSection('loss', markdown);
+  await writeBenchSection(benchSection('loss', choice), markdown);
   console.log(markdown);
 }

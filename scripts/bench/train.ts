@@ -10,7 +10,9 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fmt, machineLine, writeBenchSection } from './lib/bench-doc.ts';
-import { ensureGpt2SmallModel } from './lib/gpt2-small-model.ts';
+import { ensureBenchModel } from './lib/bench-model.ts';
+import { benchModelOption, benchSection } from './lib/bench-model-option.ts';
+import { peakRssMb } from './lib/peak-rss.ts';
 
 interface ChildParams {
   checkpointPath: string;
@@ -91,11 +93,11 @@ async function child(params: ChildParams): Promise<ChildResult> {
   const checkpoint = await loadTrainingCheckpoint(params.checkpointPath);
   const loadSeconds = (performance.now() - t0) / 1000;
   t0 = performance.now();
-  const trainer = await Gpt2Trainer.create({ shape: checkpoint.shape, parameters: checkpoint.parameters, optimizer: BOOK_ADAMW, device: 'cpu' });
+  const trainer = await Gpt2Trainer.create({ shape: checkpoint.shape, architecture: checkpoint.architecture, parameters: checkpoint.parameters, optimizer: BOOK_ADAMW, device: 'cpu' });
   const sessionSeconds = (performance.now() - t0) / 1000;
   const n = params.batch * params.seq;
-  const inputs = Int32Array.from({ length: n }, (_, i) => (i * 7919 + 13) % 50257);
-  const targets = Int32Array.from({ length: n }, (_, i) => (i * 104729 + 7) % 50257);
+  const inputs = Int32Array.from({ length: n }, (_, i) => (i * 7919 + 13) % checkpoint.shape.vocabSize);
+  const targets = Int32Array.from({ length: n }, (_, i) => (i * 104729 + 7) % checkpoint.shape.vocabSize);
   const batch = { inputs, targets, batch: params.batch, seq: params.seq };
   const gradientSeconds: number[] = [];
   const adamSeconds: number[] = [];
@@ -155,7 +157,8 @@ async function child(params: ChildParams): Promise<ChildResult> {
     ceilingGflops,
     ceilingRuns: [...before.wall, ...after.wall],
     losses,
-    peakRssMb: process.resourceUsage().maxRSS / 1024,
+    // This process's own high-water mark (maxRSS would start at the bench process's size when it was spawned).
+    peakRssMb: peakRssMb(),
     projection: { stepSeconds: shortSteps.reduce((a, b) => a + b, 0) / shortSteps.length, evalSeconds: shortEvals.reduce((a, b) => a + b, 0) / shortEvals.length },
   };
 }
@@ -217,7 +220,9 @@ export default async function trainBench(args: string[]): Promise<void> {
   };
   const params = { batch: option('batch', 8), seq: option('seq', 256), steps: option('steps', 4) };
   const machine = await machineLine();
-  const model = await ensureGpt2SmallModel(log);
+  // --model=smollm-135m: the Llama shape (bench-model-option.ts); its own section in docs/benchmarks.md.
+  const choice = benchModelOption(args);
+  const model = await ensureBenchModel(choice, log);
   const book = await bookEpochTokens();
   const projectionSeq = Math.max(1, Math.round((book.epochs[0] as number) / (Math.floor(book.items / 8) * 8)));
   const result = await runChild({ checkpointPath: model.checkpointPath, ...params, projectionSeq }, log);
@@ -240,10 +245,14 @@ export default async function trainBench(args: string[]): Promise<void> {
   log(`per CPU second: ${fmt(cpuRate)} GFLOP/CPU-s = ${fmt(100 * cpuRatio, 0)}% of the MatMul ceiling's ${fmt(result.ceilingCpuGflops)}; load average ${result.loadAverage.map((l) => fmt(l)).join(' -> ')}`);
   log(`projected book fine-tune (2 epochs): ${fmt(hours, 2)} h; peak RSS ${fmt(result.peakRssMb / 1024, 2)} GB`);
   const markdown = `
-### Instruction fine-tuning throughput (\`npm run bench -- train\`)
+### Instruction fine-tuning throughput${choice === '124m' ? '' : `, ${choice} shape`} (\`npm run bench -- train${choice === '124m' ? '' : ` --model=${choice}`}\`)
 
-Model: GPT-2 small's shape (768 dim, 12 layers, 12 heads, vocab 50257, context 1024, tied head, QKV bias,
-${fmt(result.parameters / 1e6, 1)}M parameters) with seeded random weights from \`.bench/\`. One training step = the ONNX
+Model: ${
+    choice === '124m'
+      ? `GPT-2 small's shape (768 dim, 12 layers, 12 heads, vocab 50257, context 1024, tied head, QKV bias,
+${fmt(result.parameters / 1e6, 1)}M parameters) with seeded random weights from \`.bench/\``
+      : `${model.description}; the same trainer path as GPT-2 (the family's gradient graph, chosen by config.json's model_type). Peak RSS ${fmt(result.peakRssMb / 1024, 2)} GiB = ${fmt(result.peakRssMb / 1024 / ((model.parameters * 4) / 2 ** 30), 2)} x the F32 weights; the projection below counts tokens with GPT-2's tokenizer, of which the bench's Llama tokenizer is a cut`
+  }. One training step = the ONNX
 gradient graph (forward + hand-derived backward) and AdamW (one in-place pass on the host), CPU execution provider, one intra-op
 thread per CPU (stated: with ONNX Runtime's default threads the same 4 timed steps ran at 144 tokens/s against 249 on 2026-11-28), \`GLIBC_TUNABLES=glibc.malloc.hugetlb=1\` (the \`judgekit finetune\` command sets it too); batch ${params.batch} x ${params.seq} tokens, 1 warm-up step then ${params.steps} timed steps. Machine: ${machine}.
 
@@ -268,7 +277,7 @@ training step, ${fmt(result.projection.evalSeconds, 2)} s per evaluation batch, 
 tokens/s) and scales them to the padded token counts of the two epochs and of the validation split. The
 loss of the random model (${result.losses.map((l) => l.toFixed(3)).join(', ')}) falls over the steps on one repeated batch.
 `;
-  await writeBenchSection('train', markdown);
+  await writeBenchSection(benchSection('train', choice), markdown);
 }
 
 const invokedDirectly = process.argv[1] && fileURLToPath(import.meta.url) === resolve(process.argv[1]);

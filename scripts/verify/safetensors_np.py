@@ -7,13 +7,27 @@ import numpy as np
 DTYPES = {'F32': '<f4', 'F16': '<f2'}
 
 
+def float32_to_bf16_bits(array):
+    """bfloat16 bit patterns (uint16) of float32 values, rounded to nearest even."""
+    bits = np.ascontiguousarray(array, dtype='<f4').view('<u4').astype(np.uint64)
+    rounded = (bits + 0x7FFF + ((bits >> 16) & 1)) >> 16
+    return rounded.astype('<u2')
+
+
+def bf16_bits_to_float32(bits):
+    return (bits.astype('<u4') << 16).view('<f4')
+
+
 def write_safetensors(path, tensors, metadata=None):
-    """tensors: (name, dtype, ndarray) triples, dtype 'F32' or 'F16'; written little-endian in the given order."""
+    """tensors: (name, dtype, ndarray) triples, dtype 'F32', 'F16' or 'BF16'; written little-endian in the given order."""
     header, blobs, offset = {}, [], 0
     if metadata:
         header['__metadata__'] = metadata
     for name, dtype, array in tensors:
-        data = np.ascontiguousarray(array, dtype=DTYPES[dtype]).tobytes()
+        if dtype == 'BF16':
+            data = float32_to_bf16_bits(array).tobytes()
+        else:
+            data = np.ascontiguousarray(array, dtype=DTYPES[dtype]).tobytes()
         header[name] = {'dtype': dtype, 'shape': list(array.shape), 'data_offsets': [offset, offset + len(data)]}
         blobs.append(data)
         offset += len(data)
@@ -28,7 +42,7 @@ def write_safetensors(path, tensors, metadata=None):
 
 def read_safetensors(path):
     """Every tensor of a safetensors file, read one by one at its own offset (a GPT-2-large checkpoint is 3.1 GB: no
-    whole-file bytes object beside the arrays). F32 tensors stay float32 and F16 become float32."""
+    whole-file bytes object beside the arrays). F32 tensors stay float32; F16 and BF16 become float32."""
     out = {}
     with open(path, 'rb') as f:
         n = struct.unpack('<Q', f.read(8))[0]
@@ -37,8 +51,10 @@ def read_safetensors(path):
             if name == '__metadata__':
                 continue
             start, end = entry['data_offsets']
-            dt = np.dtype(DTYPES[entry['dtype']])
+            bf16 = entry['dtype'] == 'BF16'
+            dt = np.dtype('<u2' if bf16 else DTYPES[entry['dtype']])
             f.seek(8 + n + start)
             array = np.fromfile(f, dtype=dt, count=(end - start) // dt.itemsize)
-            out[name] = array.astype(np.float32, copy=False).reshape(entry['shape'])
+            array = bf16_bits_to_float32(array) if bf16 else array.astype(np.float32, copy=False)
+            out[name] = array.reshape(entry['shape'])
     return out

@@ -2,7 +2,7 @@
 // (the generation engine wraps it). Nothing native loads until a model is opened.
 import { injectable } from 'inversify';
 import type { BackendOptions, FinetuneOutcome, FinetuneRecipe, FinetuneRequest, FinetuningBackend, GenerativeModel, LikelihoodModel, ModelSpec } from '@judgekit/core';
-import type { FinetuneOptions } from './training/finetune-model.js';
+import type { FinetuneOptions, FinetuneResult } from './training/finetune-model.js';
 
 @injectable()
 export class OnnxBackend implements FinetuningBackend {
@@ -36,23 +36,33 @@ export class OnnxBackend implements FinetuningBackend {
 
   async finetune(request: FinetuneRequest): Promise<FinetuneOutcome> {
     const { finetune } = await import('./training/finetune-model.js');
-    const result = await finetune({
-      checkpoint: request.model.path,
-      ...(request.model.configPath !== undefined ? { configPath: request.model.configPath } : {}),
-      records: request.records,
-      ...(request.split ? { split: request.split } : {}),
-      outDir: request.runDir,
-      name: request.name,
-      recipe: trainingRecipe(request.recipe),
-      ...(request.template !== undefined ? { template: request.template as FinetuneOptions['template'] } : {}),
-      ...(request.device ? { device: request.device as FinetuneOptions['device'] } : {}),
-      ...(typeof request.options?.threads === 'number' ? { threads: request.options.threads } : {}),
-      ...(request.log ? { log: request.log } : {}),
-      ...(request.progress !== undefined ? { progress: request.progress } : {}),
-      ...(request.signal ? { signal: request.signal } : {}),
-    });
-    return { model: { path: result.modelPath, configPath: result.configPath, name: request.name }, bestEpoch: result.bestEpoch, epochs: result.epochs.length, stoppedEarly: result.stoppedEarly };
+    const result = await finetune(onnxFinetuneOptions(request));
+    return onnxFinetuneOutcome(request, result);
   }
+}
+
+/** The trainer's options for a study's fine-tune request (also what `judgekit run --queue` sends a worker). */
+export function onnxFinetuneOptions(request: FinetuneRequest): FinetuneOptions {
+  return {
+    checkpoint: request.model.path,
+    ...(request.model.configPath !== undefined ? { configPath: request.model.configPath } : {}),
+    records: request.records,
+    ...(request.split ? { split: request.split } : {}),
+    outDir: request.runDir,
+    name: request.name,
+    recipe: trainingRecipe(request.recipe),
+    ...(request.template !== undefined ? { template: request.template as FinetuneOptions['template'] } : {}),
+    ...(request.device ? { device: request.device as FinetuneOptions['device'] } : {}),
+    ...(typeof request.options?.threads === 'number' ? { threads: request.options.threads } : {}),
+    ...(request.log ? { log: request.log } : {}),
+    ...(request.progress !== undefined ? { progress: request.progress } : {}),
+    ...(request.signal ? { signal: request.signal } : {}),
+  };
+}
+
+/** What the finetune stage records of a finished fine-tune: the kept weights and how training went. */
+export function onnxFinetuneOutcome(request: FinetuneRequest, result: Pick<FinetuneResult, 'modelPath' | 'configPath' | 'bestEpoch' | 'epochs' | 'stoppedEarly'>): FinetuneOutcome {
+  return { model: { path: result.modelPath, configPath: result.configPath, name: request.name }, bestEpoch: result.bestEpoch, epochs: result.epochs.length, stoppedEarly: result.stoppedEarly };
 }
 
 /** Threads from the call, else from the model's backend options. */

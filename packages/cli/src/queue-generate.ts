@@ -51,17 +51,18 @@ export async function openQueuedGenerativeModel(options: QueueGenerateOptions, i
     notify: (message) => io.stderr.write(`judgekit generate: ${message}\n`),
   });
   try {
-    const { gpt2TextTokenizer } = await import('@judgekit/backends');
+    const { checkpointTokenizer } = await import('@judgekit/backends');
+    const tokenizer = await checkpointTokenizer(options.modelPath, options.configPath);
     // A worker opens the model first: the answers' settings depend on its context length.
     const infoUnit: GenerateInfoUnitData = { kind: 'generate-info', version: GENERATE_UNIT_VERSION, spec };
     const info = await coordinator.run<GenerateInfoUnitData, GenerateInfoResult>({ id: generateInfoJobId(infoUnit), data: infoUnit, describe: `open ${options.modelPath}` });
-    if (info.endOfText !== gpt2TextTokenizer.endOfText) {
-      throw new JudgekitError('model', `${options.modelPath}: the worker's tokenizer ends text with token ${info.endOfText}, the coordinator's GPT-2 tokenizer with ${gpt2TextTokenizer.endOfText}.`, { file: options.modelPath });
+    if (info.endOfText !== tokenizer.endOfText) {
+      throw new JudgekitError('model', `${options.modelPath}: the worker's tokenizer ends text with token ${info.endOfText}, the coordinator's with ${tokenizer.endOfText}.`, { file: options.modelPath });
     }
     const devices = new Set<string>([info.device]);
     return {
       contextLength: info.contextLength,
-      tokenizer: gpt2TextTokenizer,
+      tokenizer,
       session: {
         get device() {
           return [...devices].join(',');

@@ -93,14 +93,15 @@ export function lossUnitHandler(): { handler: ModelUnitHandler; dispose(): Promi
     await checkSharedFile(unit.model, 'checkpoint', worker, jobId);
     if (unit.config) await checkSharedFile(unit.config, 'model config', worker, jobId);
     await checkSharedFile(unit.data, 'data file', worker, jobId);
-    const { parseDevice, createGpt2LikelihoodModel, gpt2TextTokenizer, openTokenSource } = await import('@judgekit/backends');
+    const { parseDevice, createGpt2LikelihoodModel, openTokenSource } = await import('@judgekit/backends');
     const { planTestLoss, scorePlannedBatch } = await import('@judgekit/core');
     const key = JSON.stringify([unit.model, unit.config ?? null, unit.data, unit.format ?? null, unit.device, unit.threads ?? null]);
     if (open?.key !== key) {
       await dispose();
-      const source = await openTokenSource(unit.data.path, { ...(unit.format ? { format: unit.format as 'text' } : {}), tokenizer: gpt2TextTokenizer });
-      const model = await createGpt2LikelihoodModel(unit.model.path, { device: parseDevice(unit.device), ...(unit.threads ? { threads: unit.threads } : {}), ...(unit.config ? { configPath: unit.config.path } : {}) }).catch(async (error: unknown) => {
-        await source.close();
+      // The model opens first: text data is tokenized with its own tokenizer (GPT-2's, or a Llama checkpoint's).
+      const model = await createGpt2LikelihoodModel(unit.model.path, { device: parseDevice(unit.device), ...(unit.threads ? { threads: unit.threads } : {}), ...(unit.config ? { configPath: unit.config.path } : {}) });
+      const source = await openTokenSource(unit.data.path, { ...(unit.format ? { format: unit.format as 'text' } : {}), tokenizer: model.tokenizer }).catch(async (error: unknown) => {
+        await model.dispose();
         throw error;
       });
       open = { key, model, source };

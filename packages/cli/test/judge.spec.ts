@@ -175,7 +175,7 @@ describe('judgekit judge', () => {
 
   it.each([
     [['--judge', 'openai:x', '--out', 'o', 'a.json'], /--mode is required/, 2],
-    [['--mode', 'pairwise', '--out', 'o', 'a.json'], /Unsupported --mode "pairwise"/, 2],
+    [['--mode', 'tournament', '--out', 'o', 'a.json'], /Unsupported --mode "tournament"\. Should be one of: .*pairwise/, 2],
     [['--mode', 'batched', '--out', 'o'], /Give one or more answer files/, 2],
     [['--mode', 'batched', '--judge', 'gpt-4o', '--out', 'o', 'small-ift-test-results.json'], /<provider>:<model>/, 2],
     [['--mode', 'batched', '--judge', 'mistral:x', '--out', 'o', 'small-ift-test-results.json'], /Unsupported judge provider "mistral"/, 2],

@@ -173,7 +173,7 @@ describe('one-line errors that name the config path and the available ids', () =
     await writeStudy('mode.json', study({ judges: [{ mode: 'rubric' }] }));
     const { code, stderr } = await judgekit(['run', 'mode.json']);
     expect(code).toBe(1);
-    expect(stderr).toMatch(/mode\.json: judges\[0\]\.mode: unknown judge "rubric"\. Available judges: single \(@judgekit\/judges@[^)]+\), batched \([^)]+\), reference \([^)]+\), length \(/);
+    expect(stderr).toMatch(/mode\.json: judges\[0\]\.mode: unknown judge "rubric"\. Available judges: single \(@judgekit\/judges@[^)]+\), batched \([^)]+\), reference \([^)]+\), pairwise \([^)]+\), length \(/);
   });
 
   it('a bad plugin option', async () => {
@@ -210,7 +210,7 @@ describe('one-line errors that name the config path and the available ids', () =
       expect(code).toBe(1);
       expect(stderr.trim().split('\n')).toHaveLength(1);
       expect(stderr).toMatch(pattern);
-      expect(stderr).toMatch(/Loaded .*judges: single, batched, reference, length/);
+      expect(stderr).toMatch(/Loaded .*judges: single, batched, reference, pairwise, length/);
     }
   });
 

@@ -4,6 +4,7 @@ export { default } from './judges-module.js';
 export * from './judge-factory.js';
 export * from './single-judge.js';
 export * from './batched-judge.js';
+export * from './pairwise-judge.js';
 export * from './reference-judge.js';
 export * from './providers/openai-provider.js';
 export * from './providers/anthropic-provider.js';

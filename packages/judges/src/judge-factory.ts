@@ -27,6 +27,11 @@ export interface JudgeOptions extends JudgeFactoryOptions {
    * JSON that is the reply, its fence or between its first `{` and last `}`, with integer scores. Default false.
    */
   strictReplies?: boolean;
+  /**
+   * Single judge: ask for token log-probabilities and record, per judgment, the distribution over score tokens and its
+   * expected score (G-Eval style). Refused for a provider that cannot return them (Anthropic, OpenAI's responses API).
+   */
+  logprobs?: boolean;
 }
 
 /** What every judge that calls a model needs, checked once: provider, call runner, model and re-asks. */

@@ -1,4 +1,4 @@
-// The DI module in a fresh container: both providers and all three judge modes are contributed.
+// The DI module in a fresh container: both providers and all four judge modes are contributed.
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,7 +8,7 @@ import judgesModule from './judges-module.js';
 import { JudgeFactory } from './judge-factory.js';
 
 describe('judges module', () => {
-  it('contributes the openai and anthropic providers and the single, batched and reference judges', async () => {
+  it('contributes the openai and anthropic providers and the single, batched, reference and pairwise judges', async () => {
     const { container } = await assembleContainer({ modules: [judgesModule] });
     expect(getContributions<ChatModelProviderFactory>(container, ChatModelProviderFactory).map((f) => f.id).sort()).toEqual(['anthropic', 'openai']);
     const judges = getContributions<JudgeFactory>(container, JudgeFactory);
@@ -16,6 +16,7 @@ describe('judges module', () => {
       ['single', true],
       ['batched', true],
       ['reference', false],
+      ['pairwise', true],
     ]);
     const reference = judges.find((f) => f.mode === 'reference')!.create({});
     const result = await reference.scoreItem({ index: 0, repeat: 0, record: { instruction: 'i', input: '', output: 'a b' }, prompt: 'p', answers: [{ model: 'm', response: 'a b' }] });

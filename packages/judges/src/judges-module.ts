@@ -1,4 +1,4 @@
-// DI wiring of @judgekit/judges: the OpenAI and Anthropic chat-model providers and the three judge modes,
+// DI wiring of @judgekit/judges: the OpenAI and Anthropic chat-model providers and the four judge modes (single, batched, reference, pairwise),
 // each a multi-bound contribution.
 import { ChatModelProviderFactory } from '@judgekit/core';
 import { ContainerModule } from 'inversify';
@@ -6,6 +6,7 @@ import { batchedJudgeFactory } from './batched-judge.js';
 import { JudgeFactory } from './judge-factory.js';
 import { anthropicProviderFactory } from './providers/anthropic-provider.js';
 import { openAiProviderFactory } from './providers/openai-provider.js';
+import { pairwiseJudgeFactory } from './pairwise-judge.js';
 import { referenceJudgeFactory } from './reference-judge.js';
 import { singleJudgeFactory } from './single-judge.js';
 
@@ -15,4 +16,5 @@ export default new ContainerModule(({ bind }) => {
   bind<JudgeFactory>(JudgeFactory).toConstantValue(singleJudgeFactory);
   bind<JudgeFactory>(JudgeFactory).toConstantValue(batchedJudgeFactory);
   bind<JudgeFactory>(JudgeFactory).toConstantValue(referenceJudgeFactory);
+  bind<JudgeFactory>(JudgeFactory).toConstantValue(pairwiseJudgeFactory);
 });

@@ -9,3 +9,4 @@ export * from './shared-files.js';
 export * from './model-units.js';
 export * from './loss-units.js';
 export * from './generate-units.js';
+export * from './finetune-units.js';

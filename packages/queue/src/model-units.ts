@@ -45,6 +45,11 @@ export class ModelQueueCoordinator {
   #poller: NodeJS.Timeout | undefined;
   #closed = false;
   readonly #finished: string[] = [];
+  /** Units waited for, told when the signal aborts: one listener on the signal, not one per unit (thousands in flight). */
+  readonly #waiting = new Set<() => void>();
+  readonly #onAbort = (): void => {
+    for (const stop of this.#waiting) stop();
+  };
 
   private constructor(options: ModelCoordinatorOptions) {
     this.#options = options;
@@ -67,6 +72,7 @@ export class ModelQueueCoordinator {
     };
     await count();
     coordinator.#poller = setInterval(() => void count(), options.pollMs ?? 2_000);
+    options.signal?.addEventListener('abort', coordinator.#onAbort, { once: true });
     return coordinator;
   }
 
@@ -108,12 +114,11 @@ export class ModelQueueCoordinator {
       this.#options.notify?.(`unit ${unit.id} failed before (${failed?.failedReason ?? 'no reason recorded'}); retrying it.`);
       await failed?.retry('failed').catch(() => undefined);
     }
+    let stop: (() => void) | undefined;
     const aborted = new Promise<never>((_, reject) => {
-      const signal = this.#options.signal;
-      if (!signal) return;
-      const stop = (): void => reject(new JudgekitError('usage', `Interrupted while unit ${unit.id} (${unit.describe}) was on the queue; run the same command again to reattach to it.`));
-      if (signal.aborted) stop();
-      else signal.addEventListener('abort', stop, { once: true });
+      stop = (): void => reject(new JudgekitError('usage', `Interrupted while unit ${unit.id} (${unit.describe}) was on the queue; run the same command again to reattach to it.`));
+      if (this.#options.signal?.aborted) stop();
+      else this.#waiting.add(stop);
     });
     aborted.catch(() => undefined);
     try {
@@ -124,6 +129,8 @@ export class ModelQueueCoordinator {
     } catch (error) {
       if (this.#options.signal?.aborted) throw error;
       throw new JudgekitError('input', `A worker failed on unit ${unit.id} (${unit.describe}): ${(error as Error)?.message ?? String(error)}`, { cause: error });
+    } finally {
+      if (stop) this.#waiting.delete(stop);
     }
   }
 
@@ -136,6 +143,7 @@ export class ModelQueueCoordinator {
     if (this.#closed) return;
     this.#closed = true;
     if (this.#poller) clearInterval(this.#poller);
+    this.#options.signal?.removeEventListener('abort', this.#onAbort);
     await Promise.allSettled([this.events.close(), this.queue.close()]);
   }
 }

@@ -1,12 +1,20 @@
 // Reads a run directory (items.json, judgments.jsonl, results.json, optional loss.json) into the shapes the
 // analysis takes, with errors that name the file and say what to do.
 import { readFile } from 'node:fs/promises';
-import { JsonlLog, JudgekitError, runFile, type JudgmentRecord, type LogProblem, type RunData, type RunItems, type RunLosses, type RunResults } from '@judgekit/core';
+import { JsonlLog, JudgekitError, readRatings, runFile, type JudgmentRecord, type LogProblem, type RunData, type RunItems, type RunLosses, type RunResults } from '@judgekit/core';
+import type { RunRecord } from '@judgekit/core';
+import { loadFinetuneCurves, loadRunRecord, type FinetuneCurve } from './load-run-extras.js';
 
 export interface LoadedRun extends RunData {
   dir: string;
   /** Lines of judgments.jsonl that were torn or edited (skipped). */
   problems: LogProblem[];
+  /** Lines of ratings.jsonl that were skipped, naming file and line (the file is optional). */
+  ratingProblems?: string[];
+  /** run.json (secrets removed), when the run has one. */
+  runRecord?: RunRecord;
+  /** finetune/<model>/epochs.jsonl of each fine-tuned model. */
+  finetune?: FinetuneCurve[];
 }
 
 async function readJson<T>(path: string, required: boolean, hint: string): Promise<T | undefined> {
@@ -39,12 +47,19 @@ export async function loadRunDirectory(dir: string): Promise<LoadedRun> {
   const log = await new JsonlLog<JudgmentRecord>(runFile(dir, 'judgments')).read();
   const results = await readJson<RunResults>(runFile(dir, 'results'), false, '');
   const losses = await readJson<RunLosses>(runFile(dir, 'loss'), false, '');
+  const runRecord = await loadRunRecord(dir);
+  const finetune = await loadFinetuneCurves(dir);
+  const ratings = await readRatings(runFile(dir, 'ratings'));
   return {
     dir,
     items,
     judgments: [...log.entries.values()],
     problems: log.problems,
+    ratingProblems: ratings?.problems ?? [],
+    ...(ratings ? { ratings: ratings.ratings } : {}),
     ...(results ? { results } : {}),
     ...(losses ? { losses } : {}),
+    ...(runRecord ? { runRecord } : {}),
+    ...(finetune.length > 0 ? { finetune } : {}),
   };
 }

@@ -1,12 +1,19 @@
 // The self-contained report.html: inline CSS, inline SVG charts and one inline script for the item browser.
 // Nothing is fetched at view time. Every model, judge and dataset string is escaped (or set with textContent
 // by the script), so an answer that contains markup shows as text.
-import type { JudgeAnalysis, RunAnalysis } from '@judgekit/core';
+import type { JudgeAnalysis, RunAnalysis, TaggerAccuracy } from '@judgekit/core';
 import { itemModelMeans, collectJudgeScores, formatCi95, formatLoss, formatLossProtocol } from '@judgekit/core';
 import { escapeHtml, jsonForScript } from './escape-html.js';
 import { fmt, fmtCI, fmtInt, fmtPct, fmtSigned } from './format-number.js';
 import type { LoadedRun } from './load-run-directory.js';
 import { barChart, colorFor, heatmap, scatterChart } from './svg-charts.js';
+import { ITEM_BROWSER_CSS, ITEM_BROWSER_SCRIPT, itemBrowserData, itemBrowserSection } from './item-browser.js';
+import { finetuneCurvesSection, runInfoSection } from './run-info-section.js';
+import { comparisonHtmlSection, type ReportComparison } from './compare-section.js';
+import { humanAgreementHtmlSection } from './sections/human-agreement-section.js';
+import { calibrationHtmlSection, type RunCalibration } from './sections/calibration-section.js';
+import { stabilityHtmlSection } from './sections/stability-section.js';
+import { pairwiseHtmlSection } from './sections/pairwise-section.js';
 
 export interface HtmlReportOptions {
   title?: string;
@@ -14,6 +21,12 @@ export interface HtmlReportOptions {
   categories?: readonly string[];
   /** Shown in the header; pass a fixed value for reproducible output. */
   generatedAt?: string;
+  /** The category tagger's accuracy on the hand-labelled set, shown with the category table; null: not measured. */
+  taggerAccuracy?: TaggerAccuracy | null;
+  /** Another run set beside this one (`--compare`). */
+  comparison?: ReportComparison;
+  /** Judges' calibration on answers of known quality (calibration.json), shown after the scores. */
+  calibration?: RunCalibration;
 }
 
 const e = escapeHtml;
@@ -51,6 +64,7 @@ function lossCell(analysis: RunAnalysis, m: number): string {
 }
 
 function differencesSection(analysis: RunAnalysis): string {
+  if (analysis.models.length < 2) return '<section id="gaps"><h2>Which gaps are real</h2><p class="muted">One model in this run: there is no gap between models to test.</p></section>';
   const blocks = analysis.judges.map((j, k) => {
     const models = analysis.models;
     const lookup = new Map(j.differences.map((d) => [`${d.a}\u0000${d.b}`, d]));
@@ -83,6 +97,8 @@ function lossSection(analysis: RunAnalysis): string {
     trend: true,
     points: analysis.models.map((model, m) => [analysis.losses[m] as number, j.summaries[m]?.mean ?? Number.NaN, `${model} — ${j.judge}: loss ${analysis.lossRecords?.[m] ? formatLoss(analysis.lossRecords[m]) : fmt(analysis.losses[m], 3)}, score ${fmt(j.summaries[m]?.mean, 2)}`] as [number, number, string]),
     errors: j.summaries.map((s) => s.ci95),
+    // One name per model: every judge's point of a model shares its loss, so one label marks the column.
+    ...(k === 0 ? { labels: analysis.models } : {}),
   }));
   const chart = scatterChart({ series, xLabel: 'test loss (lower is better)', yLabel: 'judge score', title: 'Loss vs score' });
   const rows = analysis.judges.map((j) => {
@@ -158,13 +174,19 @@ function lengthSection(analysis: RunAnalysis): string {
     const series = analysis.models.map((model, m) => ({ name: model, color: colorFor(m), points: l.points.filter((p) => p[2] === m).map((p) => [Math.log1p(p[0]), p[1], `${model}: ${p[0]} ${l.unit}, score ${fmt(p[1], 1)}`] as [number, number, string]) }));
     const chart = scatterChart({ series, xLabel: `log(1 + answer length in ${l.unit})`, yLabel: 'score (mean over repeats)', title: `Length vs score (${j.judge})`, radius: 2.5 });
     const rows = l.controlled.map((c) => [e(c.model), fmt(c.meanLength, 1), fmt(c.raw, 2), fmt(c.atMeanLength, 2)]);
-    const body = `<p>Pearson r <b>${fmt(l.pearson, 3)}</b> <span class="ci">${fmtCI(l.pearsonCi95, 2)}</span>, Spearman ρ <b>${fmt(l.spearman, 3)}</b> over ${fmtInt(l.cells)} answers. Within items and models, one unit of log length is worth <b>${fmtSigned(l.slopePerLogLength, 2)}</b> <span class="ci">${fmtCI(l.slopeCi95, 2)}</span> points.</p><div class="charts">${chart}</div>${table(['Model', `Mean length (${l.unit})`, 'Score', 'Length-controlled score'], rows)}`;
+    const body = `<p>Pearson r <b>${fmt(l.pearson, 3)}</b> <span class="ci">${fmtCI(l.pearsonCi95, 2)}</span>, Spearman ρ <b>${fmt(l.spearman, 3)}</b> over ${fmtInt(l.cells)} answers. Within items and models, one unit of log length is worth ${Number.isFinite(l.slopePerLogLength) ? `<b>${fmtSigned(l.slopePerLogLength, 2)}</b> <span class="ci">${fmtCI(l.slopeCi95, 2)}</span> points` : `<b class="slope-na">n/a</b> points <span class="muted">(not identified: ${analysis.models.length < 2 ? 'with one model, each item has one answer, so item effects absorb all length' : 'no length variation within items'})</span>`}.</p><div class="charts">${chart}</div>${table(['Model', `Mean length (${l.unit})`, 'Score', 'Length-controlled score'], rows)}`;
     return k === 0 ? `<h3>${judgeLabel(j)}</h3><div class="legend">${legend(analysis.models)}</div>${body}` : `<details><summary>${judgeLabel(j)}</summary>${body}</details>`;
   });
   return `<section id="length"><h2>Length bias</h2><p>Length-controlled score: from score ~ item + model + β·(log length − mean), each model's score at the mean log length of all answers.</p>${blocks.join('')}</section>`;
 }
 
-function categorySection(analysis: RunAnalysis): string {
+function taggerAccuracyLine(accuracy: TaggerAccuracy | null | undefined): string {
+  if (accuracy === undefined) return '';
+  if (accuracy === null) return '<p class="tagger-accuracy muted">Tagger accuracy: not measured for this tagger (the rule-based tagger is measured against a hand-labelled set; an LLM tagger would spend a call per labelled item).</p>';
+  return `<p class="tagger-accuracy">Tagger accuracy (<b>${e(accuracy.tagger)}</b>): <b>${fmtPct(accuracy.accuracy, 0)}</b> of ${fmtInt(accuracy.total)} hand-labelled instructions (${fmtInt(accuracy.correct)} correct; the book's test split, the tiny tasks and Alpaca-style prompts; the rules were revised with this set in view, so it is an optimistic figure). Spot-check the tags in the item browser (filter by category).</p>`;
+}
+
+function categorySection(analysis: RunAnalysis, accuracy?: TaggerAccuracy | null): string {
   const withCategories = analysis.judges.filter((j) => j.categories);
   if (withCategories.length === 0) return '';
   const blocks = withCategories.map((j) => {
@@ -172,7 +194,7 @@ function categorySection(analysis: RunAnalysis): string {
     const rows = c.categories.map((cat) => [`${e(cat.category)} <span class="muted">(${cat.items})</span>`, ...cat.models.map((m) => `${fmt(m.mean, 1)} <span class="ci">${fmtCI(m.ci95, 0)}</span>`)]);
     return `<h3>${judgeLabel(j)}</h3>${table(['Category (items)', ...analysis.models.map((m) => e(m))], rows)}`;
   });
-  return `<section id="categories"><h2>Scores by kind of task</h2><p>Items tagged as factual recall, rewriting/formatting, reasoning/math or other. If lower loss helps reasoning and rewriting but the factual-recall column tracks training data instead, the model is "smart" more than "knowledgeable" (see docs/analysis.md).</p>${blocks.join('')}</section>`;
+  return `<section id="categories"><h2>Scores by kind of task</h2><p>Items tagged as factual recall, rewriting/formatting, reasoning/math or other. If lower loss helps reasoning and rewriting but the factual-recall column tracks training data instead, the model is "smart" more than "knowledgeable" (see docs/analysis.md).</p>${taggerAccuracyLine(accuracy)}${blocks.join('')}</section>`;
 }
 
 function heatmapSection(run: LoadedRun, analysis: RunAnalysis): string {
@@ -184,46 +206,6 @@ function heatmapSection(run: LoadedRun, analysis: RunAnalysis): string {
     return `<div><h3>${judgeLabel(j)}</h3><div class="scroll">${heatmap({ title: `Item by model scores (${j.judge})`, values: itemModelMeans(scores), rowLabels: run.items.items.map((it) => String(it.index)), columnLabels: analysis.models })}</div></div>`;
   });
   return `<section id="heatmap"><h2>Item × model heatmap</h2><p>Each judge's score per item and model, mean over repeats; red 0, yellow 50, green 100, grey no score. Click a row to open that item below.</p><div class="charts">${charts.join('')}</div></section>`;
-}
-
-interface BrowserData {
-  models: string[];
-  judges: Array<{ name: string; mode: string }>;
-  items: Array<{ index: number; instruction: string; input: string; output: string; category?: string; answers: string[]; judgments: Array<Array<Array<{ score: number | null; comments: string; position: number; repeat: number }>>> }>;
-}
-
-function browserData(run: LoadedRun, analysis: RunAnalysis, categories?: readonly string[]): BrowserData {
-  const judges = analysis.judges.map((j) => ({ name: j.judge, mode: j.mode }));
-  const judgeIndex = new Map(judges.map((j, k) => [j.name, k]));
-  const modelIndex = new Map(analysis.models.map((m, k) => [m, k]));
-  const itemIndex = new Map(run.items.items.map((it, k) => [it.index, k]));
-  const items: BrowserData['items'] = run.items.items.map((it, i) => ({
-    index: it.index,
-    instruction: it.instruction,
-    input: it.input,
-    output: it.output,
-    ...(categories?.[i] ? { category: categories[i] } : {}),
-    answers: run.items.models.map((m) => m.responses[i] ?? ''),
-    judgments: judges.map(() => analysis.models.map(() => [])),
-  }));
-  const sorted = [...run.judgments].sort((a, b) => a.repeat - b.repeat);
-  for (const record of sorted) {
-    const j = judgeIndex.get(record.judge);
-    const i = itemIndex.get(record.index);
-    if (j === undefined || i === undefined) continue;
-    for (const s of record.scores) {
-      const m = modelIndex.get(s.model);
-      if (m === undefined) continue;
-      items[i]!.judgments[j]![m]!.push({ score: s.score, comments: s.comments ?? s.failure ?? '', position: s.position ?? 0, repeat: record.repeat });
-    }
-  }
-  return { models: analysis.models, judges, items };
-}
-
-function browserSection(): string {
-  return `<section id="browser"><h2>Item browser</h2>
-<div class="controls"><button type="button" id="prev">◀ Prev</button><select id="item-select" aria-label="item"></select><button type="button" id="next">Next ▶</button><span id="item-position" class="muted"></span></div>
-<div id="item-view"></div></section>`;
 }
 
 const CSS = `
@@ -243,94 +225,60 @@ svg .whisker{stroke:#3f3f46;stroke-width:1.2}svg .trend{stroke-width:1.5;stroke-
 .item-meta pre,.answer pre{white-space:pre-wrap;word-break:break-word;background:#f8fafc;border:1px solid var(--line);padding:8px;margin:4px 0;font:13px/1.4 ui-monospace,SFMono-Regular,Menlo,monospace;max-height:320px;overflow:auto}
 .answers{display:grid;grid-template-columns:repeat(auto-fill,minmax(300px,1fr));gap:12px;margin-top:10px}.answer{border:1px solid var(--line);border-radius:6px;padding:8px}
 .answer h4{margin:0 0 4px}.score{display:inline-block;min-width:2.5em;text-align:center;border-radius:4px;padding:0 4px;margin-right:4px;font-weight:600}.comment{color:#3f3f46;font-size:12px;margin:2px 0}
-`;
-
-// The item browser: reads the escaped JSON block and builds DOM nodes with textContent only.
-const SCRIPT = `
-(function(){
-  var data = JSON.parse(document.getElementById('item-data').textContent);
-  var select = document.getElementById('item-select');
-  var view = document.getElementById('item-view');
-  var pos = document.getElementById('item-position');
-  var current = 0;
-  function el(tag, cls, text){ var n = document.createElement(tag); if (cls) n.className = cls; if (text !== undefined) n.textContent = text; return n; }
-  function color(v){ if (v === null) return '#d4d4d8'; var t = Math.max(0, Math.min(1, v / 100)); return t < 0.5 ? 'rgb(' + Math.round(220 + 30 * t * 2) + ',' + Math.round(38 + 197 * t * 2) + ',' + Math.round(38 + 122 * t * 2) + ')' : 'rgb(' + Math.round(250 - 228 * (t - 0.5) * 2) + ',' + Math.round(235 - 72 * (t - 0.5) * 2) + ',' + Math.round(160 - 86 * (t - 0.5) * 2) + ')'; }
-  data.items.forEach(function(item, i){ var o = document.createElement('option'); o.value = String(i); o.textContent = '#' + item.index + ' ' + (item.category ? '[' + item.category + '] ' : '') + item.instruction.slice(0, 80); select.appendChild(o); });
-  function block(title, text){ var d = el('div', 'item-meta'); d.appendChild(el('h4', '', title)); d.appendChild(el('pre', '', text)); return d; }
-  function show(i){
-    current = (i + data.items.length) % data.items.length;
-    var item = data.items[current];
-    select.value = String(current);
-    pos.textContent = (current + 1) + ' / ' + data.items.length;
-    view.textContent = '';
-    view.setAttribute('data-index', String(item.index));
-    view.appendChild(el('h3', '', 'Item #' + item.index + (item.category ? ' — ' + item.category : '')));
-    view.appendChild(block('Instruction', item.instruction));
-    if (item.input) view.appendChild(block('Input', item.input));
-    view.appendChild(block('Reference output', item.output));
-    var grid = el('div', 'answers');
-    data.models.forEach(function(model, m){
-      var card = el('div', 'answer');
-      card.appendChild(el('h4', '', model));
-      data.judges.forEach(function(judge, j){
-        var line = el('div', 'judge-line');
-        line.appendChild(el('span', 'muted', judge.name + ': '));
-        var list = item.judgments[j][m];
-        if (list.length === 0) line.appendChild(el('span', 'muted', 'not judged'));
-        list.forEach(function(s){
-          var badge = el('span', 'score', s.score === null ? 'failed' : String(s.score));
-          badge.style.background = color(s.score);
-          badge.title = 'repeat ' + s.repeat + (s.position ? ', shown as Model ' + s.position : '');
-          line.appendChild(badge);
-        });
-        card.appendChild(line);
-        list.forEach(function(s){ if (s.comments) card.appendChild(el('div', 'comment', judge.name + ' r' + s.repeat + ': ' + s.comments)); });
-      });
-      card.appendChild(el('pre', '', item.answers[m]));
-      grid.appendChild(card);
-    });
-    view.appendChild(grid);
-  }
-  document.getElementById('prev').addEventListener('click', function(){ show(current - 1); });
-  document.getElementById('next').addEventListener('click', function(){ show(current + 1); });
-  select.addEventListener('change', function(){ show(Number(select.value)); });
-  Array.prototype.forEach.call(document.querySelectorAll('svg .cell'), function(cell){ cell.addEventListener('click', function(){ show(Number(cell.getAttribute('data-row'))); document.getElementById('browser').scrollIntoView(); }); });
-  if (data.items.length > 0) show(0); else view.textContent = 'No items.';
-})();
+body{overflow-wrap:anywhere}nav{display:flex;flex-wrap:wrap;gap:2px 0}table{display:block;max-width:100%;overflow-x:auto}svg.chart{max-width:100%;height:auto}
+.charts>*{min-width:0;max-width:100%}.scroll svg.chart{max-width:none}.answers{grid-template-columns:repeat(auto-fill,minmax(min(300px,100%),1fr))}.controls select{max-width:100%}
+svg .point-label{font-size:10px;font-weight:600}.run-json{white-space:pre-wrap;max-height:420px;overflow:auto;font-size:12px}
+th,td{overflow-wrap:normal}section,[id^=item-]{scroll-margin-top:44px}
+@media (max-width:600px){header,nav{padding-left:12px;padding-right:12px}nav{position:static}main{padding:0 12px 32px}}
 `;
 
 export function renderHtmlReport(run: LoadedRun, analysis: RunAnalysis, options: HtmlReportOptions = {}): string {
   const title = options.title ?? 'judgekit report';
   const judgesLine = analysis.judges.map((j) => judgeLabel(j)).join('; ') || '<span class="muted">none</span>';
   const warnings = [...analysis.warnings, ...run.problems.map((p) => `judgments.jsonl line ${p.line} skipped: ${p.reason}`)];
+  const browser = itemBrowserData(run, analysis, options.categories);
   const sections = [
     scoresSection(analysis),
+    comparisonHtmlSection(options.comparison),
+    calibrationHtmlSection(analysis, options.calibration),
     differencesSection(analysis),
     lossSection(analysis),
     reliabilitySection(analysis),
+    stabilityHtmlSection(analysis),
     comparisonSection(analysis),
     positionSection(analysis),
     lengthSection(analysis),
-    categorySection(analysis),
+    pairwiseHtmlSection(analysis),
+    categorySection(analysis, options.taggerAccuracy),
+    humanAgreementHtmlSection(analysis),
     heatmapSection(run, analysis),
-    browserSection(),
+    finetuneCurvesSection(run),
+    runInfoSection(run),
+    itemBrowserSection(browser),
   ];
   const nav = [
     ['scores', 'Scores'],
+    ...(options.comparison ? [['compare', 'Compared run']] : []),
+    ...(options.calibration ? [['calibration', 'Calibration']] : []),
     ['gaps', 'Gaps'],
     ['loss', 'Loss vs score'],
     ['reliability', 'Reliability'],
+    ...(analysis.judges.some((j) => j.stability && (j.stability.scores || j.stability.verdicts || j.stability.expected || j.stability.autoRepeats)) ? [['stability', 'Stability']] : []),
     ['modes', 'Single vs batched'],
     ['position', 'Position bias'],
     ['length', 'Length bias'],
+    ...(analysis.judges.some((j) => j.pairwise || j.lengthBias.cells > 0) ? [['pairwise', 'Pairwise and LC']] : []),
     ...(analysis.judges.some((j) => j.categories) ? [['categories', 'Categories']] : []),
+    ...(analysis.humanAgreement ? [['human', 'Human agreement']] : []),
     ['heatmap', 'Heatmap'],
+    ...(run.finetune?.length ? [['finetune', 'Fine-tuning']] : []),
+    ['run-info', 'Config'],
     ['browser', 'Items'],
   ];
   return `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:">
-<title>${e(title)}</title><style>${CSS}</style></head>
+<title>${e(title)}</title><style>${CSS}${ITEM_BROWSER_CSS}</style></head>
 <body><header><h1>${e(title)}</h1>
 <div>${fmtInt(analysis.items)} items · ${analysis.models.length} models · judges: ${judgesLine}</div>
 ${options.generatedAt ? `<div class="muted">Generated ${e(options.generatedAt)} from ${e(run.dir)}</div>` : ''}
@@ -338,8 +286,8 @@ ${warnings.length > 0 ? `<div class="warnings"><b>Warnings</b><ul>${warnings.map
 </header>
 <nav>${nav.map(([id, label]) => `<a href="#${id}">${label}</a>`).join('')}</nav>
 <main>${sections.join('\n')}</main>
-<script type="application/json" id="item-data">${jsonForScript(browserData(run, analysis, options.categories))}</script>
-<script>${SCRIPT}</script>
+<script type="application/json" id="item-data">${jsonForScript(browser)}</script>
+<script>${ITEM_BROWSER_SCRIPT}</script>
 </body></html>
 `;
 }

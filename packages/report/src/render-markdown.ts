@@ -1,7 +1,12 @@
 // report.md: the same findings as report.html, short enough to print in a terminal.
-import type { RunAnalysis } from '@judgekit/core';
+import type { RunAnalysis, TaggerAccuracy } from '@judgekit/core';
 import { formatCi95, formatLoss } from '@judgekit/core';
 import { fmt, fmtCI, fmtPct, fmtSigned, fmtInt } from './format-number.js';
+import { comparisonMarkdown, type ReportComparison } from './compare-section.js';
+import { humanAgreementMarkdown } from './sections/human-agreement-section.js';
+import { calibrationMarkdownSection, type RunCalibration } from './sections/calibration-section.js';
+import { stabilityMarkdownSection } from './sections/stability-section.js';
+import { pairwiseMarkdownSection } from './sections/pairwise-section.js';
 
 /** Table cells may hold model names: keep pipes and newlines from breaking the table. */
 export function markdownCell(text: string): string {
@@ -12,7 +17,7 @@ function table(headers: readonly string[], rows: ReadonlyArray<readonly string[]
   return [`| ${headers.join(' | ')} |`, `| ${headers.map(() => '---').join(' | ')} |`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
 }
 
-export function renderMarkdownReport(analysis: RunAnalysis, title = 'judgekit report'): string {
+export function renderMarkdownReport(analysis: RunAnalysis, title = 'judgekit report', extras: { calibration?: RunCalibration; taggerAccuracy?: TaggerAccuracy | null; comparison?: ReportComparison } = {}): string {
   const out: string[] = [`# ${markdownCell(title)}`, ''];
   out.push(`${analysis.items} items, ${analysis.models.length} models, ${analysis.judges.length} judge(s).`, '');
   const hasLoss = analysis.losses.some((l) => Number.isFinite(l));
@@ -35,6 +40,8 @@ export function renderMarkdownReport(analysis: RunAnalysis, title = 'judgekit re
     const real = j.differences.filter((d) => d.significant).length;
     out.push(`- **${markdownCell(j.judge)}**: ${real} of ${j.differences.length} model gaps have a paired 95% CI excluding 0.`);
   }
+  if (extras.calibration) out.push('', calibrationMarkdownSection(analysis, extras.calibration).trimEnd());
+  if (extras.comparison) out.push('', ...comparisonMarkdown(extras.comparison, markdownCell));
   out.push('', '## Judge reliability', '');
   out.push(
     table(
@@ -49,6 +56,7 @@ export function renderMarkdownReport(analysis: RunAnalysis, title = 'judgekit re
     `Krippendorff's alpha across judges: ${fmt(analysis.alphaAcrossJudges, 3)}`,
     '',
   );
+  out.push(...stabilityMarkdownSection(analysis, markdownCell));
   if (analysis.comparisons.length > 0) {
     out.push('## Judge vs judge', '');
     for (const c of analysis.comparisons) {
@@ -76,9 +84,10 @@ export function renderMarkdownReport(analysis: RunAnalysis, title = 'judgekit re
   out.push('## Length bias', '');
   for (const j of analysis.judges) {
     const l = j.lengthBias;
-    out.push(`- **${markdownCell(j.judge)}**: length vs score Pearson ${fmt(l.pearson, 3)}, Spearman ${fmt(l.spearman, 3)} (${l.cells} answers, ${l.unit}); ${fmtSigned(l.slopePerLogLength, 2)} ${fmtCI(l.slopeCi95, 2)} points per unit log length within items and models.`);
+    out.push(`- **${markdownCell(j.judge)}**: length vs score Pearson ${fmt(l.pearson, 3)}, Spearman ${fmt(l.spearman, 3)} (${l.cells} answers, ${l.unit}); ${Number.isFinite(l.slopePerLogLength) ? `${fmtSigned(l.slopePerLogLength, 2)} ${fmtCI(l.slopeCi95, 2)}` : 'n/a (not identified: no length variation within items)'} points per unit log length within items and models.`);
   }
   out.push('');
+  out.push(...pairwiseMarkdownSection(analysis, markdownCell));
   if (hasLoss) {
     out.push('## Loss vs score', '');
     for (const j of analysis.judges) {
@@ -91,6 +100,9 @@ export function renderMarkdownReport(analysis: RunAnalysis, title = 'judgekit re
   const categorized = analysis.judges.find((j) => j.categories);
   if (categorized?.categories) {
     out.push(`## Scores by kind of task (${markdownCell(categorized.judge)})`, '');
+    const accuracy = extras.taggerAccuracy;
+    if (accuracy) out.push(`Tagger accuracy (${markdownCell(accuracy.tagger)}): ${fmtPct(accuracy.accuracy, 0)} of ${accuracy.total} hand-labelled instructions (${accuracy.correct} correct; in-sample for the rules).`, '');
+    else if (accuracy === null) out.push('Tagger accuracy: not measured for this tagger.', '');
     out.push(
       table(
         ['category (items)', ...analysis.models.map(markdownCell)],
@@ -99,6 +111,7 @@ export function renderMarkdownReport(analysis: RunAnalysis, title = 'judgekit re
       '',
     );
   }
+  out.push(...humanAgreementMarkdown(analysis, markdownCell));
   if (analysis.warnings.length > 0) out.push('## Warnings', '', ...analysis.warnings.map((w) => `- ${markdownCell(w)}`), '');
   return `${out.join('\n').trimEnd()}\n`;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { barChart, heatmap, niceTicks, scatterChart, scoreColor } from './svg-charts.js';
+import { barChart, heatmap, lineChart, niceTicks, scatterChart, scoreColor } from './svg-charts.js';
 import { escapeHtml, jsonForScript } from './escape-html.js';
 
 describe('svg charts', () => {
@@ -42,6 +42,38 @@ describe('svg charts', () => {
     expect(svg).toContain('data-row="1"');
     expect(svg).toContain('fill="#d4d4d8"');
     expect(svg).toContain('&lt;a&gt;');
+  });
+
+  it('labels scatter points with their text, placed left of points near the right edge so it stays inside', () => {
+    const svg = scatterChart({ title: 't', xLabel: 'x', yLabel: 'y', width: 400, series: [{ name: 's', points: [[0, 0], [10, 5]], labels: ['wide-long', '<narrow-long>'] }] });
+    const labels = [...svg.matchAll(/<text class="point-label"[^>]* x="([\d.]+)"[^>]* text-anchor="(\w+)"[^>]*>([^<]*)<\/text>/g)].map((m) => [Number(m[1]), m[2], m[3]]);
+    expect(labels.map((l) => l.slice(1))).toEqual([['start', 'wide-long'], ['end', '&lt;narrow-long&gt;']]);
+    expect(labels[1]![0] as number).toBeLessThan(400 - 16);
+  });
+
+  it('leaves room above and to the right of the heatmap for the longest rotated column label', () => {
+    for (const labels of [['a', 'b'], ['wide-long', 'wide-short', 'narrow-long'], ['x'.repeat(40)]]) {
+      const svg = heatmap({ title: 'h', values: [labels.map(() => 50)], rowLabels: ['0'], columnLabels: labels });
+      const width = Number(/ width="(\d+)"/.exec(svg)?.[1]);
+      const header = Number(/<rect class="cell" data-row="0" x="\d+" y="(\d+)"/.exec(svg)?.[1]);
+      const text = [...svg.matchAll(/translate\(([\d.]+) ([\d.]+)\) rotate\(-60\)" text-anchor="start">([^<]*)</g)];
+      expect(text).toHaveLength(labels.length);
+      for (const [, x, y, label] of text) {
+        // A 10px label of n characters spans about 6.2n px along a line 60 degrees up from its anchor.
+        const length = (label as string).length * 6.2;
+        expect(Number(x) + length * Math.cos(Math.PI / 3)).toBeLessThanOrEqual(width);
+        expect(Number(y) - length * Math.sin(Math.PI / 3)).toBeGreaterThanOrEqual(0);
+        expect(Number(y)).toBeLessThan(header);
+      }
+    }
+  });
+
+  it('draws a line per series with a marker per finite point, dashed where asked', () => {
+    const svg = lineChart({ title: 'loss', xLabel: 'epoch', yLabel: 'loss', series: [{ name: 'train', points: [[1, 2.5], [2, 2], [3, Number.NaN]] }, { name: 'val <v>', dashed: true, points: [[1, 2.6], [2, 2.3]] }] });
+    expect(svg.match(/<polyline /g)).toHaveLength(2);
+    expect(svg.match(/<circle /g)).toHaveLength(4);
+    expect(svg.match(/stroke-dasharray="5 3"/g)).toHaveLength(1);
+    expect(svg).toContain('val &lt;v&gt;');
   });
 });
 

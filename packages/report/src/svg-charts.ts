@@ -94,6 +94,8 @@ export interface ScatterSeries {
   errors?: Array<[number, number] | undefined>;
   /** Draw the least-squares line of this series. */
   trend?: boolean;
+  /** Text written beside each point (same order as `points`), e.g. the model's name. */
+  labels?: ReadonlyArray<string | undefined>;
 }
 
 export function scatterChart(options: { series: readonly ScatterSeries[]; xLabel: string; yLabel: string; width?: number; height?: number; title: string; radius?: number }): string {
@@ -122,10 +124,26 @@ export function scatterChart(options: { series: readonly ScatterSeries[]; xLabel
       const e = series.errors?.[i];
       if (e && Number.isFinite(e[0]) && Number.isFinite(e[1])) parts.push(`<line class="whisker" stroke="${color}" x1="${f.x(p[0]).toFixed(1)}" x2="${f.x(p[0]).toFixed(1)}" y1="${f.y(e[0]).toFixed(1)}" y2="${f.y(e[1]).toFixed(1)}"/>`);
       parts.push(`<circle class="point" fill="${color}" cx="${f.x(p[0]).toFixed(1)}" cy="${f.y(p[1]).toFixed(1)}" r="${options.radius ?? 4}"><title>${escapeHtml(p[2] ?? `${series.name}: ${tickLabel(p[0])}, ${tickLabel(p[1])}`)}</title></circle>`);
+      const label = series.labels?.[i];
+      if (label) parts.push(pointLabel(f, f.x(p[0]), f.y(p[1]), (options.radius ?? 4) + 3, label, color));
     });
   });
   parts.push('</svg>');
   return parts.join('');
+}
+
+/** Average advance of a 10px sans-serif character, for sizing room for labels without a browser. */
+const CHAR_WIDTH = 6.2;
+
+function shortLabel(label: string, max = 22): string {
+  return label.length > max ? `${label.slice(0, max - 1)}…` : label;
+}
+
+/** A point's label to its right, or to its left where it would run past the plot's right edge. */
+function pointLabel(f: Frame, x: number, y: number, gap: number, label: string, color: string): string {
+  const text = shortLabel(label);
+  const leftward = x + gap + text.length * CHAR_WIDTH > f.width - 2;
+  return `<text class="point-label" fill="${color}" x="${(leftward ? x - gap : x + gap).toFixed(1)}" y="${y.toFixed(1)}" text-anchor="${leftward ? 'end' : 'start'}" dominant-baseline="middle">${escapeHtml(text)}</text>`;
 }
 
 export interface Bar {
@@ -165,14 +183,19 @@ export function barChart(options: { bars: readonly Bar[]; yLabel: string; xLabel
 export function heatmap(options: { values: readonly (readonly number[])[]; rowLabels: readonly string[]; columnLabels: readonly string[]; title: string; cell?: number }): string {
   const cell = options.cell ?? 14;
   const labelWidth = 48;
-  const headerHeight = 110;
-  const width = labelWidth + options.columnLabels.length * Math.max(cell, 28) + 8;
   const columnWidth = Math.max(cell, 28);
+  // Column labels are rotated 60 degrees up and to the right: room above for sin(60) and to the right of the last
+  // column for cos(60) of the longest label, so no label is clipped by the SVG's edge.
+  const columnText = options.columnLabels.map((label) => shortLabel(label));
+  const longest = Math.max(0, ...columnText.map((t) => t.length)) * CHAR_WIDTH;
+  const headerHeight = Math.max(40, Math.ceil(longest * Math.sin(Math.PI / 3)) + 18);
+  const rightRoom = Math.max(8, Math.ceil(longest * Math.cos(Math.PI / 3) - columnWidth / 2) + 8);
+  const width = labelWidth + options.columnLabels.length * columnWidth + rightRoom;
   const height = headerHeight + options.rowLabels.length * cell + 8;
   const parts = [open(width, height, options.title)];
-  options.columnLabels.forEach((label, c) => {
+  columnText.forEach((text, c) => {
     const x = labelWidth + c * columnWidth + columnWidth / 2;
-    parts.push(`<text class="tick" transform="translate(${x.toFixed(1)} ${headerHeight - 6}) rotate(-60)" text-anchor="start">${escapeHtml(label.length > 22 ? `${label.slice(0, 21)}…` : label)}</text>`);
+    parts.push(`<text class="tick column-label" transform="translate(${x.toFixed(1)} ${headerHeight - 6}) rotate(-60)" text-anchor="start">${escapeHtml(text)}</text>`);
   });
   options.values.forEach((row, r) => {
     const y = headerHeight + r * cell;
@@ -192,4 +215,33 @@ export function scoreColor(value: number): string {
   const lerp = (a: number, b: number, u: number): number => Math.round(a + (b - a) * u);
   const [r, g, b] = t < 0.5 ? [lerp(220, 250, t * 2), lerp(38, 235, t * 2), lerp(38, 160, t * 2)] : [lerp(250, 22, (t - 0.5) * 2), lerp(235, 163, (t - 0.5) * 2), lerp(160, 74, (t - 0.5) * 2)];
   return `rgb(${r},${g},${b})`;
+}
+
+export interface LineSeries {
+  name: string;
+  color?: string;
+  /** Dashed line (e.g. validation beside a solid training curve). */
+  dashed?: boolean;
+  /** [x, y]; NaN points are skipped. */
+  points: ReadonlyArray<readonly [number, number]>;
+}
+
+/** Lines with a marker per point, e.g. loss per epoch. */
+export function lineChart(options: { series: readonly LineSeries[]; xLabel: string; yLabel: string; title: string; width?: number; height?: number }): string {
+  const width = options.width ?? 560;
+  const height = options.height ?? 300;
+  const finite = (p: readonly [number, number]): boolean => Number.isFinite(p[0]) && Number.isFinite(p[1]);
+  const all = options.series.flatMap((s) => s.points.filter(finite));
+  const xDomain = domain(all.map((p) => p[0]), 0.03);
+  const yDomain = domain(all.map((p) => p[1]));
+  const f = frame(width, height, xDomain, yDomain);
+  const parts = [open(width, height, options.title), axes(f, xDomain, yDomain, options.xLabel, options.yLabel)];
+  options.series.forEach((series, k) => {
+    const color = series.color ?? colorFor(k);
+    const pts = series.points.filter(finite);
+    if (pts.length >= 2) parts.push(`<polyline class="line" fill="none" stroke="${color}" stroke-width="1.8"${series.dashed ? ' stroke-dasharray="5 3"' : ''} points="${pts.map((p) => `${f.x(p[0]).toFixed(1)},${f.y(p[1]).toFixed(1)}`).join(' ')}"><title>${escapeHtml(series.name)}</title></polyline>`);
+    for (const p of pts) parts.push(`<circle class="point" fill="${color}" cx="${f.x(p[0]).toFixed(1)}" cy="${f.y(p[1]).toFixed(1)}" r="3"><title>${escapeHtml(`${series.name}: ${tickLabel(p[0])}, ${p[1].toFixed(3)}`)}</title></circle>`);
+  });
+  parts.push('</svg>');
+  return parts.join('');
 }

@@ -10,21 +10,21 @@ import { openableModel } from '../../../packages/backends/src/engine/model-sourc
 import { OnnxDataType, OnnxGraphBuilder } from '../../../packages/backends/src/onnx/graph-builder.ts';
 import { generateTokens } from '../../../packages/backends/src/generation/batched-generation.ts';
 import { matmulFlops } from './flops.ts';
+import { peakRssMb } from './peak-rss.ts';
 
 const say = (line: string) => console.log(`LOG ${line}`);
-const peakRssMb = () => process.resourceUsage().maxRSS / 1024;
 /** CPU seconds (user + system, all threads) this process used since `since`. */
 const cpuSeconds = (since: NodeJS.CpuUsage) => {
   const d = process.cpuUsage(since);
   return (d.user + d.system) / 1e6;
 };
 
-function tokenStream(count: number, seed = 1): Int32Array {
-  // Deterministic pseudo-text: ids spread over the vocabulary.
+function tokenStream(count: number, seed = 1, vocab = 50257): Int32Array {
+  // Deterministic pseudo-text: ids spread over the vocabulary (GPT-2's unless the case names the model's).
   let s = seed >>> 0;
   return Int32Array.from({ length: count }, () => {
     s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s % 50257;
+    return s % vocab;
   });
 }
 
@@ -107,6 +107,12 @@ interface Shape {
 }
 
 const cases: Record<string, (params: Record<string, unknown>) => Promise<unknown>> = {
+  /** The Llama benchmark model (bench-model.ts), written by a process of its own so the bench process stays small. */
+  async 'write-smollm-135m'(params) {
+    const { writeSmollmShape } = await import('./bench-model.ts');
+    return writeSmollmShape((params as { dir: string }).dir);
+  },
+
   /** The ceiling: ORT's best MatMul rate over a few large shapes, in a process of its own. */
   async 'matmul-ceiling'(params) {
     const { shapes, runs } = params as { shapes: [number, number, number][]; runs: number };
@@ -120,17 +126,17 @@ const cases: Record<string, (params: Record<string, unknown>) => Promise<unknown
   },
 
   async 'loss-judgekit'(params) {
-    const { checkpointPath, shapes, repeats } = params as { checkpointPath: string; shapes: Shape[]; repeats: number };
+    const { checkpointPath, shapes, repeats, vocab } = params as { checkpointPath: string; shapes: Shape[]; repeats: number; vocab?: number };
     let t = performance.now();
     const model = await createGpt2LikelihoodModel(checkpointPath, { device: 'cpu' });
     const loadSeconds = (performance.now() - t) / 1000;
     const afterLoad = { rssMb: process.memoryUsage().rss / 2 ** 20, peakRssMb: peakRssMb() };
     // Warm-up: ORT's first run allocates its arenas; time steady-state runs only.
-    const warm = tokenStream(65);
+    const warm = tokenStream(65, 1, vocab);
     await model.tokenNll(warm.subarray(0, 64), warm.subarray(1), 1, 64);
     const results = [];
     for (const shape of shapes) {
-      const ids = tokenStream(shape.batch * shape.seq + 1);
+      const ids = tokenStream(shape.batch * shape.seq + 1, 1, vocab);
       const inputs = ids.subarray(0, -1);
       const targets = ids.subarray(1);
       say(`judgekit loss ${shape.batch}x${shape.seq} ...`);
@@ -223,7 +229,7 @@ const cases: Record<string, (params: Record<string, unknown>) => Promise<unknown
 
   /** ORT's per-op profile of decode steps of judgekit's last-position decoder graph (batch rows, `past` cached tokens). */
   async 'decode-profile'(params) {
-    const { checkpointPath, batch, past, steps } = params as { checkpointPath: string; batch: number; past: number; steps: number };
+    const { checkpointPath, batch, past, steps, vocab = 50257 } = params as { checkpointPath: string; batch: number; past: number; steps: number; vocab?: number };
     const ort = await loadOrt();
     const dir = await mkdtemp(join(tmpdir(), 'judgekit-profile-'));
     try {
@@ -245,7 +251,7 @@ const cases: Record<string, (params: Record<string, unknown>) => Promise<unknown
         const seq = s === 0 ? past : 1;
         const t = performance.now();
         const out = await session.run({
-          input_ids: int64(batch * seq, (i) => (i * 31) % 50257, [batch, seq]),
+          input_ids: int64(batch * seq, (i) => (i * 31) % vocab, [batch, seq]),
           position_ids: int64(batch * seq, (i) => length + (i % seq), [batch, seq]),
           attention_mask: int64(batch * (length + seq), () => 1, [batch, length + seq]),
           ...pastTensors,
@@ -274,7 +280,7 @@ const cases: Record<string, (params: Record<string, unknown>) => Promise<unknown
 
   /** ORT's per-op profile of judgekit's loss graph for one batch: which op types take the time. */
   async 'loss-profile'(params) {
-    const { checkpointPath, batch, seq } = params as { checkpointPath: string; batch: number; seq: number };
+    const { checkpointPath, batch, seq, vocab } = params as { checkpointPath: string; batch: number; seq: number; vocab?: number };
     const ort = await loadOrt();
     const dir = await mkdtemp(join(tmpdir(), 'judgekit-profile-'));
     try {
@@ -285,7 +291,7 @@ const cases: Record<string, (params: Record<string, unknown>) => Promise<unknown
         profileFilePrefix: join(dir, 'loss'),
       });
       await source.cleanup();
-      const ids = tokenStream(batch * seq + 1);
+      const ids = tokenStream(batch * seq + 1, 1, vocab);
       const feeds = () => ({
         input_ids: new ort.Tensor('int64', BigInt64Array.from(ids.subarray(0, -1), (x) => BigInt(x)), [batch, seq]),
         targets: new ort.Tensor('int64', BigInt64Array.from(ids.subarray(1), (x) => BigInt(x)), [batch, seq]),
@@ -307,7 +313,7 @@ const cases: Record<string, (params: Record<string, unknown>) => Promise<unknown
   },
 
   async 'loss-transformers'(params) {
-    const { root, id, shapes, maxLogitElements, repeats, threads } = params as { root: string; id: string; shapes: Shape[]; maxLogitElements: number; repeats: number; threads?: number };
+    const { root, id, shapes, maxLogitElements, repeats, threads, vocab } = params as { root: string; id: string; shapes: Shape[]; maxLogitElements: number; repeats: number; threads?: number; vocab?: number };
     const { AutoModelForCausalLM, env, Tensor } = await import('@huggingface/transformers');
     env.allowRemoteModels = false;
     env.localModelPath = root;
@@ -318,15 +324,15 @@ const cases: Record<string, (params: Record<string, unknown>) => Promise<unknown
       ...(threads ? { session_options: { intraOpNumThreads: threads, interOpNumThreads: 1 } } : {}),
     });
     const loadSeconds = (performance.now() - t) / 1000;
-    const V = 50257;
+    const V = vocab ?? 50257;
     const results = [];
     {
-      const warm = tokenStream(64);
+      const warm = tokenStream(64, 1, V);
       const input_ids = new Tensor('int64', BigInt64Array.from(warm, (x) => BigInt(x)), [1, 64]);
       await model({ input_ids, attention_mask: new Tensor('int64', new BigInt64Array(64).fill(1n), [1, 64]) });
     }
     for (const shape of shapes) {
-      const ids = tokenStream(shape.batch * shape.seq + 1);
+      const ids = tokenStream(shape.batch * shape.seq + 1, 1, V);
       say(`transformers.js loss ${shape.batch}x${shape.seq} ...`);
       const run = await fastestOf(repeats, async () => {
         let sum = 0;
@@ -372,7 +378,7 @@ const cases: Record<string, (params: Record<string, unknown>) => Promise<unknown
   },
 
   async 'generate-transformers'(params) {
-    const { root, id, prompts, texts, maxNewTokens, threads } = params as { root: string; id: string; prompts: number[][]; texts: string[]; maxNewTokens: number; threads?: number };
+    const { root, id, prompts, texts, maxNewTokens, threads, eos = 50256 } = params as { root: string; id: string; prompts: number[][]; texts: string[]; maxNewTokens: number; threads?: number; eos?: number };
     const { AutoModelForCausalLM, AutoTokenizer, env, Tensor } = await import('@huggingface/transformers');
     env.allowRemoteModels = false;
     env.localModelPath = root;
@@ -393,11 +399,11 @@ const cases: Record<string, (params: Record<string, unknown>) => Promise<unknown
     for (const prompt of prompts) {
       const input_ids = new Tensor('int64', BigInt64Array.from(prompt, (x) => BigInt(x)), [1, prompt.length]);
       const attention_mask = new Tensor('int64', new BigInt64Array(prompt.length).fill(1n), [1, prompt.length]);
-      const out = (await model.generate({ input_ids, attention_mask, max_new_tokens: maxNewTokens, do_sample: false, eos_token_id: 50256, pad_token_id: 50256 })) as {
+      const out = (await model.generate({ input_ids, attention_mask, max_new_tokens: maxNewTokens, do_sample: false, eos_token_id: eos, pad_token_id: eos })) as {
         tolist(): bigint[][];
       };
       const ids = (out.tolist()[0] ?? []).map(Number).slice(prompt.length);
-      const stop = ids.indexOf(50256);
+      const stop = ids.indexOf(eos);
       completions.push(stop >= 0 ? ids.slice(0, stop) : ids);
     }
     const seconds = (performance.now() - t) / 1000;

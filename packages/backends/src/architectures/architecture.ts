@@ -13,6 +13,15 @@ export interface ModelDimensions {
   embDim: number;
   nLayers: number;
   nHeads: number;
+  /** Heads the KV cache holds: fewer than nHeads with grouped-query attention (Llama); default nHeads. */
+  nKvHeads?: number;
+  /** Width of one attention head; default embDim / nHeads. */
+  headDim?: number;
+}
+
+/** The KV cache's heads and head width of a model: [batch, kvHeads, positions, headDim] per layer. */
+export function kvCacheDimensions(config: ModelDimensions): { heads: number; headDim: number } {
+  return { heads: config.nKvHeads ?? config.nHeads, headDim: config.headDim ?? config.embDim / config.nHeads };
 }
 
 /** What a config file states (fields it leaves out come from the tensors) and the checkpoint naming it describes. */
@@ -113,6 +122,19 @@ export interface Architecture<Config extends ModelDimensions = ModelDimensions, 
   loadCheckpoint(path: string, options?: { configPath?: string }): Promise<Loaded>;
   buildGraph(model: Loaded, kind: ModelGraphKind): OnnxGraphBuilder;
   readonly training: TrainingSupport<Config, Loaded>;
+  /** The family's fixed special tokens; families whose ids come with each checkpoint implement `specialTokensFor`. */
   readonly specialTokens: SpecialTokens;
+  /** The family's fixed tokenizer; families whose tokenizer comes with each checkpoint implement `tokenizerFor`. */
   createTokenizer(): Tokenizer;
+  /**
+   * The special tokens of one model, from its config (Llama's `eos_token_id`, `pad_token_id`). Optional: without it
+   * `specialTokens` holds for every model of the family. Callers go through `specialTokensOf` (index.ts).
+   */
+  specialTokensFor?(config: Config): SpecialTokens;
+  /**
+   * The tokenizer of one model, read from the files beside `path` (a checkpoint or an ONNX file built from one),
+   * e.g. Llama's `tokenizer.json`. Optional: without it `createTokenizer()` holds for every model of the family.
+   * Callers go through `tokenizerOf` (index.ts).
+   */
+  tokenizerFor?(model: { path: string; config: Config }): Promise<Tokenizer>;
 }

@@ -5,18 +5,20 @@ import { describe, expect, it } from 'vitest';
 import { JudgekitError, SafetensorsFile } from '@judgekit/core';
 import { createTinyGpt2 } from './gpt2/create-tiny-gpt2.js';
 import { gpt2Architecture } from './gpt2/gpt2-architecture.js';
+import { llamaArchitecture } from './llama/llama-architecture.js';
 import { architectureFor, architectureOfCheckpoint, loadModelCheckpoint, modelTypeOf, supportedModelTypes } from './index.js';
 
 describe('architecture registry', () => {
-  it('finds GPT-2 by its model_type', () => {
-    expect(supportedModelTypes()).toEqual(['gpt2']);
+  it('finds GPT-2 and Llama by their model_type', () => {
+    expect(supportedModelTypes()).toEqual(['gpt2', 'llama']);
     expect(architectureFor('gpt2')).toBe(gpt2Architecture);
+    expect(architectureFor('llama')).toBe(llamaArchitecture);
   });
 
   it('refuses an unknown model_type, listing the supported ones', () => {
-    expect(() => architectureFor('llama')).toThrow('Unsupported model_type "llama". Should be one of: gpt2.');
+    expect(() => architectureFor('mamba')).toThrow('Unsupported model_type "mamba". Should be one of: gpt2, llama.');
     try {
-      architectureFor('llama', 'config.json');
+      architectureFor('mamba', 'config.json');
     } catch (error) {
       expect(JudgekitError.is(error) && error.kind).toBe('model');
       expect((error as JudgekitError).file).toBe('config.json');
@@ -45,9 +47,9 @@ describe('architecture registry', () => {
     expect(loaded.config).toEqual(book.config);
     const hf = await createTinyGpt2({ naming: 'hf', seed: 3 });
     const dir = await mkdtemp(join(tmpdir(), 'judgekit-arch-'));
-    const llama = join(dir, 'config.json');
-    await writeFile(llama, JSON.stringify({ model_type: 'llama', hidden_size: 8 }));
-    await expect(architectureOfCheckpoint(hf.checkpointPath, llama)).rejects.toThrow('Unsupported model_type "llama". Should be one of: gpt2.');
+    const mamba = join(dir, 'config.json');
+    await writeFile(mamba, JSON.stringify({ model_type: 'mamba', hidden_size: 8 }));
+    await expect(architectureOfCheckpoint(hf.checkpointPath, mamba)).rejects.toThrow('Unsupported model_type "mamba". Should be one of: gpt2, llama.');
   });
 
   it('gives GPT-2 special tokens and tokenizer from one place', () => {

@@ -6,9 +6,9 @@ import { existsSync } from 'node:fs';
 import type { Device, Tokenizer } from '@judgekit/core';
 import { JudgekitError } from '@judgekit/core';
 import type * as Ort from 'onnxruntime-node';
-import type { Architecture, ForeignDecoderShape, LoadedModel, ModelDimensions } from '../architectures/architecture.js';
+import { kvCacheDimensions, type Architecture, type ForeignDecoderShape, type LoadedModel, type ModelDimensions } from '../architectures/architecture.js';
 import { newKeyName, newValueName, PAST_KEY_PATTERN, pastKeyName, pastValueName, presentKeyName, presentValueName } from '../architectures/decoder-io-names.js';
-import { architectureFor, readConfigJson, statedModelType } from '../architectures/index.js';
+import { architectureFor, readConfigJson, statedModelType, tokenizerOf } from '../architectures/index.js';
 import { isOnnxPath, openableModel } from './model-source.js';
 import { loadOrt, resolveDevice, sessionOptions, type OrtModule, type ResolvedDevice } from './ort-runtime.js';
 import { assertValidTokenIds, toInt64 } from './token-validation.js';
@@ -148,6 +148,8 @@ class OrtDecoderSession implements Gpt2DecoderSession {
   private readonly hasPositionIds: boolean;
   private readonly hasCacheBranch: boolean;
   private readonly headDim: number;
+  /** Heads the KV cache holds (fewer than the query heads with grouped-query attention). */
+  private readonly kvHeads: number;
 
   constructor(
     private readonly ort: OrtModule,
@@ -160,7 +162,7 @@ class OrtDecoderSession implements Gpt2DecoderSession {
     if (slots) this.keepRows = (cache, rows) => this.keepSlotRows(cache, rows);
     this.hasPositionIds = session.inputNames.includes('position_ids');
     this.hasCacheBranch = session.inputNames.includes('use_cache_branch');
-    this.headDim = config.embDim / config.nHeads;
+    ({ heads: this.kvHeads, headDim: this.headDim } = kvCacheDimensions(config));
   }
 
   private pastFor(batch: number): Ort.Tensor[] {
@@ -168,8 +170,8 @@ class OrtDecoderSession implements Gpt2DecoderSession {
     if (!tensors) {
       // The slot graph always reads at least one (masked) slot; optimum's graph takes an empty past.
       const slots = this.slots ? 1 : 0;
-      const dims = [batch, this.config.nHeads, slots, this.headDim];
-      tensors = Array.from({ length: 2 * this.config.nLayers }, () => new this.ort.Tensor('float32', new Float32Array(batch * slots * this.config.nHeads * this.headDim), dims));
+      const dims = [batch, this.kvHeads, slots, this.headDim];
+      tensors = Array.from({ length: 2 * this.config.nLayers }, () => new this.ort.Tensor('float32', new Float32Array(batch * slots * this.kvHeads * this.headDim), dims));
       this.emptyPast.set(batch, tensors);
     }
     return tensors;
@@ -227,7 +229,8 @@ class OrtDecoderSession implements Gpt2DecoderSession {
 
   private async slotStep(args: DecoderStepArgs, past: SlotKvCache | null): Promise<{ logits: Float32Array; present: KvCache }> {
     const { batch, seq } = args;
-    const { nLayers, nHeads } = this.config;
+    const { nLayers } = this.config;
+    const H = this.kvHeads;
     const D = this.headDim;
     const pastLength = past?.pastLength ?? 0;
     const total = pastLength + seq;
@@ -245,7 +248,7 @@ class OrtDecoderSession implements Gpt2DecoderSession {
       attention_mask: new T('int64', mask, [batch, slotCount + seq]),
     };
     const empty = past ? null : this.pastFor(batch);
-    const dims = [batch, nHeads, slotCount, D];
+    const dims = [batch, H, slotCount, D];
     for (let i = 0; i < 2 * nLayers; i++) {
       const name = i % 2 === 0 ? pastKeyName(i >> 1) : pastValueName(i >> 1);
       feeds[name] = past ? new T('float32', past.buffers[i]!, dims) : empty![i]!;
@@ -261,9 +264,9 @@ class OrtDecoderSession implements Gpt2DecoderSession {
       past.markExtended();
     } else {
       capacity = Math.min(this.config.contextLength, Math.max(total, args.reserve ?? total, past ? Math.ceil(past.capacity * 1.5) : 0));
-      buffers = this.slotBuffers(batch * nHeads * capacity * D);
+      buffers = this.slotBuffers(batch * H * capacity * D);
       if (past) {
-        for (let i = 0; i < 2 * nLayers; i++) copyRows(past.buffers[i]!, past.capacity, buffers[i]!, capacity, batch * nHeads, 0, pastLength * D, D);
+        for (let i = 0; i < 2 * nLayers; i++) copyRows(past.buffers[i]!, past.capacity, buffers[i]!, capacity, batch * H, 0, pastLength * D, D);
         if (args.extendInPlace) past.dispose();
       }
     }
@@ -271,7 +274,7 @@ class OrtDecoderSession implements Gpt2DecoderSession {
       const name = i % 2 === 0 ? newKeyName(i >> 1) : newValueName(i >> 1);
       const fresh = out[name];
       if (!fresh) throw new JudgekitError('model', `the slot decoder graph has no ${name} output.`);
-      copyRows(fresh.data as Float32Array, seq, buffers[i]!, capacity, batch * nHeads, pastLength, seq * D, D);
+      copyRows(fresh.data as Float32Array, seq, buffers[i]!, capacity, batch * H, pastLength, seq * D, D);
     }
     return { logits, present: new SlotKvCache(total, batch, this, capacity, buffers) };
   }
@@ -286,7 +289,7 @@ class OrtDecoderSession implements Gpt2DecoderSession {
         throw new JudgekitError('input', `keepRows: rows must be ascending indices below ${cache.batch}; got ${JSON.stringify(rows)}.`);
       }
     });
-    const block = this.config.nHeads * cache.capacity * this.headDim;
+    const block = this.kvHeads * cache.capacity * this.headDim;
     for (const buffer of cache.buffers) {
       rows.forEach((row, i) => {
         if (row !== i) buffer.copyWithin(i * block, row * block, (row + 1) * block);
@@ -384,7 +387,11 @@ export async function createGpt2DecoderSession(model: LoadedModel | string, opti
   const { architecture, config } = source.config
     ? { architecture: source.architecture, config: source.config }
     : await foreignModelConfig(session, model as string, source.architecture, options.configPath);
-  const decoder = new OrtDecoderSession(ort, session, config, device, slots, architecture.createTokenizer());
+  const tokenizer = await tokenizerOf(architecture, { path: source.path, config }).catch(async (error: unknown) => {
+    await session.release();
+    throw error;
+  });
+  const decoder = new OrtDecoderSession(ort, session, config, device, slots, tokenizer);
   // Pay first-run costs (weight pages, kernel set-up, shader compilation on WebGPU) while loading.
   const warm = await decoder.step({ inputIds: Int32Array.of(0), positionIds: Int32Array.of(0), attentionMask: Int32Array.of(1), batch: 1, seq: 1, past: null });
   warm.present.dispose();

@@ -4,7 +4,8 @@
 import type { Device, LikelihoodModel, TokenLogLikelihoods, Tokenizer } from '@judgekit/core';
 import { JudgekitError } from '@judgekit/core';
 import type * as Ort from 'onnxruntime-node';
-import type { LoadedModel, ModelDimensions } from '../architectures/architecture.js';
+import { kvCacheDimensions, type LoadedModel, type ModelDimensions } from '../architectures/architecture.js';
+import { tokenizerOf } from '../architectures/index.js';
 import { pastKeyName, pastValueName } from '../architectures/decoder-io-names.js';
 import { foreignModelConfig } from './gpt2-decoder-session.js';
 import { openableModel } from './model-source.js';
@@ -111,8 +112,7 @@ class LogitsLikelihoodModel extends SessionLikelihoodModel implements Gpt2Likeli
     validate(this.config, inputs, targets, batch, sequence);
     const nll = new Float32Array(batch * sequence);
     const V = this.config.vocabSize;
-    const H = this.config.nHeads;
-    const D = this.config.embDim / H;
+    const { heads: H, headDim: D } = kvCacheDimensions(this.config);
     const names = new Set(this.session.inputNames);
     const positions = toInt64(Int32Array.from({ length: sequence }, (_, i) => i));
     for (let row = 0; row < batch; row++) {
@@ -161,7 +161,10 @@ export async function createGpt2LikelihoodModel(model: LoadedModel | string, opt
       await session.release();
       throw new JudgekitError('model', `${String(model)} has an nll output but no judgekit config metadata; rebuild it with \`judgekit convert --kind loss\`.`);
     }
-    const tokenizer = source.architecture.createTokenizer();
+    const tokenizer = await tokenizerOf(source.architecture, { path: source.path, config: source.config }).catch(async (error: unknown) => {
+      await session.release();
+      throw error;
+    });
     const likelihood = new GraphLikelihoodModel(ort, session, source.config, device, tokenizer, options.maxLogitElements ?? 2 ** 26);
     // One 1-token run pays the first-run costs (touching every weight page, the kernels' lazy set-up) while
     // loading, not in the first measured batch: on the development machine the first 8x128 batch of a 124M model
@@ -180,5 +183,9 @@ export async function createGpt2LikelihoodModel(model: LoadedModel | string, opt
   const { architecture, config } = source.config
     ? { architecture: source.architecture, config: source.config }
     : await foreignModelConfig(session, model as string, source.architecture, options.configPath);
-  return new LogitsLikelihoodModel(ort, session, config, device, architecture.createTokenizer());
+  const tokenizer = await tokenizerOf(architecture, { path: source.path, config }).catch(async (error: unknown) => {
+    await session.release();
+    throw error;
+  });
+  return new LogitsLikelihoodModel(ort, session, config, device, tokenizer);
 }

@@ -16,6 +16,8 @@ export interface OpenableModel {
   model: Uint8Array | string;
   /** The model's family: the one that built the graph, else the ONNX file's `judgekit.model_type` or the default. */
   architecture: Architecture;
+  /** The checkpoint or ONNX file the model came from: families with per-model tokenizers read theirs beside it. */
+  path: string;
   /** Known when judgekit built the graph (or wrote it, via its metadata). */
   config?: ModelDimensions;
   /** The graph kind when judgekit built it; undefined for foreign ONNX files. */
@@ -39,16 +41,17 @@ export async function openableModel(model: LoadedModel | string, kind: ModelGrap
     const architecture = modelType ? architectureFor(modelType, model) : defaultArchitecture();
     const config = meta['judgekit.config'] ? (JSON.parse(meta['judgekit.config']) as ModelDimensions) : undefined;
     const builtKind = meta['judgekit.kind'] as ModelGraphKind | undefined;
-    return { model, architecture, ...(config ? { config } : {}), ...(builtKind ? { kind: builtKind } : {}), cleanup: async () => {} };
+    return { model, architecture, path: model, ...(config ? { config } : {}), ...(builtKind ? { kind: builtKind } : {}), cleanup: async () => {} };
   }
   // Weights judgekit read itself are dropped (and collected) once written, before ONNX Runtime loads its own copy.
   const owned = typeof model === 'string';
   let loaded: LoadedModel | undefined = owned ? await loadModelCheckpoint(model, configPath ? { configPath } : {}) : model;
   const architecture = architectureFor(loaded.modelType);
   const config = loaded.config;
+  const path = typeof model === 'string' ? model : model.source.path;
   let builder: OnnxGraphBuilder | undefined = architecture.buildGraph(loaded, kind);
   if (builder.initializerBytes() <= inMemoryLimitBytes) {
-    return { model: builder.toBytes(), architecture, config, kind, cleanup: async () => {} };
+    return { model: builder.toBytes(), architecture, path, config, kind, cleanup: async () => {} };
   }
   // Big models go through a temp file with external data: no JS copy of the weights into one protobuf buffer,
   // and ONNX Runtime reads (or maps) the weights itself. For 124M parameters this cut session creation from 10 s
@@ -56,9 +59,9 @@ export async function openableModel(model: LoadedModel | string, kind: ModelGrap
   const dir = await mkdtemp(join(tmpdir(), 'judgekit-onnx-'));
   // Gigabytes of weights: gone even if the process is stopped before the session holds them.
   const forget = removeOnExit(dir);
-  const path = join(dir, `${kind}.onnx`);
+  const file = join(dir, `${kind}.onnx`);
   try {
-    await builder.writeFile(path, { externalData: true });
+    await builder.writeFile(file, { externalData: true });
   } catch (error) {
     forget();
     await rm(dir, { recursive: true, force: true }).catch(() => undefined);
@@ -70,8 +73,9 @@ export async function openableModel(model: LoadedModel | string, kind: ModelGrap
     collectGarbage();
   }
   return {
-    model: path,
+    model: file,
     architecture,
+    path,
     config,
     kind,
     cleanup: async () => {

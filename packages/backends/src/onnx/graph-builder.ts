@@ -18,12 +18,17 @@ import {
 
 export { OnnxDataType, type Dim, type AttributeValue } from './onnx-proto.js';
 
-/** Protobuf messages cannot exceed 2 GiB; stay well below it. */
+/** Protobuf messages cannot exceed 2 GiB (2,147,483,647 bytes); the weights go external above this, which leaves room for the graph itself. */
 export const INLINE_LIMIT_BYTES = 1_900_000_000;
 
 export interface SerializeOptions {
-  /** Put initializers in an external data file: 'auto' does so only above INLINE_LIMIT_BYTES. */
+  /** Put initializers in an external data file: 'auto' does so only above `inlineLimitBytes`. */
   externalData?: boolean | 'auto';
+  /**
+   * With `externalData: 'auto'`, initializer bytes above which the weights go external (default INLINE_LIMIT_BYTES,
+   * just under protobuf's 2 GiB limit); a low value forces the external layout on a small model (tests).
+   */
+  inlineLimitBytes?: number;
   /** File name (relative to the model) for external data; default `<model file>.data`. */
   externalDataName?: string;
   /** Float initializers smaller than this stay inline even with external data (default 1024 bytes); integer ones always do. */
@@ -194,7 +199,7 @@ export class OnnxGraphBuilder {
   }
 
   serialize(options: SerializeOptions = {}): SerializedModel {
-    const wantExternal = options.externalData === true || (options.externalData !== false && this.initializerBytes() > INLINE_LIMIT_BYTES);
+    const wantExternal = options.externalData === true || (options.externalData !== false && this.initializerBytes() > (options.inlineLimitBytes ?? INLINE_LIMIT_BYTES));
     let initializers: readonly TensorSpec[] = this.initializers;
     let externalData: SerializedModel['externalData'];
     if (wantExternal) {

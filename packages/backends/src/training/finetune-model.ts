@@ -20,13 +20,16 @@ import {
   type SplitOptions,
 } from '@judgekit/core';
 import type { ModelDimensions } from '../architectures/architecture.js';
+import { specialTokensOf, tokenizerOf } from '../architectures/index.js';
 import type { AdamWConfig } from './adamw.js';
 import { Gpt2Trainer, type AdamWState, type TrainingDevice } from './gpt2-trainer.js';
 import { encodeExamples, type EncodedExample } from './instruction-batches.js';
 import { formatEpochReport, STUDY_RECIPE, trainEpochs, type EpochReport, type FinetuneRecipe, type ResumePoint, type TrainingStepInfo } from './instruction-finetune.js';
-import type { ModelParameters } from './model-parameters.js';
+import { elementCount, type ModelParameters } from './model-parameters.js';
 import { readResumeState, writeResumeState } from './resume-state.js';
 import { checkpointConfigJson, loadTrainingCheckpoint, saveTrainingCheckpoint } from './training-checkpoint.js';
+import { copyTokenizerFiles } from './copy-tokenizer-files.js';
+import { assertTrainingMemoryFits, availableMemoryBytes, describeTrainingMemory, estimateTrainingMemory, formatGb } from './training-memory.js';
 
 export const FINETUNE_FILES = {
   model: 'model.safetensors',
@@ -61,6 +64,10 @@ export interface FinetuneOptions {
   onStep?: (info: TrainingStepInfo) => void;
   progress?: boolean | NodeJS.WriteStream;
   signal?: AbortSignal;
+  /** Memory the run may use, in bytes; default what the machine has available (see `availableMemoryBytes`). */
+  availableMemoryBytes?: number;
+  /** Refuse to start when the estimated memory is not available (default true); false only logs the estimate. */
+  checkMemory?: boolean;
 }
 
 export interface FinetuneResult {
@@ -115,9 +122,9 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
   const checkpoint = await loadTrainingCheckpoint(options.checkpoint, options.configPath ? { configPath: options.configPath } : {});
   const { architecture } = checkpoint;
   // The pad token is part of the recipe (and of the run's fingerprint), as the model's architecture gives it.
-  const recipe = { ...resolveRecipe(options.recipe), padTokenId: options.recipe?.padTokenId ?? architecture.specialTokens.pad };
+  const recipe = { ...resolveRecipe(options.recipe), padTokenId: options.recipe?.padTokenId ?? specialTokensOf(architecture, checkpoint.shape).pad };
   const specs = architecture.training.parameterSpecs(checkpoint.shape);
-  const tokenizer = architecture.createTokenizer();
+  const tokenizer = await tokenizerOf(architecture, { path: options.checkpoint, config: checkpoint.shape });
   const encode = options.encode ?? ((text: string) => tokenizer.encode(text));
   const splits = splitDataset(options.records, options.split ?? {});
   const limit = options.limit;
@@ -175,6 +182,22 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
       `${recipe.gradientAccumulation > 1 ? ` x ${recipe.gradientAccumulation} accumulated` : ''}, lr ${recipe.optimizer.lr}, ` +
       (recipe.stopping.kind === 'fixed' ? `${recipe.stopping.epochs} epochs` : `early stopping (max ${recipe.stopping.maxEpochs} epochs)`),
   );
+  // What the run needs, said before the sessions are made, and refused when the machine does not have it (GPT-2
+  // large and XL on a 24 GiB machine): the weights, gradients and AdamW moments plus the activations of the longest
+  // batch the run will see.
+  let longest = 1;
+  for (const example of [...train, ...validation]) longest = Math.max(longest, example.ids.length);
+  const memory = estimateTrainingMemory({
+    shape: checkpoint.shape,
+    parameters: specs.reduce((sum, spec) => sum + elementCount(spec.shape), 0),
+    batchSize: recipe.batchSize,
+    seq: Math.min(longest, recipe.maxLength ?? checkpoint.shape.contextLength),
+    gradientAccumulation: recipe.gradientAccumulation,
+    earlyStopping: recipe.stopping.kind === 'early',
+  });
+  const available = options.availableMemoryBytes ?? availableMemoryBytes();
+  log(`memory: fine-tuning ${name} needs ${describeTrainingMemory(memory)}; ${formatGb(available)} available`);
+  if (options.checkMemory !== false) assertTrainingMemoryFits(memory, available, `fine-tuning ${name}`);
   const trainer = await Gpt2Trainer.create({
     shape: checkpoint.shape,
     architecture,
@@ -200,6 +223,7 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
         await epochLog.append(`epoch/${report.epoch}`, report);
         await saveTrainingCheckpoint(paths.model, checkpoint, live.parameters, { judgekit_epoch: String(report.epoch) });
         await writeJsonAtomic(paths.config, configJson);
+        await copyTokenizerFiles(options.checkpoint, dir);
         history.push(report);
         const meta = { fingerprint, epoch: report.epoch, step: live.step, finished, epochs: [...history] };
         await writeResumeState(paths.resume, live.parameters, live.optimizerState({ copy: false }), specs, meta);

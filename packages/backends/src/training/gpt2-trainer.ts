@@ -73,6 +73,7 @@ async function createSession(model: Uint8Array, device: TrainingDevice, threads:
       // Stated rather than ONNX Runtime's default (0), which ran matmuls up to 2.8x slower on the 2-core machine.
       intraOpNumThreads: threads ?? defaultThreadCount(),
       interOpNumThreads: 1,
+      ...(process.env.JK_ORT_OPTS ? JSON.parse(process.env.JK_ORT_OPTS) : {}), // TEMP-EXPERIMENT
     });
   } catch (error) {
     const hint =

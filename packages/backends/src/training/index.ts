@@ -11,4 +11,5 @@ export * from './instruction-batches.js';
 export * from './instruction-finetune.js';
 export * from './training-checkpoint.js';
 export * from './finetune-model.js';
+export * from './training-memory.js';
 export { writeSafetensors as writeTrainingSafetensors, type NamedTensor, type SafetensorsContents } from './safetensors-file.js';

@@ -6,6 +6,7 @@ import { BOOK_ADAMW, type AdamWConfig } from './adamw.js';
 import type { Gpt2Trainer } from './gpt2-trainer.js';
 import { collateInstructionBatch, epochOrder, evaluationBatches, fullBatches, type CollateOptions, type EncodedExample } from './instruction-batches.js';
 import { cloneParameters, type ModelParameters } from './model-parameters.js';
+import { specialTokensOf } from '../architectures/index.js';
 
 export interface FinetuneRecipe {
   /** Examples per micro-batch (the book: 8). */
@@ -123,7 +124,7 @@ function checkRecipe(recipe: FinetuneRecipe, trainCount: number, validationCount
 /** How the recipe collates batches for this trainer: its pad token (default the architecture's) and context length. */
 function collateOptions(trainer: Gpt2Trainer, recipe: FinetuneRecipe): CollateOptions {
   return {
-    padTokenId: recipe.padTokenId ?? trainer.architecture.specialTokens.pad,
+    padTokenId: recipe.padTokenId ?? specialTokensOf(trainer.architecture, trainer.shape).pad,
     maxLength: recipe.maxLength ?? trainer.shape.contextLength,
     maskPrompt: recipe.maskPrompt,
   };

@@ -49,6 +49,24 @@ function numberOption(args: ParsedArgs, name: string): number | undefined {
   return value;
 }
 
+/** `finetune`'s options as a queue unit's (the records go by file, the callbacks stay here). */
+function queuedFinetune(options: import('@judgekit/backends').FinetuneOptions, device: string): import('../queue-finetune.js').QueueFinetuneOptions {
+  return {
+    checkpoint: options.checkpoint,
+    ...(options.configPath ? { configPath: options.configPath } : {}),
+    records: options.records,
+    outDir: options.outDir,
+    ...(options.name !== undefined ? { name: options.name } : {}),
+    recipe: (options.recipe ?? {}) as Record<string, unknown>,
+    ...(options.template !== undefined ? { template: options.template } : {}),
+    ...(options.limit !== undefined ? { limit: options.limit } : {}),
+    device,
+    ...(options.threads !== undefined ? { threads: options.threads } : {}),
+    ...(options.checkMemory === false ? { checkMemory: false } : {}),
+    fresh: options.resume === false,
+  };
+}
+
 export const command: CliCommand = {
   name: 'finetune',
   summary: "Instruction fine-tune a GPT-2 checkpoint with the study's recipe (AdamW, early stopping on validation loss)",
@@ -73,9 +91,11 @@ export const command: CliCommand = {
     device: { type: 'string', value: '<name>', description: 'cpu, cuda or webgpu', default: 'cpu' },
     threads: { type: 'string', value: '<n>', description: 'CPU threads for ONNX Runtime (default: all cores)' },
     fresh: { type: 'boolean', description: 'Ignore a resume state in the output folder and start over' },
+    'skip-memory-check': { type: 'boolean', description: 'Start even when the estimated memory (logged first) is more than the machine has available' },
     quiet: { type: 'boolean', short: 'q', description: 'Print only the final summary' },
     json: { type: 'boolean', description: 'Print the result as one JSON object' },
     'force-lock': FORCE_LOCK_OPTION,
+    queue: { type: 'string', value: '<redis://host:port>', description: 'Be a coordinator: a `judgekit worker` on this Redis fine-tunes the model into --out (shared storage), resuming if it is redelivered (see docs/scale.md)' },
   },
   async run(args, io) {
     // Flags that a --config file can also set have no parseArgs default, so the file's value is not masked.
@@ -110,7 +130,9 @@ export const command: CliCommand = {
     const quiet = Boolean(args.values.quiet) || Boolean(args.values.json);
     // One process per run directory: two trainings of one model would overwrite each other's checkpoints.
     const lock = await lockRunDirectory(at(outArg), 'finetune', args, io);
-    const result = await finetune({
+    const queueUrl = stringOption(args, 'queue');
+    const run = queueUrl ? async (options: Parameters<typeof finetune>[0]) => (await import('../queue-finetune.js')).runFinetuneOnQueue(queueUrl, queuedFinetune(options, device), io, quiet) : finetune;
+    const result = await run({
       checkpoint: at(checkpointArg),
       ...(modelConfig ? { configPath: at(modelConfig) } : {}),
       records: dataset.records,
@@ -121,6 +143,7 @@ export const command: CliCommand = {
       ...(threads ? { threads } : {}),
       ...(limit ? { limit } : {}),
       resume: !args.values.fresh,
+      ...(args.values['skip-memory-check'] ? { checkMemory: false } : {}),
       recipe: {
         batchSize: integerOption(args, 'batch-size', file.batchSize ?? 8, 1) as number,
         gradientAccumulation: integerOption(args, 'grad-accum', file.gradientAccumulation ?? 1, 1) as number,

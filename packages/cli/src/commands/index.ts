@@ -7,6 +7,7 @@ export const commandLoaders: Record<string, () => Promise<CliCommand>> = {
   loss: async () => (await import('./loss.js')).command,
   convert: async () => (await import('./convert.js')).command,
   report: async () => (await import('./report.js')).command,
+  rate: async () => (await import('./rate.js')).command,
   run: async () => (await import('./run.js')).command,
   finetune: async () => (await import('./finetune.js')).command,
   plugins: async () => (await import('./plugins.js')).command,
@@ -15,4 +16,5 @@ export const commandLoaders: Record<string, () => Promise<CliCommand>> = {
   batches: async () => (await import('./batches.js')).command,
   worker: async () => (await import('./worker.js')).command,
   queue: async () => (await import('./queue.js')).command,
+  calibrate: async () => (await import('./calibrate.js')).command,
 };

@@ -74,7 +74,7 @@ function formatUsd(value: number | null): string {
 
 function formatPlan(plan: JudgeRunPlan): string {
   const lines = [
-    `${plan.items} items x ${plan.models} models x ${plan.repeats} repeat${plan.repeats === 1 ? '' : 's'}: ${plan.judgmentsToDo} judgments to do (${plan.judgmentsDone} already in the run directory)`,
+    `${plan.items} items x ${plan.models} models x ${plan.repeats} repeat${plan.repeats === 1 ? '' : 's'}${plan.autoMaxRepeats ? ` (repeats auto: then up to ${plan.autoMaxRepeats} for the items still uncertain, not counted here)` : ''}: ${plan.judgmentsToDo} judgments to do (${plan.judgmentsDone} already in the run directory)`,
     `calls: ${plan.calls} (${plan.cachedCalls} answered by the cache, ${plan.sharedCalls} identical to another call of this run, ${plan.calls - plan.cachedCalls - plan.sharedCalls} to make; retries not counted)`,
     `estimated tokens: ${plan.estimatedTokens.prompt} prompt + ${plan.estimatedTokens.completion} completion (about 4 characters a token)`,
     `estimated cost: ${formatUsd(plan.estimatedCostUsd)}${plan.price ? ` at $${plan.price.input}/$${plan.price.output} per 1M input/output tokens` : ''}`,
@@ -87,15 +87,18 @@ function formatPlan(plan: JudgeRunPlan): string {
 export const command: CliCommand = {
   name: 'judge',
   summary: 'Score answer files with an LLM judge (single, batched) or offline (reference) into a run directory',
-  usage: 'judgekit judge --mode single|batched|reference --judge <provider>:<model> --out <dir> [options] <answers.json|.jsonl ...> (one model per file, or per `<model> response` field)',
+  usage: 'judgekit judge --mode single|batched|pairwise|reference --judge <provider>:<model> --out <dir> [options] <answers.json|.jsonl ...> (one model per file, or per `<model> response` field)',
   options: {
-    mode: { type: 'string', value: '<single|batched|reference>', description: 'single: one call per answer (the book); batched: one call per item for all models (the study); reference: ROUGE-L F1, no calls' },
+    mode: { type: 'string', value: '<single|batched|pairwise|reference>', description: 'single: one call per answer (the book); batched: one call per item for all models (the study); pairwise: one call per ordered pair of models and item, Bradley-Terry scores; reference: ROUGE-L F1, no calls' },
     judge: { type: 'string', value: '<provider>:<model>', description: 'Judge model, e.g. openai:gpt-4o-mini, anthropic:claude-haiku-4-5 (not for reference mode)' },
     out: { type: 'string', short: 'o', value: '<dir>', description: 'Run directory to write (rerunning into it resumes)' },
     name: { type: 'string', value: '<name>', description: 'Judge name in the run (results column, log keys); default the mode' },
     concurrency: { type: 'string', value: '<n>', description: 'Judge calls in flight at once', default: '4' },
     seed: { type: 'string', value: '<n>', description: 'Seed of the batched model order and the bootstrap (also sent to the provider as its sampling seed when given)' },
-    repeats: { type: 'string', value: '<k>', description: 'Judge every item k times (distinct cache keys: k real samples)', default: '1' },
+    repeats: { type: 'string', value: '<k|auto>', description: 'Judge every item k times (distinct cache keys: k real samples); auto: 2 times, then only the uncertain items again until the models are separated, the CIs are narrower than --target-ci-width, or --max-repeats (see docs/analysis.md)', default: '1' },
+    'max-repeats': { type: 'string', value: '<n>', description: 'With --repeats auto: most repeats of any item (default 8)' },
+    'min-repeats': { type: 'string', value: '<n>', description: 'With --repeats auto: repeats of every item before deciding (default 2)' },
+    'target-ci-width': { type: 'string', value: '<points>', description: "With --repeats auto: also stop when every model's 95% CI is narrower than this" },
     aggregate: { type: 'string', value: '<drop-failed|failed-as-zero>', description: 'How failed items count: dropped (book) or as 0 (study); default failed-as-zero for batched, else drop-failed' },
     'dry-run': { type: 'boolean', description: 'Print the calls, tokens and estimated cost, make no calls' },
     api: { type: 'string', value: '<chat|responses>', description: 'OpenAI API flavour', default: 'chat' },
@@ -126,7 +129,7 @@ export const command: CliCommand = {
 
   async run(args, io) {
     const mode = stringOption(args, 'mode');
-    if (!mode) throw new JudgekitError('usage', '--mode is required: single, batched or reference.');
+    if (!mode) throw new JudgekitError('usage', '--mode is required: single, batched, pairwise or reference.');
     const outOption = stringOption(args, 'out');
     if (!outOption) throw new JudgekitError('usage', '--out <dir> is required: the run directory to write.');
     if (args.positionals.length === 0) throw new JudgekitError('usage', 'Give one or more answer files ({name}-ift-test-results.json, .jsonl, or a file with `<model> response` fields) after the options.');
@@ -143,7 +146,13 @@ export const command: CliCommand = {
     const limited = Object.keys(rateLimit).length > 0;
     // --max-in-flight alone sets how many calls may be in flight (the adaptive limit moves below it).
     const concurrency = integerOption(args, 'concurrency', maxInFlight ?? 4, 1) as number;
-    const repeats = integerOption(args, 'repeats', 1, 1) as number;
+    const autoRepeats = stringOption(args, 'repeats') === 'auto';
+    const repeats = autoRepeats ? 1 : (integerOption(args, 'repeats', 1, 1) as number);
+    const targetCiWidth = numberOption(args, 'target-ci-width', 0);
+    const autoSettings = { max: integerOption(args, 'max-repeats', 8, 2) as number, min: integerOption(args, 'min-repeats', 2, 2) as number, ...(targetCiWidth !== undefined ? { targetCiWidth } : {}) };
+    if (!autoRepeats && (stringOption(args, 'max-repeats') ?? stringOption(args, 'min-repeats') ?? stringOption(args, 'target-ci-width')) !== undefined) {
+      throw new JudgekitError('usage', '--max-repeats, --min-repeats and --target-ci-width go with --repeats auto.');
+    }
     const seedGiven = integerOption(args, 'seed');
     const seed = seedGiven ?? 123;
     const timeoutMs = integerOption(args, 'timeout-ms', 120_000, 1) as number;
@@ -163,6 +172,7 @@ export const command: CliCommand = {
     const { execution, batch } = readExecution(args);
     const queueUrl = stringOption(args, 'queue');
     const unitSize = integerOption(args, 'unit-size', 25, 1) as number;
+    if (autoRepeats && (queueUrl || execution === 'batch-api')) throw new JudgekitError('usage', '--repeats auto decides each repeat from the scores of the ones before: it does not go with --queue or --execution batch-api (use a fixed --repeats).');
     if (queueUrl && execution === 'batch-api') throw new JudgekitError('usage', '--queue and --execution batch-api do not go together: a provider batch already runs off this machine.');
 
     const answers = await loadAnswerFiles(args.positionals.map((file) => resolve(io.cwd, file)));
@@ -211,6 +221,7 @@ export const command: CliCommand = {
       ...(stringOption(args, 'name') ? { judgeName: stringOption(args, 'name') as string } : {}),
       template,
       repeats,
+      ...(autoRepeats ? { autoRepeats: autoSettings } : {}),
       itemsInFlight: concurrency + 2,
       ...(aggregate ? { aggregate } : {}),
       calls,
@@ -228,7 +239,8 @@ export const command: CliCommand = {
         structuredOutput: structured,
         concurrency,
         seed,
-        repeats,
+        repeats: autoRepeats ? 'auto' : repeats,
+        ...(autoRepeats ? { autoRepeats: autoSettings } : {}),
         aggregate: aggregate ?? null,
         temperature: temperature ?? null,
         maxTokens: maxTokens ?? null,

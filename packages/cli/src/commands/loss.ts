@@ -35,7 +35,7 @@ export const command: CliCommand = {
     if (format !== undefined && !(FORMATS as readonly string[]).includes(format)) {
       throw new JudgekitError('usage', `--format must be one of ${FORMATS.join(', ')}, got "${format}".`);
     }
-    const { parseDevice, createGpt2LikelihoodModel, gpt2TextTokenizer, openTokenSource, computeTestLoss } = await import('@judgekit/backends');
+    const { parseDevice, createGpt2LikelihoodModel, openTokenSource, computeTestLoss } = await import('@judgekit/backends');
     const device = parseDevice(stringOption(args, 'device') ?? 'auto');
     const threads = integerOption(args, 'threads', undefined, 1);
     lossCommandSettings(args); // the flags are checked before anything is loaded
@@ -67,8 +67,12 @@ export const command: CliCommand = {
       printLoss(io, { model: modelPath, data: dataPath, device: workersDevice, ...loss }, args.values.json === true);
       return 0;
     }
-    const source = await openTokenSource(dataPath, { ...(format ? { format: format as (typeof FORMATS)[number] } : {}), tokenizer: gpt2TextTokenizer });
+    // The model's own tokenizer (GPT-2's r50k_base, or the tokenizer.json beside a Llama checkpoint) reads text data.
     const model = await createGpt2LikelihoodModel(modelPath, { device, ...(threads ? { threads } : {}), ...(configPath ? { configPath } : {}) });
+    const source = await openTokenSource(dataPath, { ...(format ? { format: format as (typeof FORMATS)[number] } : {}), tokenizer: model.tokenizer }).catch(async (error: unknown) => {
+      await model.dispose();
+      throw error;
+    });
     const { contextLength, batchSize, stride, startToken, batches } = lossCommandSettings(args, model.contextLength);
     let progress: Progress | undefined;
     try {

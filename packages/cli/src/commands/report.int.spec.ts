@@ -147,6 +147,18 @@ describe('judgekit judge against the simulator, then judgekit report', () => {
     }
   });
 
+  it('sets another run beside this one with --compare: per model differences, here all zero against itself', async () => {
+    const run = join(dir, 'run');
+    const out = sink();
+    const err = sink();
+    const code = await main(['report', run, '--compare', run, '--resamples', '100', '--out', join(dir, 'compared')], { stdout: out.stream, stderr: err.stream, env: process.env, cwd: dir });
+    expect(code, err.text()).toBe(0);
+    expect(out.text()).toContain('## Compared with another run');
+    expect(out.text()).toMatch(/\| medium \| 12 \| [\d.]+ \| [\d.]+ \| 0\.00 \[0\.00, 0\.00\] \| 0 \|/);
+    const html = await readFile(join(dir, 'compared', 'report.html'), 'utf8');
+    expect(html).toContain('<section id="compare">');
+  });
+
   it('explains a missing run directory', async () => {
     const err = sink();
     const code = await main(['report', join(dir, 'nope')], { stdout: sink().stream, stderr: err.stream, env: process.env, cwd: dir });

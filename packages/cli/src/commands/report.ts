@@ -40,6 +40,8 @@ export const command: CliCommand = {
     tagger: { type: 'string', value: '<rules|provider:model>', description: 'Category tagger for the per-category breakdown: keyword rules, or a chat model (e.g. openai:gpt-4o-mini; falls back to the rules per item)', default: 'rules' },
     'no-categories': { type: 'boolean', description: 'Skip the per-category breakdown' },
     quiet: { type: 'boolean', short: 'q', description: 'Do not print the Markdown summary' },
+    compare: { type: 'string', value: '<run-dir>', description: 'Another run directory to set beside this one: per model score difference (this run minus that one) with paired bootstrap CIs, and the items that changed' },
+    calibration: { type: 'string', value: '<file>', description: "calibration.json from `judgekit calibrate`: each judge's accuracy on answers of known quality beside its scores, and the accuracy-weighted panel (default: the run directory's calibration.json, if any)" },
   },
   async run(args, io) {
     const [dir, ...extra] = args.positionals;
@@ -60,6 +62,8 @@ export const command: CliCommand = {
       seed: integerOption(args, 'seed', 20240601) as number,
       ...(tagger !== undefined ? { tagger } : {}),
       ...(io.signal ? { signal: io.signal } : {}),
+      ...(stringOption(args, 'compare') ? { compare: resolve(io.cwd, stringOption(args, 'compare') as string) } : {}),
+      ...(stringOption(args, 'calibration') ? { calibration: resolve(io.cwd, stringOption(args, 'calibration') as string) } : {}),
     });
     if (args.values.quiet !== true) io.stdout.write(`${report.markdown}\n`);
     io.stdout.write(`Wrote ${report.files.join(' and ')}\n`);

@@ -11,12 +11,13 @@ import { runEnvironment } from '../run-environment.js';
 export const command: CliCommand = {
   name: 'run',
   summary: 'Run a whole study from a config: test loss, fine-tuning, generation, judging, results and report',
-  usage: 'judgekit run <study.json> [--run-dir <dir>] [--device cpu|cuda|webgpu|auto]',
+  usage: 'judgekit run <study.json> [--run-dir <dir>] [--device cpu|cuda|webgpu|auto] [--queue redis://host:port]',
   options: {
     'run-dir': { type: 'string', value: '<dir>', description: 'Run directory (default: the config\'s "runDir", else runs/<config name>)' },
     device: { type: 'string', value: '<device>', description: 'Device for loss, fine-tuning and generation (overrides the config)' },
     quiet: { type: 'boolean', short: 'q', description: 'Only print the results table' },
     'force-lock': FORCE_LOCK_OPTION,
+    queue: { type: 'string', value: '<redis://host:port>', description: 'Be a coordinator: loss, fine-tuning, generation and judging go as units to `judgekit worker` processes on this Redis; the run directory is written here as always (see docs/scale.md)' },
   },
   async run(args, io) {
     const file = args.positionals[0];
@@ -32,8 +33,23 @@ export const command: CliCommand = {
     const cacheDir = loaded.config.cacheDir ? resolve(loaded.baseDir, loaded.config.cacheDir) : defaultCacheDir(io.env);
 
     const { container } = await assembleJudgekit({ plugins: loaded.config.plugins ?? [], baseDir: loaded.baseDir, configFile: loaded.file });
-    const study = createStudy(container, loaded, { runDir, cacheDir, env: io.env, ...(device ? { device } : {}), output: { stdout: io.stdout, stderr: io.stderr } });
     const quiet = args.values.quiet === true;
+    const queueUrl = stringOption(args, 'queue');
+    const remote = queueUrl
+      ? await (await import('../queue-study.js')).openStudyQueue({
+          url: queueUrl,
+          runDir,
+          cacheDir,
+          plugins: loaded.config.plugins ?? [],
+          baseDir: loaded.baseDir,
+          ...(device ? { device } : {}),
+          io,
+          log: (message) => {
+            if (!quiet) io.stderr.write(`judgekit run: ${scrubSecrets(message)}\n`);
+          },
+        })
+      : undefined;
+    const study = createStudy(container, loaded, { runDir, cacheDir, env: io.env, ...(device ? { device } : {}), output: { stdout: io.stdout, stderr: io.stderr }, ...(remote ? { remote } : {}) });
     // One process per run directory: a second one would pay for the same calls and mix its writes in.
     const lock = await lockRunDirectory(runDir, 'run', args, io);
     const outcome = await runStudy(study, {

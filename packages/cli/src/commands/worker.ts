@@ -7,7 +7,7 @@ import { integerOption, stringOption, type CliCommand } from '../cli-command.js'
 
 export const command: CliCommand = {
   name: 'worker',
-  summary: 'Make the units of coordinators started with --queue (judge calls, loss batches, generation chunks), until stopped',
+  summary: 'Make the units of coordinators started with --queue (judge calls, loss batches, generation chunks, fine-tunes), until stopped',
   usage: 'judgekit worker --queue redis://host:port [--concurrency n] [--units n]',
   options: {
     queue: { type: 'string', value: '<redis://host:port>', description: 'The Redis the coordinators enqueue to' },
@@ -50,11 +50,12 @@ export const command: CliCommand = {
     const { generateUnitHandlers } = await import('../queue-generate.js');
     const loss = lossUnitHandler();
     const generation = generateUnitHandlers();
-    const models = await startModelWorker({ url, log, handlers: { loss: loss.handler, ...generation.handlers } }).catch(async (error: unknown) => {
+    const { finetuneUnitHandler } = await import('../queue-finetune.js');
+    const models = await startModelWorker({ url, log, handlers: { loss: loss.handler, ...generation.handlers, finetune: finetuneUnitHandler() } }).catch(async (error: unknown) => {
       await handle.close();
       throw error;
     });
-    log(`ready: ${handle.id} on ${displayQueueUrl(url)}, ${units} judge unit${units === 1 ? '' : 's'} at once, 1 model unit (loss, generate) at a time`);
+    log(`ready: ${handle.id} on ${displayQueueUrl(url)}, ${units} judge unit${units === 1 ? '' : 's'} at once, 1 model unit (loss, generate, finetune) at a time`);
     await new Promise<void>((resolve) => {
       if (!io.signal || io.signal.aborted) return resolve();
       io.signal.addEventListener('abort', () => resolve(), { once: true });

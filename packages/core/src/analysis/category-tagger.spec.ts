@@ -13,11 +13,15 @@ describe('ruleBasedCategory', () => {
     ['Rewrite the sentence in passive voice.', 'The cat chased the mouse.', 'rewriting/formatting'],
     ['Translate "Good morning" into Spanish.', '', 'rewriting/formatting'],
     ['Convert the following sentence into a question.', 'He is here.', 'rewriting/formatting'],
-    ['Classify the following animals as mammals or birds.', 'eagle, dog', 'rewriting/formatting'],
+    // Classifying things needs knowing them; classifying text is analysing it (see category-labelled-set.ts).
+    ['Classify the following animals as mammals or birds.', 'eagle, dog', 'factual recall'],
+    ['Classify the following sentence as a question or a statement.', 'Is it raining?', 'rewriting/formatting'],
     ['Correct the grammar in the sentence.', 'She go to school.', 'rewriting/formatting'],
     ['What is the opposite of "hot"?', '', 'rewriting/formatting'],
     ['Calculate the area of a circle with a radius of 4 cm.', '', 'reasoning/math'],
-    ['How many legs does a spider have?', '', 'reasoning/math'],
+    // A count with no number to work from asks for a fact; with numbers it is arithmetic.
+    ['How many legs does a spider have?', '', 'factual recall'],
+    ['How many apples are left if I eat 3 of 7?', '', 'reasoning/math'],
     ['What is 15 + 27?', '', 'reasoning/math'],
     ['Convert 45 kilometers to meters.', '', 'reasoning/math'],
     ['Solve for x.', '2x + 3 = 7', 'reasoning/math'],

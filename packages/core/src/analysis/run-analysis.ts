@@ -13,12 +13,18 @@ import { lossScoreCorrelation, type LossCorrelation } from './loss-correlation.j
 import { modelScoreSummaries, pairedDifferences, type ModelScoreSummary, type PairedDifference } from './model-scores.js';
 import { positionBias, type PositionBias } from './position-bias.js';
 import { adoptStoredIntervals } from './stored-score-intervals.js';
+import { judgeStabilityAnalysis, type JudgeStabilityAnalysis } from './stability-analysis.js';
+import { analyzePairwiseJudge, pairwiseVerdicts, type PairwiseJudgeAnalysis } from './pairwise-rankings.js';
+import { humanAgreement, type HumanAgreement } from './human-agreement.js';
+import type { RatingRecord } from '../run/ratings.js';
 
 export interface RunData {
   items: RunItems;
   judgments: readonly JudgmentRecord[];
   results?: RunResults;
   losses?: RunLosses;
+  /** Blind human ratings (`ratings.jsonl`, latest line per rater and item); judge-human agreement when present. */
+  ratings?: readonly RatingRecord[];
 }
 
 export interface AnalysisOptions {
@@ -48,6 +54,10 @@ export interface JudgeAnalysis {
   lengthBias: LengthBias;
   lossCorrelation?: LossCorrelation;
   categories?: CategoryBreakdown;
+  /** Flip rate between repeats, expected scores of logprob judges, why `repeats auto` stopped. */
+  stability?: JudgeStabilityAnalysis;
+  /** Pairwise judges: Bradley-Terry scores, win rates, position consistency, length control, agreement with the other judges. */
+  pairwise?: PairwiseJudgeAnalysis;
 }
 
 export interface RunAnalysis {
@@ -63,6 +73,8 @@ export interface RunAnalysis {
   /** Every pair of judges; pairs of a single and a batched judge come first. */
   comparisons: JudgeComparison[];
   warnings: string[];
+  /** Judge-human and inter-rater agreement, when the run has ratings. */
+  humanAgreement?: HumanAgreement;
 }
 
 export function analyzeRun(run: RunData, options: AnalysisOptions = {}): RunAnalysis {
@@ -121,7 +133,10 @@ export function analyzeRun(run: RunData, options: AnalysisOptions = {}): RunAnal
         bootstrap,
       );
     }
+    analysis.stability = judgeStabilityAnalysis(run.judgments, given, run.results, bootstrap);
     if (options.categories) analysis.categories = categoryBreakdown(judge, options.categories, options.categoryOrder ?? DEFAULT_CATEGORIES, bootstrap);
+    const verdicts = pairwiseVerdicts(run.judgments, judge.judge, models, itemIndices, responses);
+    if (verdicts) analysis.pairwise = analyzePairwiseJudge(verdicts, judges.map((j) => dropped.get(j.judge) ?? j), bootstrap);
     const failed = judge.failed.reduce((s, v) => s + v, 0);
     if (failed > 0) warnings.push(`${judge.judge}: ${failed} score(s) missing because the judge's reply could not be used.`);
     return analysis;
@@ -145,6 +160,9 @@ export function analyzeRun(run: RunData, options: AnalysisOptions = {}): RunAnal
     alphaAcrossJudges: alphaAcrossJudges(judges.map((j) => dropped.get(j.judge) ?? j)),
     comparisons,
     warnings,
+    ...(run.ratings && run.ratings.length > 0
+      ? { humanAgreement: humanAgreement({ models, items: itemIndices, ratings: run.ratings, judges: judges.map((j) => dropped.get(j.judge) ?? j) }, bootstrap) }
+      : {}),
   };
 }
 

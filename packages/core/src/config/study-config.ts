@@ -18,7 +18,10 @@ export interface JudgeConfig {
   temperature?: number;
   seed?: number;
   maxTokens?: number;
-  repeats?: number;
+  /** A fixed number, or `auto` (see `autoRepeats` and protocol/judging/auto-repeats.ts). */
+  repeats?: number | 'auto';
+  /** Settings of `repeats: "auto"`: min (2), max (8), targetCiWidth, spendShare (0.8). */
+  autoRepeats?: { min?: number; max?: number; targetCiWidth?: number; spendShare?: number };
   concurrency?: number;
   retries?: number;
   timeoutMs?: number;

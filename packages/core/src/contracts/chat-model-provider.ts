@@ -16,7 +16,16 @@ export interface ChatRequest {
   maxTokens?: number;
   /** Ask for structured output where the provider supports it (OpenAI json_schema). */
   responseSchema?: { name: string; schema: Record<string, unknown> };
+  /** Ask for each reply token's log-probability and its top alternatives (OpenAI chat: `logprobs`, `top_logprobs: 20`). */
+  logprobs?: boolean;
   signal?: AbortSignal;
+}
+
+/** One reply token with its log-probability and the most likely alternatives at its position. */
+export interface TokenLogprob {
+  token: string;
+  logprob: number;
+  top: Array<{ token: string; logprob: number }>;
 }
 
 export interface TokenUsage {
@@ -41,6 +50,8 @@ export interface ChatResponse {
   latencyMs: number;
   /** True when the reply came from the call cache instead of the network. */
   cached?: boolean;
+  /** The reply's tokens with log-probabilities, when the request asked for them and the provider returns them. */
+  logprobs?: TokenLogprob[];
 }
 
 export const ChatModelProvider = Symbol.for('@judgekit/core/ChatModelProvider');
@@ -50,6 +61,8 @@ export interface ChatModelProvider {
   /** What identifies the endpoint in cache keys (base URL, API flavour); never a key. */
   readonly cacheIdentity: Record<string, unknown>;
   complete(request: ChatRequest): Promise<ChatResponse>;
+  /** Whether `complete` returns token log-probabilities for a request with `logprobs: true`. Absent: it does not. */
+  readonly logprobs?: boolean;
   /** Versions of the code behind the calls (the plugin package, its SDK), recorded in a judge run's run.json. */
   versions?(): Promise<Record<string, string>>;
 }

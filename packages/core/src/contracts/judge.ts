@@ -19,7 +19,7 @@ export interface JudgeItemInput {
 
 export interface ModelScore {
   model: string;
-  /** Integer 0-100, or null when the judge gave no usable score. */
+  /** Integer 0-100 (a pairwise judge's win share, to 0.1), or null when the judge gave no usable score. */
   score: number | null;
   comments?: string;
   /** 1-based slot the model was shown in (batched judges). */
@@ -28,12 +28,44 @@ export interface ModelScore {
   failure?: string;
   /** The judge's reply was readable only leniently (e.g. "Score: 85", JSON with prose after it), not strictly. */
   lenient?: true;
+  /**
+   * Judges with `logprobs: true`: the probability of each score token at the score's position and the expected score
+   * (G-Eval style), beside the sampled `score`; or why there is none (e.g. the score took two tokens).
+   */
+  distribution?: ScoreDistribution;
+}
+
+/** Probabilities over score values read from token log-probabilities. */
+export type ScoreDistribution =
+  | {
+      /** Sum of score x probability, the probabilities renormalised over the score tokens seen. */
+      expected: number;
+      /** Probability mass the score tokens held before renormalising (how much of the top-k was a score). */
+      mass: number;
+      /** Score value (as a string key) -> renormalised probability. */
+      probabilities: Record<string, number>;
+    }
+  | { unavailable: string };
+
+/** One pairwise verdict (pairwise judges): which of two answers, shown as "Model A" then "Model B", is better. */
+export interface PairwiseComparison {
+  /** The model shown first ("Model A"). */
+  a: string;
+  /** The model shown second ("Model B"). */
+  b: string;
+  /** `A` or `B`: that slot's answer is better; `tie`; null when the judge gave no usable verdict. */
+  winner: 'A' | 'B' | 'tie' | null;
+  comments?: string;
+  failure?: string;
+  lenient?: true;
 }
 
 export interface JudgeItemResult {
   index: number;
   repeat: number;
   scores: ModelScore[];
+  /** Pairwise judges: every comparison made for the item, both orders of each pair; `scores` are then win shares. */
+  comparisons?: PairwiseComparison[];
   /** Calls that went to the network (cache hits are not counted). */
   calls: number;
   cachedCalls: number;

@@ -3,6 +3,9 @@
 import { join } from 'node:path';
 import type { JudgeItemResult, JudgeMode } from '../contracts/judge.js';
 import type { LossRecord } from '../protocol/loss/loss-protocol.js';
+import type { FlipRate } from '../analysis/flip-rate.js';
+import type { AutoRepeatsRecord } from '../protocol/judging/auto-repeats.js';
+import type { PairwiseResults } from '../analysis/pairwise-results.js';
 
 export const RUN_FILES = {
   run: 'run.json',
@@ -15,6 +18,8 @@ export const RUN_FILES = {
   loss: 'loss.json',
   report: 'report.html',
   reportMarkdown: 'report.md',
+  /** Blind human ratings (`judgekit rate`), one line per rater and item submitted; see ratings.ts. */
+  ratings: 'ratings.jsonl',
 } as const;
 
 /** `items.json`: the test items and every model's answers, in test-split order. */
@@ -81,6 +86,18 @@ export interface JudgeSummary {
   ci95: [number, number];
   scored: number;
   failed: number;
+  /** Logprob judges (`logprobs: true`): the mean expected score (G-Eval style) beside the sampled `score`. */
+  expected?: ExpectedScoreSummary;
+}
+
+/** Mean over items of each item's mean expected score, with a bootstrap CI over items. */
+export interface ExpectedScoreSummary {
+  score: number;
+  ci95: [number, number];
+  /** Items with at least one judgment that has a distribution. */
+  items: number;
+  /** Judgments (item x repeat) with a distribution. */
+  judgments: number;
 }
 
 /** A loss in `results.json`: the loss stage's record, and `text` as results.md and the report print it (`formatLoss`). */
@@ -110,8 +127,14 @@ export interface RunResults {
     lenientScores?: number;
     /** Requests of this judge answered by provider batches (`--execution batch-api`), at the batch price; absent when none were. */
     batch?: BatchSpendSummary;
+    /** Flip rate between repeats (2 or more repeats); absent with one. */
+    stability?: FlipRate;
+    /** `--repeats auto`: why it stopped, how many items each repeat judged, where the pairs stood. */
+    autoRepeats?: AutoRepeatsRecord;
   }>;
   items: number;
+  /** Pairwise judges by name: Bradley-Terry scores, win rates, position consistency, length control (see docs/analysis.md). */
+  pairwise?: Record<string, PairwiseResults>;
 }
 
 /** `loss.json`, written by the loss stage: each model's loss with both aggregates and its protocol. */

@@ -5,6 +5,7 @@ export * from './judge-assembly.js';
 export * from './study-results.js';
 export * from './study-module.js';
 export * from './run-study.js';
+export * from './study-remote.js';
 export * from './stages/dataset-stage.js';
 export * from './stages/loss-stage.js';
 export * from './stages/finetune-stage.js';

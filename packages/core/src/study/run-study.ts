@@ -12,6 +12,7 @@ import { assembleStudyJudges } from './judge-assembly.js';
 import { StudyDatasetSource } from './study-dataset.js';
 import { DEFAULT_REPORTERS } from './stages/report-stage.js';
 import { resolveStudyModels, type Study, type StudyOutput } from './study.js';
+import type { StudyRemoteWork } from './study-remote.js';
 
 export interface StudyOptions {
   runDir: string;
@@ -20,6 +21,8 @@ export interface StudyOptions {
   device?: Device;
   env?: NodeJS.ProcessEnv;
   output: StudyOutput;
+  /** Send the stages' work elsewhere (`judgekit run --queue`); see StudyRemoteWork. */
+  remote?: StudyRemoteWork;
 }
 
 /** Checks every id and option the config names before anything runs, so a typo fails in a second, not an hour. */
@@ -40,6 +43,7 @@ export function createStudy(container: Container, loaded: LoadedStudyConfig, opt
     judges,
     ...(options.device ? { device: options.device } : {}),
     output: options.output,
+    ...(options.remote ? { remote: options.remote } : {}),
   };
 }
 

@@ -7,6 +7,7 @@ import { writeFileAtomic, writeJsonAtomic } from '../util/atomic-write.js';
 import { pathExists } from '../util/path-exists.js';
 import { formatLoss } from '../protocol/loss/loss-protocol.js';
 import { formatCi95 } from '../analysis/format-ci.js';
+import { formatStudyStabilityMarkdown } from '../protocol/judging/judge-stability.js';
 
 async function readLosses(store: RunStore): Promise<RunLosses> {
   const file = store.file('loss');
@@ -44,8 +45,11 @@ export async function mergeStudyResults(store: RunStore, modelNames: readonly st
     judges: perJudge.flatMap(({ results: judged }) => judged.judges),
     items: perJudge[0]?.results.items ?? 0,
   };
+  // Pairwise judges' Bradley-Terry results, each under its judge's name.
+  const pairwise = Object.assign({}, ...perJudge.map(({ results: judged }) => judged.pairwise ?? {})) as NonNullable<RunResults['pairwise']>;
+  if (Object.keys(pairwise).length > 0) results.pairwise = pairwise;
   await writeJsonAtomic(store.file('results'), results);
-  await writeFileAtomic(store.file('resultsMarkdown'), formatStudyTable(results));
+  await writeFileAtomic(store.file('resultsMarkdown'), formatStudyTable(results) + formatStudyStabilityMarkdown(results));
   await writeFileAtomic(store.file('resultsCsv'), formatStudyCsv(results));
   return results;
 }

@@ -9,6 +9,7 @@ import type { ContributionRegistry } from '../plugins/contribution-registry.js';
 import type { RunStore } from '../run/run-store.js';
 import type { StudyDatasetSource } from './study-dataset.js';
 import type { StudyJudge } from './judge-assembly.js';
+import type { StudyRemoteWork } from './study-remote.js';
 
 /** The backend a model uses when its config names none. */
 const DEFAULT_BACKEND = 'onnxruntime';
@@ -41,6 +42,8 @@ export interface Study {
   judges: StudyJudge[];
   device?: Device;
   output: StudyOutput;
+  /** Where loss, fine-tuning, generation and judging run when not here (`judgekit run --queue`); absent: all in process. */
+  remote?: StudyRemoteWork;
 }
 
 export function resolveStudyPath(loaded: LoadedStudyConfig, path: string): string {

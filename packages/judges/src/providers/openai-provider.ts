@@ -1,6 +1,6 @@
 // OpenAI, and any OpenAI-compatible server, through the official `openai` SDK: Chat Completions by default
 // (what compatible servers speak), the Responses API with `api: 'responses'`. The SDK is imported on first use.
-import { JudgekitError, type ChatModelProvider, type ChatModelProviderFactory, type ChatModelProviderOptions, type ChatRequest, type ChatResponse } from '@judgekit/core';
+import { JudgekitError, type ChatModelProvider, type ChatModelProviderFactory, type ChatModelProviderOptions, type ChatRequest, type ChatResponse, type TokenLogprob } from '@judgekit/core';
 import { OpenAiBatchApi } from './openai-batch.js';
 import { providerVersions } from './package-versions.js';
 import { chatErrorFromSdk } from './sdk-error.js';
@@ -39,6 +39,8 @@ export class OpenAiProvider implements ChatModelProvider {
   readonly api: OpenAiApi;
   readonly baseURL: string;
   readonly structuredOutput: boolean;
+  /** Token log-probabilities come back from chat completions (`logprobs`, `top_logprobs`); the responses API path does not read them. */
+  readonly logprobs: boolean;
   /** Set when the endpoint rejected a JSON-schema request; later requests go without (replies are validated anyway). */
   schemaRejected = false;
   readonly #apiKey: string;
@@ -62,6 +64,7 @@ export class OpenAiProvider implements ChatModelProvider {
     // Local OpenAI-compatible servers usually ignore the key, but the SDK insists on one.
     this.#apiKey = key || 'no-key-needed';
     this.structuredOutput = options.structuredOutput ?? official;
+    this.logprobs = this.api === 'chat';
     this.#timeoutMs = options.timeoutMs;
     this.cacheIdentity = { baseURL: this.baseURL, api: this.api, structuredOutput: this.structuredOutput };
     const apiKey = this.#apiKey;
@@ -128,6 +131,8 @@ export class OpenAiProvider implements ChatModelProvider {
       ...(request.responseSchema && this.#sendsSchema(request)
         ? { response_format: { type: 'json_schema' as const, json_schema: { name: request.responseSchema.name, schema: request.responseSchema.schema, strict: true } } }
         : {}),
+      // 20 is the most OpenAI allows: the score token's alternatives make the distribution.
+      ...(request.logprobs ? { logprobs: true, top_logprobs: 20 } : {}),
     };
   }
 
@@ -184,12 +189,19 @@ export function readChatCompletion(completion: unknown): Omit<ChatResponse, 'lat
   if (typeof completion !== 'object' || completion === null || !Array.isArray((completion as { choices?: unknown }).choices)) {
     return { error: { kind: 'network', message: `openai: the server's reply is not a Chat Completions response (${describeBody(completion)}); check OPENAI_BASE_URL` }, tokenUsage: { prompt: 0, completion: 0 } };
   }
-  const { choices, usage: reported } = completion as { choices: Array<{ message: { content?: string | null; refusal?: string | null } }>; usage?: { prompt_tokens?: number; completion_tokens?: number } };
+  const { choices, usage: reported } = completion as {
+    choices: Array<{ message: { content?: string | null; refusal?: string | null }; logprobs?: { content?: Array<{ token: string; logprob: number; top_logprobs?: Array<{ token: string; logprob: number }> }> | null } | null }>;
+    usage?: { prompt_tokens?: number; completion_tokens?: number };
+  };
   const choice = choices[0];
   const usage = { prompt: reported?.prompt_tokens ?? 0, completion: reported?.completion_tokens ?? 0 };
   if (!choice) return { error: { kind: 'bad-response', message: 'openai: the reply has no choices' }, tokenUsage: usage };
   if (choice.message.refusal) return { error: { kind: 'bad-response', message: `openai: refused: ${choice.message.refusal}` }, tokenUsage: usage };
-  return { output: choice.message.content ?? '', tokenUsage: usage };
+  const content = choice.logprobs?.content;
+  const logprobs: TokenLogprob[] | undefined = Array.isArray(content)
+    ? content.map((t) => ({ token: t.token, logprob: t.logprob, top: (t.top_logprobs ?? []).map((alt) => ({ token: alt.token, logprob: alt.logprob })) }))
+    : undefined;
+  return { output: choice.message.content ?? '', tokenUsage: usage, ...(logprobs ? { logprobs } : {}) };
 }
 
 /** A short, safe description of an unexpected reply body for an error message. */

@@ -35,6 +35,28 @@ export interface FakeReply {
   hang?: boolean;
   usage?: { prompt?: number; completion?: number };
   errorMessage?: string;
+  /**
+   * Chat API: the reply's tokens with log-probabilities, sent as OpenAI's `choices[0].logprobs.content` when the request
+   * asked for `logprobs` (each `top` cut to the request's `top_logprobs`). Default: `fakeTokens(text)`, each token
+   * certain (logprob 0, itself its only alternative). Tokens should join to `text`.
+   */
+  logprobs?: Array<{ token: string; logprob: number; top?: Array<{ token: string; logprob: number }> }>;
+}
+
+/** Split text as OpenAI's tokenizers roughly do for logprob tests: runs of up to three digits, words with their leading space, other characters. */
+export function fakeTokens(text: string): string[] {
+  return text.match(/\d{1,3}| ?[A-Za-z]+|\s+|[^\sA-Za-z\d]/g) ?? [];
+}
+
+function wireLogprobs(reply: FakeReply, text: string, body: Record<string, unknown>): unknown {
+  if (body.logprobs !== true) return null;
+  const top = typeof body.top_logprobs === 'number' ? body.top_logprobs : 0;
+  const tokens = reply.logprobs ?? fakeTokens(text).map((token) => ({ token, logprob: 0, top: [{ token, logprob: 0 }] }));
+  const bytes = (token: string): number[] => [...Buffer.from(token, 'utf8')];
+  return {
+    content: tokens.map((t) => ({ token: t.token, logprob: t.logprob, bytes: bytes(t.token), top_logprobs: (t.top ?? []).slice(0, top).map((alt) => ({ token: alt.token, logprob: alt.logprob, bytes: bytes(alt.token) })) })),
+    refusal: null,
+  };
 }
 
 export type FakeScript = (request: FakeRequest) => FakeReply | string | Promise<FakeReply | string>;
@@ -77,14 +99,14 @@ export function fakeTokenCount(text: string): number {
   return Math.max(1, Math.ceil(text.length / 4));
 }
 
-function successBody(api: FakeApi, model: string, text: string, usage: { prompt: number; completion: number }, seq: number): unknown {
+function successBody(api: FakeApi, model: string, text: string, usage: { prompt: number; completion: number }, seq: number, logprobs: unknown = null): unknown {
   if (api === 'chat') {
     return {
       id: `chatcmpl-fake-${seq}`,
       object: 'chat.completion',
       created: Math.floor(Date.now() / 1000),
       model,
-      choices: [{ index: 0, message: { role: 'assistant', content: text, refusal: null }, logprobs: null, finish_reason: 'stop' }],
+      choices: [{ index: 0, message: { role: 'assistant', content: text, refusal: null }, logprobs, finish_reason: 'stop' }],
       usage: { prompt_tokens: usage.prompt, completion_tokens: usage.completion, total_tokens: usage.prompt + usage.completion },
     };
   }
@@ -179,7 +201,7 @@ export async function startFakeLlmServer(script: FakeScript = () => '50'): Promi
         prompt: reply.usage?.prompt ?? fakeTokenCount(messages.map((m) => m.content).join('\n')),
         completion: reply.usage?.completion ?? fakeTokenCount(text),
       };
-      res.writeHead(status, headers).end(JSON.stringify(successBody(api, request.model, text, usage, request.seq)));
+      res.writeHead(status, headers).end(JSON.stringify(successBody(api, request.model, text, usage, request.seq, api === 'chat' ? wireLogprobs(reply, text, body) : null)));
     } else {
       res.writeHead(status, headers).end(JSON.stringify(errorBody(api, status, reply.errorMessage ?? `scripted status ${status}`)));
     }

@@ -7,6 +7,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { modelLabel, readJudgePrompt, seededRandom, type JudgePromptReading, type Random } from '@judgekit/core';
+import { simulatePairwiseVerdict, type PairwiseSimulation } from './pairwise-simulation.js';
 
 export interface JudgeSimulatorOptions {
   /** True quality 0-100 of an answer: a function of its text, or a lookup table from answer text. */
@@ -21,8 +22,24 @@ export interface JudgeSimulatorOptions {
   positionEffects?: readonly number[];
   /** Points added per unit of log(1 + words) of the answer (a length bias). */
   lengthEffect?: number;
+  /** Pairwise prompts: planted preference scale, position bias, length preference and ties (see pairwise-simulation.ts). */
+  pairwise?: PairwiseSimulation;
   /** Share of calls answered with an unusable reply (prose, not a score). */
   failureRate?: number;
+  /**
+   * Planted flip rate: every call after the first of the same prompt repeats the first call's scores exactly, except
+   * that each score moves by `flipSize` (up, or down near 100) with this probability. The flip rate between any
+   * repeat and the first is then this probability.
+   */
+  flipProbability?: number;
+  /** Points a flipped score moves. Default 10. */
+  flipSize?: number;
+  /**
+   * Single prompts, when the request asks for `logprobs`: the sampled score token gets probability 1 - `probability`
+   * and the score `offset` points away (down near 100) gets `probability`, so the expected score is planted.
+   * Default { offset: 10, probability: 0.3 }.
+   */
+  logprobAlternative?: { offset: number; probability: number };
   /** Seed: the same prompts in the same order get the same scores. */
   seed?: number | string;
 }
@@ -62,16 +79,25 @@ export interface SimulatedScores {
 }
 
 /** Score one judge prompt: pure given `random` (one stream per call). */
-export function simulateJudgeCall(prompt: string, options: JudgeSimulatorOptions, random: Random): SimulatedScores {
+/** `adjust`: replaces the drawn scores (in slot order) before the reply is written, e.g. with planted flips. */
+export function simulateJudgeCall(prompt: string, options: JudgeSimulatorOptions, random: Random, adjust?: (scores: number[]) => number[]): SimulatedScores {
   const parsed = parseJudgePrompt(prompt);
   if (parsed.kind === 'unknown') return { prompt: parsed, scores: [], reply: 'I can only score judge prompts.' };
+  if (parsed.kind === 'pairwise') {
+    const failedVerdict = random() < (options.failureRate ?? 0);
+    const verdict = simulatePairwiseVerdict(parsed.answers[0] ?? '', parsed.answers[1] ?? '', (answer) => trueQuality(options, answer), options.pairwise ?? {}, random, failedVerdict);
+    // Scores in slot order: 1 for the winner, 0 for the loser, 0.5 each for a tie (none for a failure).
+    const scores = verdict.winner === null ? [] : verdict.winner === 'tie' ? [0.5, 0.5] : verdict.winner === 'A' ? [1, 0] : [0, 1];
+    return { prompt: parsed, scores, reply: verdict.reply };
+  }
   const mood = (options.callMoodSd ?? 0) * gaussian(random);
   const failed = random() < (options.failureRate ?? 0);
-  const scores = parsed.answers.map((answer, slot) => {
+  const drawn = parsed.answers.map((answer, slot) => {
     const position = parsed.kind === 'batched' ? (options.positionEffects?.[slot] ?? 0) : 0;
     const raw = trueQuality(options, answer) + mood + (options.answerNoiseSd ?? 0) * gaussian(random) + position + (options.lengthEffect ?? 0) * Math.log1p(wordCount(answer));
     return Math.round(Math.min(100, Math.max(0, raw)));
   });
+  const scores = adjust ? adjust(drawn) : drawn;
   if (failed) return { prompt: parsed, scores: [], reply: parsed.kind === 'batched' ? 'Here are my thoughts on each model, without JSON.' : 'The response is decent.' };
   if (parsed.kind === 'single') return { prompt: parsed, scores, reply: String(scores[0]) };
   const reply: Record<string, { score: number; comments: string }> = {};
@@ -79,6 +105,32 @@ export function simulateJudgeCall(prompt: string, options: JudgeSimulatorOptions
     reply[modelLabel(slot)] = { score, comments: `simulated: quality ${trueQuality(options, parsed.answers[slot] as string).toFixed(1)}` };
   });
   return { prompt: parsed, scores, reply: JSON.stringify(reply, null, 2) };
+}
+
+/** With `flipProbability`: a later call of a prompt repeats its first call's scores, each moved by `flipSize` with that probability. */
+function plantedFlips(prompt: string, occurrence: number, options: JudgeSimulatorOptions): ((scores: number[]) => number[]) | undefined {
+  const p = options.flipProbability;
+  if (p === undefined || occurrence === 0) return undefined;
+  const size = options.flipSize ?? 10;
+  const first = simulateJudgeCall(prompt, { ...options, flipProbability: undefined }, seededRandom(`${String(options.seed ?? 1)}\n0\n${prompt}`));
+  const flip = seededRandom(`${String(options.seed ?? 1)}\nflip\n${occurrence}\n${prompt}`);
+  return (drawn) => drawn.map((score, slot) => {
+    const base = first.scores[slot] ?? score;
+    if (flip() >= p) return base;
+    return base + size <= 100 ? base + size : base - size;
+  });
+}
+
+/** OpenAI's `choices[0].logprobs` for a single prompt's reply: the sampled score and one planted alternative. */
+function plantedLogprobs(result: SimulatedScores, options: JudgeSimulatorOptions): unknown {
+  const { offset, probability } = options.logprobAlternative ?? { offset: 10, probability: 0.3 };
+  const score = result.scores[0];
+  if (result.prompt.kind !== 'single' || score === undefined) {
+    return { content: [{ token: result.reply, logprob: 0, bytes: [...Buffer.from(result.reply)], top_logprobs: [] }], refusal: null };
+  }
+  const alternative = score + offset <= 100 ? score + offset : score - offset;
+  const entry = (token: string, p: number) => ({ token, logprob: Math.log(p), bytes: [...Buffer.from(token)] });
+  return { content: [{ ...entry(String(score), 1 - probability), top_logprobs: [entry(String(score), 1 - probability), entry(String(alternative), probability)] }], refusal: null };
 }
 
 export interface JudgeSimulator {
@@ -142,7 +194,7 @@ export async function startJudgeSimulator(options: JudgeSimulatorOptions): Promi
     const occurrence = seen.get(prompt) ?? 0;
     seen.set(prompt, occurrence + 1);
     const random = seededRandom(`${String(options.seed ?? 1)}\n${occurrence}\n${prompt}`);
-    const result = simulateJudgeCall(prompt, options, random);
+    const result = simulateJudgeCall(prompt, options, random, plantedFlips(prompt, occurrence, options));
     calls++;
     log.push({ kind: result.prompt.kind, scores: result.scores });
     const model = typeof body.model === 'string' ? body.model : 'judge-simulator';
@@ -153,7 +205,7 @@ export async function startJudgeSimulator(options: JudgeSimulatorOptions): Promi
         object: 'chat.completion',
         created: Math.floor(Date.now() / 1000),
         model,
-        choices: [{ index: 0, message: { role: 'assistant', content: result.reply, refusal: null }, logprobs: null, finish_reason: 'stop' }],
+        choices: [{ index: 0, message: { role: 'assistant', content: result.reply, refusal: null }, logprobs: body.logprobs === true ? plantedLogprobs(result, options) : null, finish_reason: 'stop' }],
         usage: { prompt_tokens: usage.prompt, completion_tokens: usage.completion, total_tokens: usage.prompt + usage.completion },
       });
     } else {

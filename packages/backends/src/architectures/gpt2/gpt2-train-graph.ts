@@ -157,17 +157,32 @@ export function buildGpt2TrainGraph(shape: Gpt2Shape, options: TrainGraphOptions
   const logp = g.op('LogSoftmax', [logits], { axis: -1 });
   const picked = g.reshape(g.op('GatherElements', [logp, safeTargets], { axis: 1 }), [-1]);
   const count = g.reduceSum(validF, [0]);
-  const loss = g.div(g.op('Neg', [g.reduceSum(g.mul(picked, validF), [0])]), count);
-  g.output(loss, 'loss', OnnxDataType.FLOAT, []);
-  g.output(count, 'count', OnnxDataType.FLOAT, []);
-  if (!options.backward) return g;
+  const emitLoss = (): void => {
+    const loss = g.div(g.op('Neg', [g.reduceSum(g.mul(picked, validF), [0])]), count);
+    g.output(loss, 'loss', OnnxDataType.FLOAT, []);
+    g.output(count, 'count', OnnxDataType.FLOAT, []);
+  };
+  if (!options.backward) {
+    emitLoss();
+    return g;
+  }
 
   // ---- backward ----
-  const grads = new Map<string, string>();
-  const setGrad = (name: string, value: string): void => {
+  // ONNX Runtime runs a graph in the order of a depth-first walk from its leaf nodes (those whose outputs no node
+  // reads: here the loss and every gradient output), taking the leaf added LAST first and running only what that
+  // leaf still needs. Built in the order of the maths, the walk ran the whole dx chain through all layers before any
+  // weight gradient, so every layer's activations and backward temporaries stayed alive to the end (and the loss's
+  // [N, V] log-probabilities and softmax gradient with them). So the leaves are added at the end, in the reverse of
+  // the order they should run in: the loss first (its gather frees the log-probabilities for the softmax gradient),
+  // then the head, then each layer's weight gradients from the last layer down, so a layer's tensors are released as
+  // soon as its gradients are out. Same nodes, same arithmetic, only the schedule changes.
+  const leaves: Array<() => void> = [emitLoss];
+  const grads = new Map<string, () => string>();
+  const setGrad = (name: string, value: () => string): void => {
     grads.set(name, value);
+    leaves.push(() => g.output(value(), gradientName(name), OnnxDataType.FLOAT, specs.find((spec) => spec.name === name)!.shape));
   };
-  const biasGrad = (dy: string): string => g.reduceSum(dy, [0]);
+  const biasGrad = (dy: string) => (): string => g.reduceSum(dy, [0]);
 
   // d loss / d logits = (softmax - onehot(target)) * valid / count. Only the softmax part is formed as a [N, V]
   // tensor; the one-hot part touches one element per row, so its effect on the two head products is applied to
@@ -175,14 +190,14 @@ export function buildGpt2TrainGraph(shape: Gpt2Shape, options: TrainGraphOptions
   // completeEmbeddingGradients). A ScatterElements over [N, V] cost as much as a big matmul on the CPU.
   const rowWeight = g.op('Unsqueeze', [g.div(validF, count), g.int64([1])]);
   const dSoftmax = g.mul(g.op('Exp', [logp]), rowWeight);
-  const dHead = g.gemm(dSoftmax, hf, 1, 0);
+  setGrad(shape.tiedHead ? 'wte.weight' : 'lm_head.weight', () => g.gemm(dSoftmax, hf, 1, 0));
+  leaves.push(() => g.output(g.op('Neg', [g.mul(hf, rowWeight)]), HEAD_ROWS_GRAD, OnnxDataType.FLOAT, ['N', C]));
   const targetRows = g.op('Gather', [head, g.reshape(safeTargets, [-1])], { axis: 0 });
   let dx = g.sub(g.gemm(dSoftmax, head, 0, 0), g.mul(targetRows, rowWeight));
-  g.output(g.op('Neg', [g.mul(hf, rowWeight)]), HEAD_ROWS_GRAD, OnnxDataType.FLOAT, ['N', C]);
 
   const layerNormBackward = (s: LayerNormSaved, dy: string, gammaName: string, betaName: string): string => {
     const xhat = g.mul(g.sub(s.x, s.mean), s.inv);
-    setGrad(gammaName, g.reduceSum(g.mul(dy, xhat), [0]));
+    setGrad(gammaName, () => g.reduceSum(g.mul(dy, xhat), [0]));
     setGrad(betaName, biasGrad(dy));
     const dxhat = g.mul(dy, s.gamma);
     const meanD = g.op('ReduceMean', [dxhat], { axes: [-1], keepdims: 1 });
@@ -195,7 +210,8 @@ export function buildGpt2TrainGraph(shape: Gpt2Shape, options: TrainGraphOptions
     const p = `h.${i}.`;
     const s = saved[i] as LayerSaved;
     // MLP
-    setGrad(`${p}mlp.c_proj.weight`, g.gemm(s.gelu, dx, 1, 0));
+    const dOut = dx;
+    setGrad(`${p}mlp.c_proj.weight`, () => g.gemm(s.gelu, dOut, 1, 0));
     setGrad(`${p}mlp.c_proj.bias`, biasGrad(dx));
     const dGelu = g.gemm(dx, `${p}mlp.c_proj.weight`, 0, 1);
     // d gelu / d f = 0.5 (1 + t) + 0.5 f (1 - t^2) k (1 + 3 c f^2)
@@ -205,13 +221,14 @@ export function buildGpt2TrainGraph(shape: Gpt2Shape, options: TrainGraphOptions
     const poly = g.add(g.mul(f2, g.float(3 * GELU_C * GELU_K)), g.float(GELU_K));
     const deriv = g.mul(g.add(onePlusT, g.mul(g.mul(s.f, sech2), poly)), g.float(0.5));
     const dF = g.mul(dGelu, deriv);
-    setGrad(`${p}mlp.c_fc.weight`, g.gemm(s.h2, dF, 1, 0));
+    setGrad(`${p}mlp.c_fc.weight`, () => g.gemm(s.h2, dF, 1, 0));
     setGrad(`${p}mlp.c_fc.bias`, biasGrad(dF));
     const dH2 = g.gemm(dF, `${p}mlp.c_fc.weight`, 0, 1);
     dx = g.add(dx, layerNormBackward(s.ln2, dH2, `${p}ln_2.weight`, `${p}ln_2.bias`));
     // attention output projection
-    setGrad(`${p}attn.c_proj.weight`, g.gemm(s.y, dx, 1, 0));
-    setGrad(`${p}attn.c_proj.bias`, biasGrad(dx));
+    const dAttnOut = dx;
+    setGrad(`${p}attn.c_proj.weight`, () => g.gemm(s.y, dAttnOut, 1, 0));
+    setGrad(`${p}attn.c_proj.bias`, biasGrad(dAttnOut));
     const dY = g.gemm(dx, `${p}attn.c_proj.weight`, 0, 1);
     const dAttn = g.transpose(g.op('Reshape', [dY, btHD]), [0, 2, 1, 3]);
     const dProbs = g.matmul(dAttn, g.transpose(s.v, [0, 1, 3, 2]));
@@ -222,7 +239,7 @@ export function buildGpt2TrainGraph(shape: Gpt2Shape, options: TrainGraphOptions
     const dK = g.matmul(g.transpose(dScores, [0, 1, 3, 2]), s.q);
     const stack = g.op('Concat', [dQ, dK, dV].map((d) => g.op('Unsqueeze', [d, g.int64([0])])), { axis: 0 });
     const dQkv = g.reshape(g.transpose(stack, [1, 3, 0, 2, 4]), [-1, 3 * C]);
-    setGrad(`${p}attn.c_attn.weight`, g.gemm(s.h1, dQkv, 1, 0));
+    setGrad(`${p}attn.c_attn.weight`, () => g.gemm(s.h1, dQkv, 1, 0));
     if (shape.qkvBias) setGrad(`${p}attn.c_attn.bias`, biasGrad(dQkv));
     const dH1 = g.gemm(dQkv, `${p}attn.c_attn.weight`, 0, 1);
     dx = g.add(dx, layerNormBackward(s.ln1, dH1, `${p}ln_1.weight`, `${p}ln_1.bias`));
@@ -234,15 +251,12 @@ export function buildGpt2TrainGraph(shape: Gpt2Shape, options: TrainGraphOptions
   const dPos = g.reduceSum(dx3, [0]);
   const padRows = g.sub(g.int64([P]), t1);
   const pads = g.op('Concat', [g.int64([0, 0]), padRows, g.int64([0])], { axis: 0 });
-  setGrad('wpe.weight', g.op('Pad', [dPos, pads]));
-  g.output(dx, TOKEN_ROWS_GRAD, OnnxDataType.FLOAT, ['N', C]);
-  if (shape.tiedHead) setGrad('wte.weight', dHead);
-  else setGrad('lm_head.weight', dHead);
+  setGrad('wpe.weight', () => g.op('Pad', [dPos, pads]));
+  const tokenRows = dx;
+  leaves.push(() => g.output(tokenRows, TOKEN_ROWS_GRAD, OnnxDataType.FLOAT, ['N', C]));
   for (const spec of specs) {
-    const grad = grads.get(spec.name);
-    if (!grad && spec.name === 'wte.weight') continue; // untied: all of it comes from the host scatter
-    if (!grad) throw new Error(`internal: no gradient built for ${spec.name}`);
-    g.output(grad, gradientName(spec.name), OnnxDataType.FLOAT, spec.shape);
+    if (!grads.has(spec.name) && !(spec.name === 'wte.weight' && !shape.tiedHead)) throw new Error(`internal: no gradient built for ${spec.name}`);
   }
+  for (const leaf of leaves.reverse()) leaf();
   return g;
 }

@@ -1,6 +1,6 @@
 // Loads a GPT-2 checkpoint (Hugging Face GPT2LMHeadModel or the book's GPTModel naming, safetensors) into one
 // canonical in-memory layout: every projection stored [in, out] so it can feed an ONNX MatMul directly.
-import { JudgekitError, SafetensorsFile } from '@judgekit/core';
+import { JudgekitError, SafetensorsFile, type SafetensorsDtype } from '@judgekit/core';
 import type { LoadedModel } from '../architecture.js';
 import { findConfigBeside, readConfigJson } from '../model-config.js';
 import { GPT2_MODEL_TYPE, LAYER_NORM_EPSILON, parseGpt2ConfigJson, validateGpt2Config, type Gpt2Config, type Gpt2Naming, type PartialGpt2Config } from './gpt2-config.js';
@@ -86,6 +86,27 @@ export function transpose2d(data: Float32Array, rows: number, cols: number): Flo
   return out;
 }
 
+/** The storage dtypes GPT-2 weights may have; all but F32 are converted to F32 on load. */
+export const GPT2_WEIGHT_DTYPES: readonly SafetensorsDtype[] = ['F32', 'F16', 'BF16', 'F64'];
+
+/**
+ * A weight tensor as F32: F32 data is a view into the file's bytes; F16, BF16 (and F64) are converted, and their
+ * stored bytes released at once, so a half-precision checkpoint costs one F32 copy of its weights, not 1.5.
+ */
+function floatWeights(file: SafetensorsFile, name: string): Float32Array {
+  const { dtype } = file.entry(name);
+  if (!GPT2_WEIGHT_DTYPES.includes(dtype)) {
+    throw new JudgekitError(
+      'model',
+      `${file.path}: tensor "${name}" has dtype ${dtype}; GPT-2 weights must be F32, F16 or BF16 (F16 and BF16 are converted to F32 on load). Re-save the checkpoint in one of those.`,
+      { file: file.path, location: name },
+    );
+  }
+  const data = file.float32(name).data;
+  if (dtype !== 'F32') file.release(name);
+  return data;
+}
+
 class TensorReader {
   constructor(
     private readonly file: SafetensorsFile,
@@ -110,7 +131,7 @@ class TensorReader {
         { file: this.file.path, location: full },
       );
     }
-    return this.file.float32(full).data;
+    return floatWeights(this.file, full);
   }
 
   /** A tensor only needed to build another (a transposed copy): its bytes are dropped once `use` returns. */
@@ -212,7 +233,7 @@ export function gpt2FromSafetensors(file: SafetensorsFile, stated: PartialGpt2Co
     if (shape.length !== 2 || shape[0] !== V || shape[1] !== C) {
       throw new JudgekitError('model', `${file.path}: tensor "${headFull}" has shape [${shape.join(', ')}] but the model needs [${V}, ${C}].`, { file: file.path, location: headFull });
     }
-    const values = file.float32(headFull).data;
+    const values = floatWeights(file, headFull);
     if (!sameValues(values, tokenEmbedding)) head = values;
   } else if (naming === 'book') {
     throw new JudgekitError('model', `${file.path} has no tensor "out_head.weight" (expected shape [${V}, ${C}]).`, { file: file.path, location: 'out_head.weight' });

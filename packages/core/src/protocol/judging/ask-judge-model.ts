@@ -1,7 +1,7 @@
 // One judge question, asked until the reply is usable: each unusable reply is asked again under the next attempt
 // number (a new cache key), a failed call ends it, and every attempt's calls and tokens are added to the item's
 // totals. What every judge that calls a model does; a plugin judge gets it from here.
-import type { ChatModelProvider, ChatRequest } from '../../contracts/chat-model-provider.js';
+import type { ChatModelProvider, ChatRequest, TokenLogprob } from '../../contracts/chat-model-provider.js';
 import type { ChatCallRunner } from '../../contracts/judge-factory.js';
 import type { JudgeItemResult } from '../../contracts/judge.js';
 
@@ -15,8 +15,8 @@ export interface JudgeQuestion<T> {
   repeat: number;
   /** Re-asks after an unusable reply. */
   retries: number;
-  /** Turns a reply into a value, or says why it is unusable. */
-  parse: (reply: string) => ParsedReply<T>;
+  /** Turns a reply into a value, or says why it is unusable; `logprobs` when the request asked for them and they came. */
+  parse: (reply: string, logprobs?: TokenLogprob[]) => ParsedReply<T>;
 }
 
 /** The counters of a JudgeItemResult that every attempt adds to. */
@@ -33,7 +33,7 @@ export async function askJudgeModel<T>(question: JudgeQuestion<T>, totals: Judge
     totals.tokenUsage.prompt += outcome.tokenUsage.prompt;
     totals.tokenUsage.completion += outcome.tokenUsage.completion;
     if (outcome.error) return { failure: `${outcome.error.kind}: ${outcome.error.message}` };
-    const parsed = question.parse(outcome.output ?? '');
+    const parsed = question.parse(outcome.output ?? '', outcome.logprobs);
     if ('value' in parsed) return parsed;
     failure = `${parsed.error} (after ${attempt + 1} attempt${attempt === 0 ? '' : 's'})`;
   }

@@ -7,7 +7,7 @@
 // A killed process, rerun, polls the batches it recorded instead of submitting their requests again.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { ChatModelProvider, ChatRequest, TokenUsage } from '../../contracts/chat-model-provider.js';
+import type { ChatModelProvider, ChatRequest, ChatResponse, TokenUsage } from '../../contracts/chat-model-provider.js';
 import { isBatchCapable, splitIntoBatches, type BatchCapableProvider, type BatchInfo, type BatchLimits, type BatchRequest } from '../../contracts/batch-provider.js';
 import type { ChatCallContext } from '../../contracts/judge-factory.js';
 import { JudgekitError } from '../../errors.js';
@@ -105,6 +105,8 @@ interface CachedReply {
   output: string;
   tokenUsage: TokenUsage;
   latencyMs: number;
+  /** Token log-probabilities, when the request asked for them (judges with `logprobs: true`). */
+  logprobs?: ChatResponse['logprobs'];
 }
 
 function endpointOf(provider: ChatModelProvider): string {
@@ -236,7 +238,7 @@ export async function executeBatches(options: BatchExecutionOptions): Promise<Ba
       entry.tokenUsage.completion += usage.completion;
       if (result.response.error) continue;
       answered.add(result.customId);
-      await options.cache.set<CachedReply>(result.customId, { output: result.response.output ?? '', tokenUsage: usage, latencyMs: result.response.latencyMs });
+      await options.cache.set<CachedReply>(result.customId, { output: result.response.output ?? '', tokenUsage: usage, latencyMs: result.response.latencyMs, ...(result.response.logprobs ? { logprobs: result.response.logprobs } : {}) });
     }
     entry.succeeded = answered.size;
     entry.failed = entry.keys.filter((key) => !answered.has(key));

@@ -3,6 +3,7 @@
 export * from './text-fence.js';
 export * from './single-judge-prompt.js';
 export * from './batched-judge-prompt.js';
+export * from './pairwise-judge-prompt.js';
 export * from './json-in-text.js';
 export * from './judge-prompt-reader.js';
 export * from './balanced-order.js';
@@ -14,6 +15,7 @@ export * from './judge-call-runner.js';
 export * from './rate-limiter.js';
 export * from './judge-results.js';
 export * from './judge-runner.js';
+export * from './auto-repeats.js';
 export * from './spend-log.js';
 export * from './ask-judge-model.js';
 export * from './batch-execution.js';

@@ -2,7 +2,7 @@
 // run made once, one concurrency limit across all calls, a timeout per call, and retries with backoff that
 // honour Retry-After. Usage is counted. With a limiter (per-provider rate limits), each request also waits for
 // the endpoint's adaptive limit and request/token buckets, and tells it how the request went.
-import type { ChatModelProvider, ChatRequest, ChatResponse, TokenUsage } from '../../contracts/chat-model-provider.js';
+import type { ChatModelProvider, ChatRequest, ChatResponse, TokenLogprob, TokenUsage } from '../../contracts/chat-model-provider.js';
 import type { KeyValueCache } from '../../run/disk-cache.js';
 import { canonicalHash } from '../../util/canonical-hash.js';
 import { Semaphore } from '../../util/concurrency.js';
@@ -79,6 +79,8 @@ interface CachedReply {
   output: string;
   tokenUsage: TokenUsage;
   latencyMs: number;
+  /** Present when the request asked for log-probabilities and the provider sent them. */
+  logprobs?: TokenLogprob[];
 }
 
 /** Bump when the meaning of a cache entry changes. */
@@ -91,7 +93,8 @@ export function callCacheKey(provider: ChatModelProvider, request: ChatRequest, 
     provider: provider.id,
     endpoint: provider.cacheIdentity,
     model: request.model,
-    parameters: { temperature: request.temperature, seed: request.seed, maxTokens: request.maxTokens, responseSchema: request.responseSchema },
+    // `logprobs` only when asked for, so the keys of every other call stay as they were.
+    parameters: { temperature: request.temperature, seed: request.seed, maxTokens: request.maxTokens, responseSchema: request.responseSchema, ...(request.logprobs ? { logprobs: true } : {}) },
     messages: request.messages,
     repeat: context.repeat,
     attempt: context.attempt ?? 0,
@@ -178,7 +181,7 @@ export class JudgeCallRunner {
     const hit = this.#cache ? await this.#cache.get<CachedReply>(key) : undefined;
     if (hit) {
       this.stats.cachedCalls++;
-      return { output: hit.output, tokenUsage: hit.tokenUsage, latencyMs: hit.latencyMs, cached: true, requests: 0 };
+      return { output: hit.output, tokenUsage: hit.tokenUsage, latencyMs: hit.latencyMs, ...(hit.logprobs ? { logprobs: hit.logprobs } : {}), cached: true, requests: 0 };
     }
     const outer = request.signal;
     let requests = 0;
@@ -197,7 +200,7 @@ export class JudgeCallRunner {
         }
         // The reply is on disk before the call counts as done: a process killed after this point never pays
         // for this call again.
-        if (!response.error && this.#cache) await this.#write(this.#cache, key, { output: response.output ?? '', tokenUsage: response.tokenUsage, latencyMs: response.latencyMs });
+        if (!response.error && this.#cache) await this.#write(this.#cache, key, { output: response.output ?? '', tokenUsage: response.tokenUsage, latencyMs: response.latencyMs, ...(response.logprobs ? { logprobs: response.logprobs } : {}) });
         return response;
       });
       if (!response) return { error: { kind: 'aborted', message: 'the run was interrupted' }, tokenUsage: usage, latencyMs: 0, requests };
@@ -210,9 +213,9 @@ export class JudgeCallRunner {
       if (!response.error) {
         this.stats.calls++;
         const output = response.output ?? '';
-        const reply: CachedReply = { output, tokenUsage: response.tokenUsage, latencyMs: response.latencyMs };
+        const reply: CachedReply = { output, tokenUsage: response.tokenUsage, latencyMs: response.latencyMs, ...(response.logprobs ? { logprobs: response.logprobs } : {}) };
         this.#answered.set(key, reply);
-        return { output, tokenUsage: usage, latencyMs: response.latencyMs, requests };
+        return { output, tokenUsage: usage, latencyMs: response.latencyMs, ...(response.logprobs ? { logprobs: response.logprobs } : {}), requests };
       }
       if (!isTransient(response.error) || retry >= this.#transportRetries || outer?.aborted) {
         this.stats.failedCalls++;

@@ -36,10 +36,18 @@ export function singlePromptAnswer(prompt: string): string | undefined {
   return match?.[1];
 }
 
-export type JudgePromptReading = { kind: 'single'; answers: [string] } | { kind: 'batched'; answers: string[] } | { kind: 'unknown'; answers: [] };
+/** The two answers a pairwise judge prompt shows: "# Model A" then "# Model B". */
+export function pairwisePromptAnswers(prompt: string): string[] {
+  return fencedBlocks(prompt)
+    .filter((block) => /^# Model [AB]$/.test(block.heading))
+    .map((block) => block.text);
+}
 
-/** Which of the study's judge prompts this is (single in either wording, or batched) and the answers it shows. */
+export type JudgePromptReading = { kind: 'single'; answers: [string] } | { kind: 'batched'; answers: string[] } | { kind: 'pairwise'; answers: string[] } | { kind: 'unknown'; answers: [] };
+
+/** Which of the judge prompts this is (single in either wording, batched, or pairwise) and the answers it shows. */
 export function readJudgePrompt(prompt: string): JudgePromptReading {
+  if (/judging the comparative capabilities of two different/.test(prompt)) return { kind: 'pairwise', answers: pairwisePromptAnswers(prompt) };
   if (/judging the comparative capabilities/.test(prompt)) return { kind: 'batched', answers: batchedPromptAnswers(prompt) };
   const single = singlePromptAnswer(prompt);
   if (single !== undefined) return { kind: 'single', answers: [single] };

@@ -4,7 +4,7 @@
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { ChatModelProvider, TokenUsage } from '../../contracts/chat-model-provider.js';
-import { isPlannable, type Judge, type JudgeItemInput, type JudgeItemResult } from '../../contracts/judge.js';
+import { isPlannable, type Judge, type JudgeItemInput, type JudgeItemResult, type ModelScore } from '../../contracts/judge.js';
 import type { ModelAnswers } from '../../contracts/records.js';
 import { formatAlpacaPrompt, type PromptTemplateRef } from '../../data/prompt-template.js';
 import { JudgekitError } from '../../errors.js';
@@ -21,6 +21,9 @@ import { costUsd, DEFAULT_PRICES, estimateTokens, findPrice, type ModelPrice, ty
 import { batchSpendSummary, SpendLog, spendCostUsd, totalSpend, type SessionSpend } from './spend-log.js';
 import { annotateRecords, formatResultsCsv, formatResultsMarkdown, scoreGrid, summarizeModel, type ResultsRow } from './judge-results.js';
 import type { AggregateRule } from './score-aggregate.js';
+import { summarizePairwise } from './pairwise-run-summary.js';
+import { AUTO_STOP_EXPLANATIONS, autoRepeatsSettings, autoRoundStatus, decideAutoRound, type AutoRepeatsOptions, type AutoRepeatsRecord, type AutoRepeatsSettings, type AutoRoundStatus, type AutoStopReason } from './auto-repeats.js';
+import { expectedScores, formatStabilityMarkdown, judgeStability } from './judge-stability.js';
 
 export interface JudgeRunOptions {
   answers: readonly ModelAnswers[];
@@ -36,6 +39,12 @@ export interface JudgeRunOptions {
   /** Alpaca template the models were prompted with. Default 'book'. */
   template?: PromptTemplateRef;
   repeats?: number;
+  /**
+   * `--repeats auto`: `repeats` is ignored; every item is judged `min` times, then only the items still uncertain
+   * are judged again, one repeat at a time, until the models are separated, the CIs are narrow enough or `max` is
+   * reached (see auto-repeats.ts). The reason it stopped goes to `notify` and results.json (`judges[].autoRepeats`).
+   */
+  autoRepeats?: AutoRepeatsOptions;
   /**
    * Items in flight at once. Calls are limited separately by the JudgeCallRunner; keep a couple more items
    * than its concurrency so a call slot never waits while an item's reply is parsed. (Many more only queues
@@ -63,7 +72,10 @@ export interface JudgeRunOptions {
 export interface JudgeRunPlan {
   items: number;
   models: number;
+  /** With auto repeats: the first `min` repeats, the ones certain to be made (the plan counts only those). */
   repeats: number;
+  /** Auto repeats: the most repeats any item may get. */
+  autoMaxRepeats?: number;
   /** Judgments (item x repeat) already in judgments.jsonl. */
   judgmentsDone: number;
   judgmentsToDo: number;
@@ -118,7 +130,9 @@ export function annotatedStem(model: ModelAnswers): string {
 
 interface PreparedRun {
   judgeName: string;
+  /** With auto repeats: the most any item may get. */
   repeats: number;
+  auto?: AutoRepeatsSettings;
   items: RunItems['items'];
   modelNames: string[];
   inputs: (repeat: number, index: number) => JudgeItemInput;
@@ -133,7 +147,8 @@ const shortHash = (value: unknown): string => (typeof value === 'string' ? sha25
 function prepare(options: JudgeRunOptions): PreparedRun {
   const first = options.answers[0];
   if (!first) throw new JudgekitError('usage', 'No answer files given: pass one or more {name}-ift-test-results.json files.');
-  const repeats = options.repeats ?? 1;
+  const auto = options.autoRepeats ? autoRepeatsSettings(options.autoRepeats) : undefined;
+  const repeats = auto ? auto.max : (options.repeats ?? 1);
   if (!Number.isInteger(repeats) || repeats < 1) throw new JudgekitError('usage', `repeats must be an integer >= 1, got ${repeats}.`);
   const stems = new Map<string, string>();
   for (const model of options.answers) {
@@ -162,6 +177,7 @@ function prepare(options: JudgeRunOptions): PreparedRun {
   return {
     judgeName: options.judgeName ?? options.judge.mode,
     repeats,
+    ...(auto ? { auto } : {}),
     items,
     modelNames,
     judgeSettings,
@@ -263,7 +279,7 @@ function priceFor(options: JudgeRunOptions): ModelPrice | undefined {
 
 /** Completion tokens a reply is expected to take, for estimates: a number, or a JSON object per model. */
 function expectedCompletionTokens(mode: string, models: number, maxTokens: unknown): number {
-  const guess = mode === 'batched' ? 12 + 30 * models : 3;
+  const guess = mode === 'batched' ? 12 + 30 * models : mode === 'pairwise' ? 12 : 3;
   return typeof maxTokens === 'number' ? Math.min(guess, maxTokens) : guess;
 }
 
@@ -275,7 +291,8 @@ export async function planJudgeRun(options: JudgeRunOptions): Promise<JudgeRunPl
   const plan: JudgeRunPlan = {
     items: run.items.length,
     models: run.modelNames.length,
-    repeats: run.repeats,
+    repeats: run.auto ? run.auto.min : run.repeats,
+    ...(run.auto ? { autoMaxRepeats: run.auto.max } : {}),
     judgmentsDone: done.size,
     judgmentsToDo: 0,
     calls: 0,
@@ -287,7 +304,8 @@ export async function planJudgeRun(options: JudgeRunOptions): Promise<JudgeRunPl
   };
   const provider = options.judge.description.provider;
   const planned = new Set<string>();
-  for (let repeat = 0; repeat < run.repeats; repeat++) {
+  // Auto repeats: only the first `min` repeats are certain; later ones depend on the scores (up to `max`).
+  for (let repeat = 0; repeat < (run.auto ? run.auto.min : run.repeats); repeat++) {
     for (const item of run.items) {
       if (done.has(judgmentKey(run.judgeName, repeat, item.index))) continue;
       plan.judgmentsToDo++;
@@ -323,6 +341,7 @@ export async function planJudgeRun(options: JudgeRunOptions): Promise<JudgeRunPl
 /** The judge inputs of every (repeat, item) the run still has to judge (as `JudgeRunner.run` would), e.g. to send their calls as a provider batch first. */
 export async function pendingJudgeInputs(options: JudgeRunOptions): Promise<JudgeItemInput[]> {
   const run = prepare(options);
+  if (run.auto) throw new JudgekitError('usage', 'repeats auto decides each repeat from the scores of the ones before, so it cannot send the whole run ahead as provider batches or queue units: use a fixed number of repeats with --execution batch-api or --queue.');
   const log = new JsonlLog<JudgmentRecord>(new RunStore(options.sharedDir ?? options.outDir).file('judgments'));
   const { done } = await readLog(log, run, options.judge, new RunStore(options.outDir).file('run'), () => undefined);
   const inputs: JudgeItemInput[] = [];
@@ -368,6 +387,8 @@ interface Judged {
   state: LogState;
   newJudgments: number;
   interrupted: boolean;
+  /** Auto repeats: why it stopped, the items of each repeat, and where the scores stood. */
+  auto?: { stopped: AutoStopReason; itemsPerRepeat: number[]; status: AutoRoundStatus };
 }
 
 interface Summarized {
@@ -399,6 +420,7 @@ function judgmentRecord(run: PreparedRun, judge: Judge, repeat: number, index: n
     index,
     repeat,
     scores: result.scores,
+    ...(result.comparisons ? { comparisons: result.comparisons } : {}),
     calls: result.calls,
     cachedCalls: result.cachedCalls,
     tokenUsage: result.tokenUsage,
@@ -431,7 +453,7 @@ export class JudgeRunner {
     files.push(shared.file('judgments'));
     const price = options.judge.description.provider === 'none' ? undefined : priceFor(options);
     const spent = await SpendLog.read(store.file('spend'));
-    const summary = this.summarize(options, run, judged.state, aggregate);
+    const summary = this.summarize(options, run, judged.state, aggregate, judged);
     // Calls answered by provider batches were billed at the batch price: results.json says so beside the scores.
     const batch = batchSpendSummary(totalSpend(spent.values()), price);
     if (batch) summary.results.judges = summary.results.judges.map((entry) => ({ ...entry, batch }));
@@ -480,12 +502,72 @@ export class JudgeRunner {
     const judge = options.judge;
     const log = new JsonlLog<JudgmentRecord>(store.file('judgments'));
     const state = await readLog(log, run, judge, new RunStore(options.outDir).file('run'), options.notify ?? (() => undefined));
+    const judged: Judged = { state, newJudgments: 0, interrupted: false };
+    if (run.auto) return this.judgeAuto(log, options, run, judged, run.auto);
     const todo: Array<{ repeat: number; index: number }> = [];
     for (let repeat = 0; repeat < run.repeats; repeat++) {
       for (const item of run.items) if (!state.done.has(judgmentKey(run.judgeName, repeat, item.index))) todo.push({ repeat, index: item.index });
     }
-    const progress = new Progress({ label: `judge ${run.judgeName}`, total: todo.length, unit: 'judgments', status: () => options.calls?.limitStatus(), ...(options.progress ?? {}) });
-    const judged: Judged = { state, newJudgments: 0, interrupted: false };
+    await this.judgeList(log, options, run, judged, todo, `judge ${run.judgeName}`);
+    return judged;
+  }
+
+  /**
+   * Auto repeats: the first `min` repeats of every item, then one repeat at a time of the items `decideAutoRound`
+   * picks from the judgments of the repeats before it. A rerun replays the same decisions from the log (and the
+   * cache), so it makes no calls; logged judgments that the replay does not pick are left out of the results.
+   */
+  async judgeAuto(log: JsonlLog<JudgmentRecord>, options: JudgeRunOptions, run: PreparedRun, judged: Judged, auto: AutoRepeatsSettings): Promise<Judged> {
+    const state = judged.state;
+    const aggregate = options.aggregate ?? defaultAggregate(options.judge.mode);
+    const seed = options.seed ?? 123;
+    const picked = new Map<string, JudgmentRecord>();
+    const itemsPerRepeat: number[] = [];
+    const judgeRepeat = async (repeat: number, indices: readonly number[]): Promise<void> => {
+      const todo = indices.filter((index) => !state.done.has(judgmentKey(run.judgeName, repeat, index))).map((index) => ({ repeat, index }));
+      if (todo.length > 0) await this.judgeList(log, options, run, judged, todo, `judge ${run.judgeName} repeat ${repeat + 1}`);
+      itemsPerRepeat.push(indices.length);
+      for (const index of indices) {
+        const key = judgmentKey(run.judgeName, repeat, index);
+        const record = state.done.get(key);
+        if (record) picked.set(key, record);
+      }
+    };
+    const all = run.items.map((item) => item.index);
+    for (let repeat = 0; repeat < auto.min && !judged.interrupted; repeat++) await judgeRepeat(repeat, all);
+    // observed[model][item]: the scores of the repeats the item got so far.
+    const observed = (): Array<Array<Array<number | null>>> => {
+      const grid = scoreGrid(picked.values(), run.modelNames, run.items.length, run.repeats);
+      return grid.map((items) => items.map((cells) => cells.filter((cell) => cell !== undefined).map((cell) => (typeof cell?.score === 'number' ? cell.score : null))));
+    };
+    let stopped: AutoStopReason = 'interrupted';
+    let status: AutoRoundStatus = { pairs: [], ciWidths: [] };
+    for (let repeat = auto.min; !judged.interrupted; repeat++) {
+      const decision = decideAutoRound(observed(), run.modelNames, repeat, auto, aggregate, seed);
+      status = decision.status;
+      if ('stop' in decision) {
+        stopped = decision.stop;
+        break;
+      }
+      await judgeRepeat(repeat, decision.items);
+    }
+    if (judged.interrupted) {
+      stopped = 'interrupted';
+      status = autoRoundStatus(observed(), run.modelNames, aggregate, `${seed}/auto/final`);
+    }
+    // The results count only the judgments the decisions picked.
+    state.done = picked;
+    judged.auto = { stopped, itemsPerRepeat, status };
+    const judgments = itemsPerRepeat.reduce((a, b) => a + b, 0);
+    options.notify?.(`repeats auto: stopped after ${itemsPerRepeat.length} repeat${itemsPerRepeat.length === 1 ? '' : 's'} (${judgments} judgments; ${itemsPerRepeat.join(', ')} items per repeat) because ${AUTO_STOP_EXPLANATIONS[stopped]}.`);
+    return judged;
+  }
+
+  /** Judges the given (repeat, item) pairs, appending each judgment as it comes. */
+  async judgeList(log: JsonlLog<JudgmentRecord>, options: JudgeRunOptions, run: PreparedRun, judged: Judged, todo: ReadonlyArray<{ repeat: number; index: number }>, label: string): Promise<void> {
+    const judge = options.judge;
+    const state = judged.state;
+    const progress = new Progress({ label, total: todo.length, unit: 'judgments', status: () => options.calls?.limitStatus(), ...(options.progress ?? {}) });
     const appends: Array<Promise<void>> = [];
     await mapConcurrent(todo, options.itemsInFlight ?? 6, async ({ repeat, index }) => {
       if (options.signal?.aborted) {
@@ -511,25 +593,67 @@ export class JudgeRunner {
     if (failedAppend) {
       throw new JudgekitError('run-store', `Cannot append to ${log.path}: ${(failedAppend.reason as Error)?.message ?? String(failedAppend.reason)}. Check the disk and permissions, then rerun: finished judgments are kept.`, { file: log.path, cause: failedAppend.reason });
     }
-    return judged;
   }
 
   /** Per-model scores with bootstrap intervals, and the Markdown table. */
-  summarize(options: JudgeRunOptions, run: PreparedRun, state: LogState, aggregate: AggregateRule): Summarized {
+  summarize(options: JudgeRunOptions, run: PreparedRun, state: LogState, aggregate: AggregateRule, judged?: Judged): Summarized {
     const judge = options.judge;
     const seed = options.seed ?? 123;
     const grid = scoreGrid(state.done.values(), run.modelNames, run.items.length, run.repeats);
-    const rows: ResultsRow[] = options.answers.map((model, m) => ({ name: model.name, ...summarizeModel(grid[m] ?? [], aggregate, seed) }));
+    // Auto repeats: an item has only the repeats it was picked for; a repeat it never got is not a failure.
+    const cellsOf = (m: number): ReadonlyArray<ReadonlyArray<ModelScore | undefined>> => (run.auto ? (grid[m] ?? []).map((cells) => cells.filter((cell) => cell !== undefined)) : (grid[m] ?? []));
+    const rows: ResultsRow[] = options.answers.map((model, m) => ({ name: model.name, ...summarizeModel(cellsOf(m), aggregate, seed) }));
     const lenientScores = grid.flat(2).filter((cell) => cell?.lenient === true).length;
+    const stability = judgeStability(grid, seed);
+    const expected = expectedScores(grid, seed);
+    const repeatsUsed = run.auto ? (judged?.auto?.itemsPerRepeat.length ?? 0) : run.repeats;
+    const autoRecord: AutoRepeatsRecord | undefined =
+      run.auto && judged?.auto
+        ? {
+            settings: run.auto,
+            stopped: judged.auto.stopped,
+            explanation: AUTO_STOP_EXPLANATIONS[judged.auto.stopped],
+            repeats: judged.auto.itemsPerRepeat.length,
+            itemsPerRepeat: judged.auto.itemsPerRepeat,
+            judgments: judged.auto.itemsPerRepeat.reduce((a, b) => a + b, 0),
+            pairs: judged.auto.status.pairs,
+            ciWidths: Object.fromEntries(run.modelNames.map((name, m) => [name, judged.auto?.status.ciWidths[m] ?? Number.NaN])),
+          }
+        : undefined;
     const results: RunResults = {
-      models: rows.map((row) => ({ ...row, judges: { [run.judgeName]: { score: row.score, ci95: row.ci95, scored: row.scored, failed: row.failed } } })),
-      judges: [{ name: run.judgeName, mode: judge.mode, provider: judge.description.provider, model: judge.description.model, aggregate, repeats: run.repeats, lenientScores }],
+      models: rows.map((row, m) => {
+        const e = expected[m];
+        return { ...row, ...(e ? { expected: e } : {}), judges: { [run.judgeName]: { score: row.score, ci95: row.ci95, scored: row.scored, failed: row.failed, ...(e ? { expected: e } : {}) } } };
+      }),
+      judges: [
+        {
+          name: run.judgeName,
+          mode: judge.mode,
+          provider: judge.description.provider,
+          model: judge.description.model,
+          aggregate,
+          repeats: repeatsUsed,
+          lenientScores,
+          ...(stability ? { stability } : {}),
+          ...(autoRecord ? { autoRepeats: autoRecord } : {}),
+        },
+      ],
       items: run.items.length,
     };
-    const expected = run.items.length * run.repeats;
+    const expectedJudgments = autoRecord ? autoRecord.judgments : run.items.length * run.repeats;
     const who = judge.description.provider === 'none' ? ` (${judge.description.model})` : ` ${judge.description.provider}:${judge.description.model}`;
-    const heading = `Judge \`${run.judgeName}\`: ${judge.mode}${who}; ${run.items.length} items; ${run.repeats} repeat${run.repeats === 1 ? '' : 's'}; aggregate ${aggregate}${lenientScores > 0 ? `; ${lenientScores} score${lenientScores === 1 ? '' : 's'} read from replies only the lenient parser accepts` : ''}${state.done.size < expected ? `; INCOMPLETE: ${state.done.size}/${expected} judgments` : ''}`;
-    return { grid, rows, results, markdown: formatResultsMarkdown(rows, heading) };
+    const heading = `Judge \`${run.judgeName}\`: ${judge.mode}${who}; ${run.items.length} items; ${run.auto ? `repeats auto (${repeatsUsed} used, at most ${run.auto.max})` : `${run.repeats} repeat${run.repeats === 1 ? '' : 's'}`}; aggregate ${aggregate}${lenientScores > 0 ? `; ${lenientScores} score${lenientScores === 1 ? '' : 's'} read from replies only the lenient parser accepts` : ''}${state.done.size < expectedJudgments ? `; INCOMPLETE: ${state.done.size}/${expectedJudgments} judgments` : ''}`;
+    const extra = formatStabilityMarkdown({
+      ...(stability ? { stability } : {}),
+      ...(autoRecord ? { autoRepeats: autoRecord } : {}),
+      expected: rows.map((row, m) => ({ name: row.name, sampled: row.score, expected: expected[m] })),
+    });
+    // Pairwise judges: Bradley-Terry scores, win rates, position consistency and length control beside the win shares.
+    const pairwise = summarizePairwise([...state.done.values()], run.judgeName, options.answers, run.items.map((item) => item.index), seed);
+    if (pairwise) results.pairwise = { [run.judgeName]: pairwise.results };
+    // Annotated files of an auto run list the repeats each item got, not the ones it was never picked for.
+    const annotated = run.auto ? grid.map((_, m) => cellsOf(m).map((cells) => [...cells])) : grid;
+    return { grid: annotated, rows, results, markdown: formatResultsMarkdown(rows, heading) + extra + (pairwise?.markdown ?? '') };
   }
 
   /** Annotated answer files and results.json/.md/.csv. */
@@ -566,7 +690,7 @@ export class JudgeRunner {
     return store.writeRunRecord({
       tool: 'judgekit',
       command: 'judge',
-      judge: { name: run.judgeName, ...judge.description, aggregate, repeats: run.repeats },
+      judge: { name: run.judgeName, ...judge.description, aggregate, repeats: run.auto ? 'auto' : run.repeats, ...(run.auto ? { autoRepeats: run.auto } : {}) },
       options: options.config ?? {},
       template: typeof options.template === 'object' ? options.template : (options.template ?? 'book'),
       seeds: { bootstrap: options.seed ?? 123, order: judge.description.orderSeed ?? null, sampling: judge.description.seed ?? null },

@@ -3,7 +3,7 @@
 import { readFile, rm } from 'node:fs/promises';
 import type { Stage, StageContext } from '../../pipeline/pipeline.js';
 import type { StudyStage } from '../../contracts/study-stage.js';
-import { canFinetune, type FinetuneOutcome } from '../../contracts/finetuning-backend.js';
+import { canFinetune, type FinetuneOutcome, type FinetuneRequest } from '../../contracts/finetuning-backend.js';
 import { JudgekitError } from '../../errors.js';
 import { writeJsonAtomic } from '../../util/atomic-write.js';
 import { pathExists } from '../../util/path-exists.js';
@@ -44,7 +44,9 @@ export class FinetuneStage implements StudyStage {
         name: this.id,
         fingerprint: async () => ({ finetune: recipe, dataset: await study.dataset.fingerprint(), models: await Promise.all(models.map(async (m) => [m.name, m.backend, m.backendOptions, await checkpointContent(m)])) }),
         run: async (context) => {
-          for (const model of models) await this.finetune(study, model, context);
+          // On a queue every model is a unit of its own: all are handed out at once.
+          if (study.remote?.finetune) await Promise.all(models.map((model) => this.finetune(study, model, context)));
+          else for (const model of models) await this.finetune(study, model, context);
         },
       },
     ];
@@ -74,7 +76,7 @@ export class FinetuneStage implements StudyStage {
       await rm(dir, { recursive: true, force: true });
     }
     await writeJsonAtomic(study.store.path('finetune', model.name, FINETUNE_BASE_FILE), { checkpoint: model.checkpoint as string, content, run } satisfies FinetuneBase);
-    const outcome = await backend.finetune({
+    const request: FinetuneRequest = {
       model: { path: model.checkpoint as string, name: model.name, ...(model.config ? { configPath: model.config } : {}) },
       records: dataset.records,
       ...(config.dataset?.split ? { split: config.dataset.split } : {}),
@@ -87,7 +89,8 @@ export class FinetuneStage implements StudyStage {
       log: (line: string) => context.log(`finetune ${model.name}: ${line}`),
       ...(study.output.progress !== undefined ? { progress: study.output.progress } : {}),
       ...(context.signal ? { signal: context.signal } : {}),
-    });
+    };
+    const outcome = (await study.remote?.finetune?.(model, request)) ?? (await backend.finetune(request));
     await writeJsonAtomic(study.store.path('finetune', model.name, FINETUNE_OUTCOME_FILE), outcome);
     context.log(`finetune ${model.name}: best epoch ${outcome.bestEpoch} of ${outcome.epochs}${outcome.stoppedEarly ? ' (stopped early)' : ''}`);
     return outcome;

@@ -40,7 +40,9 @@ export class GenerateStage implements StudyStage {
           models: await Promise.all(models.map(async (m) => [m.name, m.backend, m.backendOptions, await checkpointContent(m)])),
         }),
         run: async (context) => {
-          for (const model of models) await this.generate(study, model, context);
+          // On a queue the models' chunks are all handed out at once.
+          if (study.remote?.generativeModel) await Promise.all(models.map((model) => this.generate(study, model, context)));
+          else for (const model of models) await this.generate(study, model, context);
         },
       },
     ];
@@ -50,11 +52,13 @@ export class GenerateStage implements StudyStage {
     const config = study.loaded.config.generation ?? {};
     const dataset = await study.dataset.get();
     const weights = await generationWeights(study, model, context);
-    const generative = await modelBackend(study, model).loadGenerativeModel(weights, {
+    const options = {
       ...(study.device ? { device: study.device } : {}),
       ...(config.batchSize !== undefined ? { batchSize: config.batchSize } : {}),
       options: model.backendOptions,
-    });
+    };
+    const remote = await study.remote?.generativeModel?.(model, weights, options);
+    const generative = remote ?? (await modelBackend(study, model).loadGenerativeModel(weights, options));
     try {
       const template = study.loaded.config.dataset?.template;
       const result = await generateAnswers({
@@ -70,6 +74,8 @@ export class GenerateStage implements StudyStage {
         ...config,
         ...(study.output.progress !== undefined ? { progress: study.output.progress } : {}),
         ...(context.signal ? { signal: context.signal } : {}),
+        // Queued: every chunk is handed out at once (the workers bound how many run); the line shows the units.
+        ...(remote ? { chunksInFlight: Number.MAX_SAFE_INTEGER, progressStatus: () => remote.status() } : {}),
       });
       context.log(`generate ${model.name}: ${result.generated} answers generated, ${result.resumed} resumed`);
     } finally {

@@ -43,7 +43,7 @@ export class JudgeStage implements StudyStage {
       sharedDir: study.store.dir,
       judgeName: configured.name,
       ...(template !== undefined ? { template: template as never } : {}),
-      repeats: settings.repeats ?? 1,
+      ...(settings.repeats === 'auto' ? { autoRepeats: settings.autoRepeats ?? {} } : { repeats: settings.repeats ?? 1 }),
       itemsInFlight: 2 * (settings.concurrency ?? 4),
       ...(settings.aggregate ? { aggregate: settings.aggregate } : {}),
       calls: configured.calls,
@@ -60,7 +60,8 @@ export class JudgeStage implements StudyStage {
       if (sent.interrupted) throw new JudgekitError('internal', `judge ${configured.name} was interrupted while waiting for provider batches; rerun to resume them.`);
       options.config = { ...options.config, batch: batchRunRecord(sent) };
     }
-    const summary = await new JudgeRunner().run(options);
+    // `judgekit run --queue`: the items are judged by workers; this runner writes the judgments as always.
+    const summary = (await study.remote?.judge?.(configured, options)) ?? (await new JudgeRunner().run(options));
     if (summary.interrupted) throw new JudgekitError('internal', `judge ${configured.name} was interrupted; rerun to finish it.`);
   }
 }

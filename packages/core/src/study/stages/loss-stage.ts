@@ -6,7 +6,7 @@ import type { StudyConfig } from '../../config/study-config.js';
 import { JsonlLog } from '../../run/jsonl-log.js';
 import type { RunLosses } from '../../run/run-directory.js';
 import { writeJsonAtomic } from '../../util/atomic-write.js';
-import { computeTestLoss, type TestLossOptions } from '../../protocol/loss/test-loss.js';
+import { computeTestLoss, type TestLossOptions, type TestLossResult } from '../../protocol/loss/test-loss.js';
 import { formatLoss, resolveTestLossSettings, type TestLossSettings } from '../../protocol/loss/loss-protocol.js';
 import { openTokenSource } from '../../protocol/loss/token-source.js';
 import { modelBackend, resolveStudyPath, type Study, type StudyModel } from '../study.js';
@@ -42,6 +42,19 @@ export function lossStageSettings(config: LossConfig, modelContextLength?: numbe
 function protocolOptions(settings: TestLossSettings): TestLossOptions {
   const { batches, ...rest } = settings;
   return { ...rest, ...(batches !== undefined ? { batches } : {}) };
+}
+
+function lossRow(name: string, result: TestLossResult): LossRow {
+  return {
+    name,
+    loss: result.loss,
+    meanOfBatchMeans: result.meanOfBatchMeans,
+    tokenMean: result.tokenMean,
+    tokens: result.tokens,
+    batches: result.batches,
+    windows: result.windows,
+    protocol: result.protocol as unknown as Record<string, unknown>,
+  };
 }
 
 export class LossStage implements StudyStage {
@@ -94,6 +107,10 @@ export class LossStage implements StudyStage {
   }
 
   async measure(study: Study, model: StudyModel, config: LossConfig): Promise<LossRow> {
+    // `judgekit run --queue`: the batches are scored by workers and added up in the in-process order.
+    const { data: _data, ...settings } = config;
+    const remote = await study.remote?.loss?.(model, { dataPath: resolveStudyPath(study.loaded, config.data), settings });
+    if (remote) return lossRow(model.name, remote);
     const likelihood = await modelBackend(study, model).loadLikelihoodModel(
       { path: model.checkpoint as string, name: model.name, ...(model.config ? { configPath: model.config } : {}) },
       { ...(study.device ? { device: study.device } : {}), options: model.backendOptions },
@@ -102,16 +119,7 @@ export class LossStage implements StudyStage {
       const source = await openTokenSource(resolveStudyPath(study.loaded, config.data), { ...(likelihood.tokenizer ? { tokenizer: likelihood.tokenizer } : {}) });
       try {
         const result = await computeTestLoss(likelihood, source, protocolOptions(lossStageSettings(config, likelihood.contextLength)));
-        return {
-          name: model.name,
-          loss: result.loss,
-          meanOfBatchMeans: result.meanOfBatchMeans,
-          tokenMean: result.tokenMean,
-          tokens: result.tokens,
-          batches: result.batches,
-          windows: result.windows,
-          protocol: result.protocol as unknown as Record<string, unknown>,
-        };
+        return lossRow(model.name, result);
       } finally {
         await source.close();
       }

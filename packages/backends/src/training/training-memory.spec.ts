@@ -1,0 +1,74 @@
+// The fine-tuning memory estimate: its parts follow the parameter count and the batch shape, it matches the one
+// measured case, and it tells the GPT-2 sizes that fit a 24 GiB machine from those that do not.
+import { describe, expect, it } from 'vitest';
+import { JudgekitError } from '@judgekit/core';
+import { parameterSpecs } from '../architectures/gpt2/gpt2-parameters.js';
+import { elementCount } from './model-parameters.js';
+import { assertTrainingMemoryFits, availableMemoryBytes, estimateTrainingMemory } from './training-memory.js';
+
+const GPT2 = {
+  small: { vocabSize: 50257, contextLength: 1024, embDim: 768, nLayers: 12, nHeads: 12 },
+  medium: { vocabSize: 50257, contextLength: 1024, embDim: 1024, nLayers: 24, nHeads: 16 },
+  large: { vocabSize: 50257, contextLength: 1024, embDim: 1280, nLayers: 36, nHeads: 20 },
+  xl: { vocabSize: 50257, contextLength: 1024, embDim: 1600, nLayers: 48, nHeads: 25 },
+};
+const parametersOf = (shape: (typeof GPT2)['small']) => parameterSpecs({ ...shape, qkvBias: true, tiedHead: true }).reduce((sum, spec) => sum + elementCount(spec.shape), 0);
+const GIB_24 = 24 * 2 ** 30;
+
+describe('estimateTrainingMemory', () => {
+  it('counts the weights, their gradients and two AdamW moments as F32 copies of the parameters', () => {
+    const parameters = parametersOf(GPT2.small);
+    expect(parameters).toBe(124_439_808);
+    const estimate = estimateTrainingMemory({ shape: GPT2.small, parameters, batchSize: 8, seq: 256 });
+    expect(estimate.parts.weights).toBe(4 * parameters);
+    expect(estimate.parts.gradients).toBe(4 * parameters);
+    expect(estimate.parts.optimizer).toBe(8 * parameters);
+    expect(estimate.parts.bestWeights).toBe(0);
+    expect(estimate.bytes).toBe(Object.values(estimate.parts).reduce((a, b) => a + b, 0));
+    // Accumulation keeps a second set of gradients; early stopping a copy of the best weights.
+    const more = estimateTrainingMemory({ shape: GPT2.small, parameters, batchSize: 8, seq: 256, gradientAccumulation: 2, earlyStopping: true });
+    expect(more.bytes - estimate.bytes).toBe(8 * parameters);
+  });
+
+  it('grows the activations linearly with the batch and faster than linearly with the row length (attention maps)', () => {
+    const parameters = parametersOf(GPT2.small);
+    const at = (batchSize: number, seq: number) => estimateTrainingMemory({ shape: GPT2.small, parameters, batchSize, seq }).parts.activations;
+    expect(at(16, 256)).toBe(2 * at(8, 256));
+    expect(at(8, 512)).toBeGreaterThan(2 * at(8, 256));
+    expect(at(1, 1)).toBeGreaterThan(0);
+  });
+
+  it('comes within 10% of the measured 7.08 GB peak of fine-tuning GPT-2 small at 8 x 256 (docs/benchmarks.md, bench:train)', () => {
+    const estimate = estimateTrainingMemory({ shape: GPT2.small, parameters: parametersOf(GPT2.small), batchSize: 8, seq: 256 });
+    expect(Math.abs(estimate.bytes - 7.08e9) / 7.08e9).toBeLessThan(0.1);
+  });
+
+  it('fits GPT-2 small and medium at 8 x 256 in 24 GiB and refuses large and XL, naming the estimate and what is available', () => {
+    const fits = (size: keyof typeof GPT2) => estimateTrainingMemory({ shape: GPT2[size], parameters: parametersOf(GPT2[size]), batchSize: 8, seq: 256, earlyStopping: true });
+    expect(() => assertTrainingMemoryFits(fits('small'), GIB_24, 'fine-tuning small')).not.toThrow();
+    expect(() => assertTrainingMemoryFits(fits('medium'), GIB_24, 'fine-tuning medium')).not.toThrow();
+    for (const size of ['large', 'xl'] as const) {
+      const estimate = fits(size);
+      const error = (() => {
+        try {
+          assertTrainingMemoryFits(estimate, GIB_24, `fine-tuning ${size}`);
+        } catch (caught) {
+          return caught;
+        }
+        return undefined;
+      })();
+      expect(JudgekitError.is(error, 'device')).toBe(true);
+      const message = (error as Error).message;
+      expect(message).toContain(`fine-tuning ${size} needs about ${(estimate.bytes / 1e9).toFixed(1)} GB (weights`);
+      expect(message).toContain(`AdamW moments ${((8 * parametersOf(GPT2[size])) / 1e9).toFixed(1)} GB`);
+      expect(message).toContain('activations at batch 8 x 256');
+      expect(message).toContain(`but this machine has ${(GIB_24 / 1e9).toFixed(1)} GB available`);
+    }
+  });
+
+  it('reads the available memory as a positive byte count at least as large as what this process holds', () => {
+    const available = availableMemoryBytes();
+    expect(Number.isFinite(available)).toBe(true);
+    expect(available).toBeGreaterThanOrEqual(process.memoryUsage().rss);
+  });
+});

@@ -1,0 +1,115 @@
+// How much memory fine-tuning needs, said before it starts: the weights, their gradients, AdamW's two moments (all
+// F32 on the host), the activations one training step keeps for the batch shape, and the runtime itself. Compared
+// with what the machine has, so GPT-2 large and XL on a 24 GiB machine are refused up front with the figures, not
+// killed by the kernel an hour in.
+import { readFileSync } from 'node:fs';
+import { freemem } from 'node:os';
+import { JudgekitError } from '@judgekit/core';
+import type { ModelDimensions } from '../architectures/architecture.js';
+
+/**
+ * Per layer and token, the floats a training step holds per unit of width (the forward values the backward pass
+ * reads plus the backward pass's own temporaries), and per layer the [batch, heads, seq, seq] attention tensors
+ * alive at once. Calibrated on the one measured case, GPT-2 small at 8 x 256 (7.08 GB peak RSS in
+ * docs/benchmarks.md, bench:train): 24 x [tokens, width] and 4 x [batch, heads, seq, seq] per layer bring the
+ * estimate to 7.0 GB there.
+ */
+const LAYER_FLOATS_PER_TOKEN_AND_WIDTH = 24;
+const ATTENTION_MAPS_PER_LAYER = 4;
+/** [tokens, vocab] tensors alive at once in the loss and its gradient (logits, softmax, their gradient, a temporary). */
+const VOCAB_TENSORS = 4;
+/** Node, ONNX Runtime, the graphs and the tokenizer. */
+const RUNTIME_BYTES = 350 * 2 ** 20;
+const F32 = 4;
+
+export interface TrainingMemoryInput {
+  shape: ModelDimensions;
+  /** Trainable parameters (elements). */
+  parameters: number;
+  /** Rows per micro-batch. */
+  batchSize: number;
+  /** Tokens per row: the longest padded row the run will see. */
+  seq: number;
+  /** Micro-batches per step; above 1 a second set of gradients is kept. */
+  gradientAccumulation?: number;
+  /** Early stopping keeps the best epoch's weights as another copy. */
+  earlyStopping?: boolean;
+}
+
+export interface TrainingMemoryEstimate {
+  /** The estimated peak, in bytes. */
+  bytes: number;
+  parts: {
+    weights: number;
+    gradients: number;
+    optimizer: number;
+    /** The best epoch's weights (early stopping), else 0. */
+    bestWeights: number;
+    activations: number;
+    runtime: number;
+  };
+  batchSize: number;
+  seq: number;
+}
+
+/** The memory a fine-tuning run needs at its peak (a training step), by part. */
+export function estimateTrainingMemory(input: TrainingMemoryInput): TrainingMemoryEstimate {
+  const { shape, parameters, batchSize, seq } = input;
+  const tokens = batchSize * seq;
+  const weights = parameters * F32;
+  const gradients = weights * ((input.gradientAccumulation ?? 1) > 1 ? 2 : 1);
+  const optimizer = 2 * weights;
+  const bestWeights = input.earlyStopping ? weights : 0;
+  const perLayer = LAYER_FLOATS_PER_TOKEN_AND_WIDTH * tokens * shape.embDim + ATTENTION_MAPS_PER_LAYER * batchSize * shape.nHeads * seq * seq;
+  const activations = F32 * (shape.nLayers * perLayer + VOCAB_TENSORS * tokens * shape.vocabSize);
+  const parts = { weights, gradients, optimizer, bestWeights, activations, runtime: RUNTIME_BYTES };
+  const bytes = Object.values(parts).reduce((sum, part) => sum + part, 0);
+  return { bytes, parts, batchSize, seq };
+}
+
+/** `n` bytes in GB (10^9), one decimal. */
+export function formatGb(bytes: number): string {
+  return `${(bytes / 1e9).toFixed(1)} GB`;
+}
+
+/** One line: the estimate and its parts. */
+export function describeTrainingMemory(estimate: TrainingMemoryEstimate): string {
+  const p = estimate.parts;
+  return (
+    `about ${formatGb(estimate.bytes)} (weights ${formatGb(p.weights)}, gradients ${formatGb(p.gradients)}, AdamW moments ${formatGb(p.optimizer)}` +
+    `${p.bestWeights ? `, best epoch's weights ${formatGb(p.bestWeights)}` : ''}, activations at batch ${estimate.batchSize} x ${estimate.seq} ${formatGb(p.activations)}, runtime ${formatGb(p.runtime)})`
+  );
+}
+
+/**
+ * Memory this process may still use: the kernel's MemAvailable (or the cgroup's limit less its usage, when lower),
+ * plus what the process already holds (the loaded weights count toward the estimate).
+ */
+export function availableMemoryBytes(): number {
+  let available = freemem();
+  try {
+    const match = /^MemAvailable:\s+(\d+) kB$/m.exec(readFileSync('/proc/meminfo', 'utf8'));
+    if (match) available = Number(match[1]) * 1024;
+  } catch {
+    // Not Linux: os.freemem() it is.
+  }
+  try {
+    const limit = readFileSync('/sys/fs/cgroup/memory.max', 'utf8').trim();
+    const used = Number(readFileSync('/sys/fs/cgroup/memory.current', 'utf8').trim());
+    if (/^\d+$/.test(limit) && Number.isFinite(used)) available = Math.min(available, Number(limit) - used);
+  } catch {
+    // No cgroup v2 limit.
+  }
+  return Math.max(0, available) + process.memoryUsage().rss;
+}
+
+/** Throw when `estimate` does not fit in `available` bytes, with both figures and what to change. */
+export function assertTrainingMemoryFits(estimate: TrainingMemoryEstimate, available: number, what: string): void {
+  if (estimate.bytes <= available) return;
+  throw new JudgekitError(
+    'device',
+    `${what} needs ${describeTrainingMemory(estimate)} but this machine has ${formatGb(available)} available. ` +
+      'Use a smaller batch or shorter rows (recipe batchSize, maxLength), a smaller model, or a machine with more memory; ' +
+      'or start anyway with --skip-memory-check (judgekit finetune) or checkMemory: false (finetune()).',
+  );
+}

@@ -72,3 +72,4 @@ export {
   type TokenFileFormat,
   type TokenSource,
 } from '@judgekit/core';
+export { copyTokenizerFiles, TOKENIZER_FILES } from './training/copy-tokenizer-files.js';

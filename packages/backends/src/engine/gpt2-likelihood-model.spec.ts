@@ -121,8 +121,8 @@ describe('likelihood model paths', () => {
     const dir = await mkdtemp(join(tmpdir(), 'judgekit-external-'));
     const path = join(dir, 'loss.onnx');
     const files = await buildGpt2Graph(tiny.model, 'loss').writeFile(path, { externalData: true });
-    expect(files).toEqual([path, `${path}.data`]);
-    expect((await readdir(dir)).sort()).toEqual(['loss.onnx', 'loss.onnx.data']);
+    expect(files).toEqual([path, `${path}_data`]);
+    expect((await readdir(dir)).sort()).toEqual(['loss.onnx', 'loss.onnx_data']);
     const model = await createGpt2LikelihoodModel(path, { device: 'cpu' });
     expect(model.nllMode).toBe('graph');
     expect(model.config).toEqual(tiny.config);

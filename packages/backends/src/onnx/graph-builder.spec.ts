@@ -49,8 +49,8 @@ describe('OnnxGraphBuilder', () => {
     const dir = await mkdtemp(join(tmpdir(), 'judgekit-graph-'));
     const path = join(dir, 'small.onnx');
     const files = await smallGraph().writeFile(path, { externalData: true, externalMinBytes: 0 });
-    expect(files).toEqual([path, `${path}.data`]);
-    expect((await stat(`${path}.data`)).size).toBeGreaterThanOrEqual(24 + 8);
+    expect(files).toEqual([path, `${path}_data`]);
+    expect((await stat(`${path}_data`)).size).toBeGreaterThanOrEqual(24 + 8);
     expect(await readOnnxMetadata(path)).toEqual({ purpose: 'test' });
     await check(await ort.InferenceSession.create(path));
   });

@@ -1,5 +1,5 @@
 // The one ONNX graph builder: add inputs, initializers and nodes by name, then serialise to an in-memory model
-// or to a file (with the weights in an external `.onnx.data` file when the model would pass protobuf's 2 GB limit).
+// or to a file (with the weights in an external `.onnx_data` file (optimum's and transformers.js's name) when the model would pass protobuf's 2 GB limit).
 // Every architecture's inference and training graphs and the AdamW graph are built on it, so keep it generic.
 import { createWriteStream } from 'node:fs';
 import { basename } from 'node:path';
@@ -29,7 +29,7 @@ export interface SerializeOptions {
    * just under protobuf's 2 GiB limit); a low value forces the external layout on a small model (tests).
    */
   inlineLimitBytes?: number;
-  /** File name (relative to the model) for external data; default `<model file>.data`. */
+  /** File name (relative to the model) for external data; default `<model file>_data` (`model.onnx_data`, the name optimum writes and transformers.js looks for). */
   externalDataName?: string;
   /** Float initializers smaller than this stay inline even with external data (default 1024 bytes); integer ones always do. */
   externalMinBytes?: number;
@@ -203,7 +203,7 @@ export class OnnxGraphBuilder {
     let initializers: readonly TensorSpec[] = this.initializers;
     let externalData: SerializedModel['externalData'];
     if (wantExternal) {
-      const name = options.externalDataName ?? `${this.graphName}.onnx.data`;
+      const name = options.externalDataName ?? `${this.graphName}.onnx_data`;
       const min = options.externalMinBytes ?? 1024;
       const chunks: Uint8Array[] = [];
       let offset = 0;
@@ -239,9 +239,9 @@ export class OnnxGraphBuilder {
     return serialized.model.toBytes();
   }
 
-  /** Write `path` (and `path.data` beside it when weights go external). Returns the files written. */
+  /** Write `path` (and `path_data` beside it when weights go external). Returns the files written. */
   async writeFile(path: string, options: SerializeOptions = {}): Promise<string[]> {
-    const serialized = this.serialize({ ...options, externalDataName: options.externalDataName ?? `${basename(path)}.data` });
+    const serialized = this.serialize({ ...options, externalDataName: options.externalDataName ?? `${basename(path)}_data` });
     await writeChunks(path, serialized.model.chunks);
     const written = [path];
     if (serialized.externalData) {

@@ -1,4 +1,4 @@
-// `judgekit convert` writes ONNX's external-data layout (model.onnx + model.onnx.data) when the weights pass a
+// `judgekit convert` writes ONNX's external-data layout (model.onnx + model.onnx_data, the names optimum writes and transformers.js reads) when the weights pass a
 // threshold: automatically just under protobuf's 2 GiB limit, or lower with --external-data-above, which lets a tiny
 // model stand in for a multi-gigabyte one here.
 import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
@@ -44,19 +44,19 @@ async function decoderLogits(path: string): Promise<Float32Array> {
 }
 
 describe('judgekit convert with external data', () => {
-  it('writes model.onnx plus model.onnx.data above --external-data-above, and onnxruntime-node gives the same logits from it as from the single-file conversion', async () => {
+  it('writes model.onnx plus model.onnx_data above --external-data-above, and onnxruntime-node gives the same logits from it as from the single-file conversion', async () => {
     const inline = await cli(['convert', 'tiny.safetensors', '--out', 'inline.onnx']);
     expect(inline.code, inline.stderr).toBe(0);
     expect(inline.stdout).toMatch(/^wrote \S+inline\.onnx: decoder graph/);
     const external = await cli(['convert', 'tiny.safetensors', '--out', 'external.onnx', '--external-data-above', '1000']);
     expect(external.code, external.stderr).toBe(0);
-    expect(external.stdout).toMatch(/^wrote \S+external\.onnx and \S+external\.onnx\.data: decoder graph/);
+    expect(external.stdout).toMatch(/^wrote \S+external\.onnx and \S+external\.onnx_data: decoder graph/);
 
     const files = (await readdir(dir)).filter((name) => name.startsWith('inline.') || name.startsWith('external.')).sort();
-    expect(files).toEqual(['external.onnx', 'external.onnx.data', 'inline.onnx']);
+    expect(files).toEqual(['external.onnx', 'external.onnx_data', 'inline.onnx']);
     // The weights (2 x 64 x 16 embeddings and head, 2 layers of 12 x 16 x 16) live in the data file, not the model.
     const weightBytes = 4 * (2 * 64 * 16 + 16 * 16 + 2 * 12 * 16 * 16);
-    expect((await stat(join(dir, 'external.onnx.data'))).size).toBeGreaterThan(weightBytes);
+    expect((await stat(join(dir, 'external.onnx_data'))).size).toBeGreaterThan(weightBytes);
     expect((await stat(join(dir, 'external.onnx'))).size).toBeLessThan((await stat(join(dir, 'inline.onnx'))).size - weightBytes);
 
     const a = await decoderLogits(join(dir, 'inline.onnx'));

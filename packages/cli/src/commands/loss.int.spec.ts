@@ -45,7 +45,7 @@ describe('judgekit loss', () => {
     for (const kind of ['loss', 'decoder']) {
       const converted = await cli(['convert', 'tiny.safetensors', '--out', `tiny-${kind}.onnx`, '--kind', kind]);
       expect(converted.code).toBe(0);
-      expect(converted.stdout).toMatch(new RegExp(`wrote .*tiny-${kind}.onnx: ${kind} graph, book checkpoint, 1 layers, 2 heads`));
+      expect(converted.stdout).toMatch(new RegExp(`wrote .*tiny-${kind}.onnx: ${kind} graph, gpt2 book checkpoint, 1 layers, 2 heads`));
       expect((await stat(join(dir, `tiny-${kind}.onnx`))).size).toBeGreaterThan(50257 * 8 * 4);
       const run = JSON.parse((await cli(['loss', `tiny-${kind}.onnx`, 'held-out.txt', '--device', 'cpu', '--json'])).stdout) as { loss: number };
       expect(Math.abs(run.loss - base.loss)).toBeLessThan(1e-4);

@@ -93,7 +93,8 @@ export class JsonlLog<T> {
   }
 }
 
-async function terminateLastLine(path: string): Promise<void> {
+/** End a log file that a killed writer left mid-line with a newline, so the next record starts on its own line. */
+export async function terminateLastLine(path: string): Promise<void> {
   let handle;
   try {
     handle = await open(path, 'r+');

@@ -2,10 +2,11 @@
 // rotated order in which a rater sees the models' answers, and the reader. The order is a pure function of the
 // rater, the item's place in items.json and the model list, so a page needs no slot-to-model map: the server (or
 // `judgekit rate --import`) recomputes it when it turns slot scores into a record.
-import { appendFile, open, readFile } from 'node:fs/promises';
+import { appendFile, readFile } from 'node:fs/promises';
 import { JudgekitError } from '../errors.js';
 import { sha256Hex } from '../util/canonical-hash.js';
 import { seededRandom, shuffled } from '../util/seeded-random.js';
+import { terminateLastLine } from './jsonl-log.js';
 import { RUN_FILES, type RunItems } from './run-directory.js';
 
 export const RATINGS_FILE = RUN_FILES.ratings;
@@ -190,31 +191,12 @@ export class RatingsFile {
     const write = this.#queue.then(async () => {
       if (!this.#checkedEnd) {
         // A crash can leave a torn last line: start on a fresh line so this record is not glued to it.
-        await endWithNewline(this.path);
+        await terminateLastLine(this.path);
         this.#checkedEnd = true;
       }
       await appendFile(this.path, encodeRating(record));
     });
     this.#queue = write.catch(() => undefined);
     return write;
-  }
-}
-
-async function endWithNewline(path: string): Promise<void> {
-  let handle;
-  try {
-    handle = await open(path, 'r+');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
-    throw error;
-  }
-  try {
-    const { size } = await handle.stat();
-    if (size === 0) return;
-    const last = Buffer.alloc(1);
-    await handle.read(last, 0, 1, size - 1);
-    if (last[0] !== 0x0a) await handle.write('\n', size);
-  } finally {
-    await handle.close();
   }
 }

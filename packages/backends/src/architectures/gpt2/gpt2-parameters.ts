@@ -2,7 +2,7 @@
 // without the `transformer.` prefix, matrices in Conv1D [in, out] layout so the graph computes x @ W directly).
 // Checkpoint naming schemes are mapped to and from these names in gpt2-checkpoint-tensors.ts.
 import { JudgekitError } from '@judgekit/core';
-import { assertParameters, elementCount, type ModelParameters, type ParameterSpec } from '../../training/model-parameters.js';
+import { assertParameters, seededParameters, type ModelParameters, type ParameterSpec } from '../../training/model-parameters.js';
 import type { Gpt2Config } from './gpt2-config.js';
 
 /** The trainer's name for a model's shape: the same fields as the engine's Gpt2Config. */
@@ -57,26 +57,5 @@ export function checkParameters(shape: Gpt2Shape, params: Gpt2Parameters): void 
  * 0), plus a small random offset on LN and biases when `perturb` is set so tests exercise every term.
  */
 export function randomGpt2Parameters(shape: Gpt2Shape, seed: number, options: { perturb?: boolean; std?: number } = {}): Gpt2Parameters {
-  let state = seed >>> 0;
-  const uniform = (): number => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (((t ^ (t >>> 14)) >>> 0) + 0.5) / 4294967296;
-  };
-  const normal = (): number => Math.sqrt(-2 * Math.log(uniform())) * Math.cos(2 * Math.PI * uniform());
-  const std = options.std ?? 0.02;
-  const params: Gpt2Parameters = new Map();
-  for (const spec of parameterSpecs(shape)) {
-    const data = new Float32Array(elementCount(spec.shape));
-    const isLnWeight = /ln_\w+\.weight$/.test(spec.name);
-    const isVector = spec.shape.length === 1;
-    for (let i = 0; i < data.length; i++) {
-      if (!isVector) data[i] = normal() * std;
-      else data[i] = (isLnWeight ? 1 : 0) + (options.perturb ? normal() * 0.1 : 0);
-    }
-    params.set(spec.name, data);
-  }
-  return params;
+  return seededParameters(parameterSpecs(shape), seed, { ...options, isNormWeight: (name) => /ln_\w+\.weight$/.test(name) });
 }

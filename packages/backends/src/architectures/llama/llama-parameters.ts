@@ -2,7 +2,7 @@
 // Face's LlamaForCausalLM names without the `model.` prefix, with every projection matrix stored [in, out] (the
 // transpose of nn.Linear's [out, in]) so graphs compute x @ W directly, as GPT-2's canonical Conv1D layout does.
 // Embedding and head stay [vocab, hidden]. Checkpoint tensors are mapped to and from these names on load and save.
-import { assertParameters, elementCount, type ModelParameters, type ParameterSpec } from '../../training/model-parameters.js';
+import { assertParameters, seededParameters, type ModelParameters, type ParameterSpec } from '../../training/model-parameters.js';
 import { validateLlamaConfig, type LlamaConfig } from './llama-config.js';
 
 /** Parameters by canonical name, float32, row-major. */
@@ -51,26 +51,5 @@ export function checkLlamaParameters(config: LlamaConfig, params: LlamaParameter
  * offset on norm weights and biases when `perturb` is set so tests exercise every term.
  */
 export function randomLlamaParameters(config: LlamaConfig, seed: number, options: { perturb?: boolean; std?: number } = {}): LlamaParameters {
-  let state = seed >>> 0;
-  const uniform = (): number => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (((t ^ (t >>> 14)) >>> 0) + 0.5) / 4294967296;
-  };
-  const normal = (): number => Math.sqrt(-2 * Math.log(uniform())) * Math.cos(2 * Math.PI * uniform());
-  const std = options.std ?? 0.02;
-  const params: LlamaParameters = new Map();
-  for (const spec of llamaParameterSpecs(config)) {
-    const data = new Float32Array(elementCount(spec.shape));
-    const isNorm = /(layernorm|norm)\.weight$/.test(spec.name);
-    const isVector = spec.shape.length === 1;
-    for (let i = 0; i < data.length; i++) {
-      if (!isVector) data[i] = normal() * std;
-      else data[i] = (isNorm ? 1 : 0) + (options.perturb ? normal() * 0.1 : 0);
-    }
-    params.set(spec.name, data);
-  }
-  return params;
+  return seededParameters(llamaParameterSpecs(config), seed, { ...options, isNormWeight: (name) => /(layernorm|norm)\.weight$/.test(name) });
 }

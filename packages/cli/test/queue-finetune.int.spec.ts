@@ -89,7 +89,7 @@ describe.skipIf(missing !== undefined)(`judgekit finetune --queue${missing ? ` (
     if (root) await rm(root, { recursive: true, force: true });
   });
 
-  it('fine-tunes the model as one unit on a worker into the shared run directory, with the in-process weights byte for byte, and a rerun reads the finished run back without training again', async () => {
+  it('fine-tunes the model as one unit on a worker into the shared run directory, with the in-process weights byte for byte, a rerun reads the finished run back without training again, and --fresh trains it again from the start', async () => {
     const workers = [await startWorker(), await startWorker()];
     const out = join(root, 'queued');
     try {
@@ -117,6 +117,14 @@ describe.skipIf(missing !== undefined)(`judgekit finetune --queue${missing ? ` (
       expect(workers.map((worker) => worker.stderr()).join('\n')).toMatch(/tiny already finished \(epoch 3 kept\): nothing to do/);
       expect((await readFile(join(out, 'finetune', 'tiny', 'model.safetensors'))).equals(baseline.weights)).toBe(true);
       expect(savedEpochs(out)).toEqual([1, 2, 3]);
+
+      // --fresh: the coordinator removes the finished run's files first, so the worker trains all epochs again.
+      const startedBefore = workers.map((worker) => worker.stderr()).join('\n').match(/unit \S+ started/g)?.length ?? 0;
+      const fresh = await runJudgekit([...args(out), '--queue', redis.url, '--fresh'], env, { timeoutMs: 180_000 });
+      expect(fresh.code, fresh.stderr).toBe(0);
+      expect(JSON.parse(fresh.stdout)).toMatchObject({ resumedFromEpoch: 0, bestEpoch: EPOCHS });
+      expect(workers.map((worker) => worker.stderr()).join('\n').match(/unit \S+ started/g)?.length).toBe(startedBefore + 1);
+      expect((await readFile(join(out, 'finetune', 'tiny', 'model.safetensors'))).equals(baseline.weights)).toBe(true);
     } finally {
       for (const worker of workers) worker.kill('SIGTERM');
       await Promise.all(workers.map((worker) => worker.done));
@@ -154,6 +162,33 @@ describe.skipIf(missing !== undefined)(`judgekit finetune --queue${missing ? ` (
     } finally {
       for (const worker of workers) worker.kill('SIGKILL');
       await Promise.all(workers.map((worker) => worker.done));
+    }
+  }, 300_000);
+  it('reattaches a rerun coordinator to the unit after the first coordinator is SIGKILLed mid-epoch: the worker makes the unit once, uninterrupted, and the weights are the in-process ones', async () => {
+    const worker = await startWorker();
+    const out = join(root, 'coordinator-killed');
+    try {
+      const first = startJudgekit([...args(out), '--queue', redis.url], env);
+      await waitFor(async () => (await committedEpoch(out)) >= 1 || first.child.exitCode !== null, 180_000, 5);
+      first.kill('SIGKILL');
+      expect((await first.done).signal).toBe('SIGKILL');
+      expect(await committedEpoch(out)).toBeLessThan(EPOCHS);
+
+      // The same command again: the same job id, so BullMQ adds nothing and the rerun waits for (or reads back) the
+      // unit the worker went on making.
+      const rerun = await runJudgekit([...args(out), '--queue', redis.url], env, { timeoutMs: 180_000 });
+      expect(rerun.stderr).not.toMatch(/unexpected error/);
+      expect(rerun.code, rerun.stderr).toBe(0);
+      const json = JSON.parse(rerun.stdout) as FinetuneJson;
+      expect(json.resumedFromEpoch).toBe(0);
+      expect(comparable(json)).toEqual(comparable(baseline.result));
+      expect([...worker.stderr().matchAll(/unit (\S+) started/g)]).toHaveLength(1);
+      expect([...worker.stderr().matchAll(/unit (\S+) done/g)]).toHaveLength(1);
+      expect((await readFile(join(out, 'finetune', 'tiny', 'model.safetensors'))).equals(baseline.weights)).toBe(true);
+      expect(await modelQueueCounts()).toMatchObject({ waiting: 0, active: 0, completed: 0, failed: 0 });
+    } finally {
+      worker.kill('SIGKILL');
+      await worker.done;
     }
   }, 300_000);
 });

@@ -73,6 +73,8 @@ export class BatchedJudge extends ModelJudge implements PlannableJudge {
       return 'slots' in parsed ? { value: parsed } : parsed;
     };
     const answered = await askJudgeModel({ calls: this.calls, provider: this.provider, request, repeat: input.repeat, retries: this.retries, parse }, result);
+    // The call's raw reply is the item's (one call for every model); an unreadable one is kept too.
+    if (answered.reply !== undefined) result.reply = answered.reply;
     if ('failure' in answered) return failAll(answered.failure);
     result.scores = input.answers.map((answer, model) => {
       const position = positionOf.get(model) as number;

@@ -4,7 +4,7 @@ import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DiskCache, JudgeCallRunner, JudgeRunner, loadAnswerFiles, planJudgeRun, type JudgeRunOptions, type ModelAnswers, type RunItems, type RunResults } from '@judgekit/core';
+import { DiskCache, encodeLogLine, JudgeCallRunner, JudgeRunner, loadAnswerFiles, planJudgeRun, type JudgeRunOptions, type JudgmentRecord, type ModelAnswers, type RunItems, type RunResults } from '@judgekit/core';
 import { BatchedJudge } from './batched-judge.js';
 import { AnthropicProvider } from './providers/anthropic-provider.js';
 import { OpenAiProvider } from './providers/openai-provider.js';
@@ -128,6 +128,38 @@ describe('JudgeRunner', () => {
     expect(fromCache.results.models[0]!.score).toBe(17.5);
     const run = await readJson<{ sessions: unknown[] }>(join(outDir, 'run.json'));
     expect(run.sessions).toHaveLength(3);
+  });
+
+  it('records the raw reply the server sent in judgments.jsonl: per model for single, once per item for batched, an unusable one too; a changed reply never makes a judgment stale', async () => {
+    const logged = async (outDir: string): Promise<Array<{ key: string; value: JudgmentRecord }>> =>
+      (await readFile(join(outDir, 'judgments.jsonl'), 'utf8'))
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as { key: string; value: JudgmentRecord });
+    const single = await setup('single');
+    await new JudgeRunner().run(single.make());
+    const singles = (await logged(single.outDir)).map((line) => line.value).sort((a, b) => a.index - b.index);
+    expect(singles.map((r) => r.scores.map((s) => s.reply))).toEqual([['10', '50'], ['20', '60'], ['I cannot decide.', 'I cannot decide.'], ['40', '80']]);
+    expect(singles.every((r) => r.reply === undefined)).toBe(true);
+
+    const batched = await setup('batched');
+    await new JudgeRunner().run(batched.make());
+    const lines = await logged(batched.outDir);
+    const byIndex = new Map(lines.map((line) => [line.value.index, line.value]));
+    // The batched reply is the server's text for the item's one call (the last attempt's for item 2).
+    const prompt0 = server.requests.find((r) => r.prompt.includes('Task 0') && r.prompt.includes('# Model 1'))!.prompt;
+    expect(byIndex.get(0)!.reply).toBe(batchedReplyFor(prompt0, worth));
+    expect(byIndex.get(2)!.reply).toBe('I cannot decide.');
+    expect(lines.every((line) => line.value.scores.every((s) => s.reply === undefined))).toBe(true);
+
+    // Rewrite every logged reply (with valid line checksums): the rerun still reuses every judgment.
+    await writeFile(join(batched.outDir, 'judgments.jsonl'), lines.map((line) => encodeLogLine(line.key, { ...line.value, reply: 'edited' })).join(''));
+    const notices: string[] = [];
+    const before = server.requests.length;
+    const again = await new JudgeRunner().run({ ...batched.make(), notify: (message) => notices.push(message) });
+    expect(server.requests.length).toBe(before);
+    expect(again.newJudgments).toBe(0);
+    expect(notices.filter((n) => n.includes('redone'))).toEqual([]);
   });
 
   it('redoes only the judgments a damaged log lost, and reports the damage', async () => {

@@ -153,7 +153,7 @@ describe('SingleJudge', () => {
   it('by default reads "Score: 85" followed by an explanation as 85 and marks the score lenient', async () => {
     server.setScript(() => 'Score: 85\n\nThe answer is right but 2 sentences too long.');
     const result = await setup({ retries: 0 }).single.scoreItem(item(0, [15]));
-    expect(result.scores[0]).toEqual({ model: 'm0', score: 85, lenient: true });
+    expect(result.scores[0]).toEqual({ model: 'm0', score: 85, lenient: true, reply: 'Score: 85\n\nThe answer is right but 2 sentences too long.' });
   });
 
   it('records strictReplies in its description (false by default), so the judgment fingerprint changes with it', () => {

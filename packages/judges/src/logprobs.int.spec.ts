@@ -64,7 +64,7 @@ describe('logprob score distributions', () => {
     const log = decodeLog<JudgmentRecord>(await readFile(join(outDir, 'judgments.jsonl'), 'utf8'));
     const first = [...log.entries.values()].find((record) => record.index === 0) as JudgmentRecord;
     // 0.6 and 0.3 of the mass on 10 and 20 ("I" is not a score): renormalised 2/3 and 1/3, expected 13.33.
-    expect(first.scores[0]).toEqual({ model: 'alpha', score: 10, distribution: { expected: expect.closeTo(10 + 10 / 3, 9), mass: expect.closeTo(0.9, 9), probabilities: { '10': expect.closeTo(2 / 3, 9), '20': expect.closeTo(1 / 3, 9) } } });
+    expect(first.scores[0]).toEqual({ model: 'alpha', score: 10, reply: expect.any(String), distribution: { expected: expect.closeTo(10 + 10 / 3, 9), mass: expect.closeTo(0.9, 9), probabilities: { '10': expect.closeTo(2 / 3, 9), '20': expect.closeTo(1 / 3, 9) } } });
     const split = [...log.entries.values()].find((record) => record.index === 2) as JudgmentRecord;
     expect(split.scores[1]?.score).toBe(77);
     expect(split.scores[1]?.distribution).toEqual({ unavailable: expect.stringContaining('spans 2 tokens') });

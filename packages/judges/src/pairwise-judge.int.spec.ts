@@ -1,10 +1,10 @@
 // The pairwise judge through JudgeRunner against the fake server: the calls it plans and makes, lenient and strict
 // reply reading, win shares, a transport failure that makes a rerun redo the item, and `pairsPerItem`.
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DiskCache, JudgeCallRunner, JudgeRunner, loadAnswerFiles, pairwisePromptAnswers, planJudgeRun, type ModelAnswers } from '@judgekit/core';
+import { DiskCache, JudgeCallRunner, JudgeRunner, loadAnswerFiles, pairwisePromptAnswers, planJudgeRun, type ModelAnswers, type RunResults } from '@judgekit/core';
 import { OpenAiProvider } from './providers/openai-provider.js';
 import { PairwiseJudge, pairwiseJudgeFactory, winShares } from './pairwise-judge.js';
 import { startFakeLlmServer, type FakeLlmServer } from './testing/index.js';
@@ -13,6 +13,8 @@ let server: FakeLlmServer;
 let root: string;
 let answers: ModelAnswers[];
 let failTask1 = false;
+/** While set: a Task 2 prompt seen before gets the opposite verdict (planted verdict flips between repeats). */
+let flipTask2: Map<string, number> | undefined;
 
 const worth = (answer: string): number => Number(/worth (\d+)/.exec(answer)?.[1] ?? -1);
 
@@ -20,7 +22,12 @@ const worth = (answer: string): number => Number(/worth (\d+)/.exec(answer)?.[1]
 function script(request: { prompt: string }): string | { status: number } {
   if (failTask1 && request.prompt.includes('Task 1') && request.prompt.includes('worth 20')) return { status: 500 };
   const [a, b] = pairwisePromptAnswers(request.prompt).map(worth) as [number, number];
-  const winner = a > b ? 'A' : b > a ? 'B' : 'tie';
+  let winner = a > b ? 'A' : b > a ? 'B' : 'tie';
+  if (flipTask2 && request.prompt.includes('Task 2')) {
+    const seen = flipTask2.get(request.prompt) ?? 0;
+    flipTask2.set(request.prompt, seen + 1);
+    if (seen > 0) winner = winner === 'A' ? 'B' : winner === 'B' ? 'A' : winner;
+  }
   return request.prompt.includes('Task 0') ? `I compared both. [[${winner === 'tie' ? 'C' : winner}]]` : JSON.stringify({ winner, comments: 'ok' });
 }
 
@@ -68,6 +75,29 @@ describe('PairwiseJudge', () => {
     expect(scores.map(([name]) => name)).toEqual(['alpha', 'beta', 'gamma']);
     expect(scores.map(([, score]) => score as number)).toEqual([50 / 3, 200 / 3, 200 / 3].map((v) => expect.closeTo(v, 10)));
     expect(summary.results.pairwise?.pairwise?.comparisons).toBe(18);
+  });
+
+  it('puts the verdict flips between repeats in results.json and results.md: 6 of 18 ordered-pair verdicts when every Task 2 verdict reverses', async () => {
+    const outDir = join(root, 'verdict-flips');
+    flipTask2 = new Map();
+    let summary;
+    try {
+      summary = await new JudgeRunner().run({ ...setup(outDir, {}, 'cache-verdict-flips'), repeats: 2 });
+    } finally {
+      flipTask2 = undefined;
+    }
+    // 3 items x 6 ordered pairs, one pair of repeats; item 2's six verdicts all reverse on the second repeat.
+    const flips = summary.results.judges[0]?.verdictFlips;
+    expect(flips).toMatchObject({ repeats: 2, items: 3, comparisons: 18, flipRate: expect.closeTo(1 / 3, 12) });
+    const [lo, hi] = flips!.flipRateCi95;
+    expect(lo).toBeLessThanOrEqual(1 / 3);
+    expect(hi).toBeGreaterThanOrEqual(1 / 3);
+    const written = JSON.parse(await readFile(join(outDir, 'results.json'), 'utf8')) as RunResults;
+    expect(written.judges[0]?.verdictFlips?.flipRate).toBeCloseTo(1 / 3, 12);
+    expect(await readFile(join(outDir, 'results.md'), 'utf8')).toContain('Pairwise verdict flips between repeats (2 repeats, 3 items): 33.3% [');
+    // A run without repeats has no verdict flips to report.
+    const once = await new JudgeRunner().run(setup(join(root, 'verdict-flips-once'), {}, 'cache-verdict-flips'));
+    expect(once.results.judges[0]?.verdictFlips).toBeUndefined();
   });
 
   it('reads "[[A]]" leniently (marked lenient), and with strictReplies counts it as a failed verdict', async () => {

@@ -87,9 +87,9 @@ export class PairwiseJudge extends ModelJudge implements PlannableJudge {
       return 'winner' in parsed ? { value: parsed } : parsed;
     };
     const answered = await askJudgeModel({ calls: this.calls, provider: this.provider, request, repeat: input.repeat, retries: this.retries, parse }, totals);
-    if (!('value' in answered)) return { a, b, winner: null, failure: answered.failure };
+    if (!('value' in answered)) return { a, b, winner: null, failure: answered.failure, ...(answered.reply !== undefined ? { reply: answered.reply } : {}) };
     const { winner, comments, lenient } = answered.value;
-    return { a, b, winner, ...(comments !== undefined ? { comments } : {}), ...(lenient ? { lenient } : {}) };
+    return { a, b, winner, ...(comments !== undefined ? { comments } : {}), ...(lenient ? { lenient } : {}), reply: answered.reply };
   }
 }
 

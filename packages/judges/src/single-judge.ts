@@ -70,8 +70,8 @@ export class SingleJudge extends ModelJudge implements PlannableJudge {
       return { value: { ...parsed, ...(this.options.logprobs ? { distribution: scoreDistribution(reply, parsed.score, logprobs) } : {}) } };
     };
     const answered = await askJudgeModel({ calls: this.calls, provider: this.provider, request, repeat: input.repeat, retries: this.retries, parse }, totals);
-    if (!('value' in answered)) return { model: answer.model, score: null, failure: answered.failure };
-    return { model: answer.model, score: answered.value.score, ...(answered.value.lenient ? { lenient: true as const } : {}), ...(answered.value.distribution ? { distribution: answered.value.distribution } : {}) };
+    if (!('value' in answered)) return { model: answer.model, score: null, failure: answered.failure, ...(answered.reply !== undefined ? { reply: answered.reply } : {}) };
+    return { model: answer.model, score: answered.value.score, ...(answered.value.lenient ? { lenient: true as const } : {}), ...(answered.value.distribution ? { distribution: answered.value.distribution } : {}), reply: answered.reply };
   }
 }
 

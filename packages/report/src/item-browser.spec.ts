@@ -45,4 +45,35 @@ describe('itemBrowserData', () => {
     expect(a[0]!.comments).toBe('fine REDACTED');
     expect(JSON.stringify(data)).not.toContain(KEY);
   });
+
+  it('embeds each raw reply once per item, scrubbed: a batched reply shared by its models, pairwise replies labelled per comparison, none for runs logged without them', () => {
+    const withReplies: JudgmentRecord[] = [
+      { ...base, repeat: 0, reply: `{"Model 1": {"score": 10}} ${KEY}`, scores: [{ model: 'a', score: 70, position: 2 }, { model: 'b', score: 60, position: 3 }, { model: 'c', score: 10, position: 1 }] },
+      {
+        ...base,
+        judge: 'pairwise',
+        mode: 'pairwise',
+        repeat: 0,
+        scores: [{ model: 'a', score: 100 }, { model: 'b', score: 0 }, { model: 'c', score: null, failure: 'not compared on this item (pairsPerItem)' }],
+        comparisons: [
+          { a: 'a', b: 'b', winner: 'A', reply: '{"winner": "A"}' },
+          { a: 'b', b: 'a', winner: 'B', reply: '[[B]]' },
+        ],
+      },
+    ];
+    const replyRun: LoadedRun = { dir: '/run', items, judgments: withReplies, problems: [] };
+    const replyData = itemBrowserData(replyRun, analyzeRun(replyRun, { bootstrap: { resamples: 20 } }));
+    const it0 = replyData.items[0]!;
+    const [batched, pairwise] = [replyData.judges.findIndex((j) => j.name === 'batched'), replyData.judges.findIndex((j) => j.name === 'pairwise')];
+    expect(it0.replies).toEqual(['{"Model 1": {"score": 10}} REDACTED', '{"winner": "A"}', '[[B]]']);
+    // Every model of the batched call points at its one reply.
+    expect(it0.judgments[batched]!.map((perModel) => perModel.map((j) => j.replies))).toEqual([[[0]], [[0]], [[0]]]);
+    // Each pairwise model points at the comparisons it was in; c was in none.
+    expect(it0.judgments[pairwise]!.map((perModel) => perModel.map((j) => j.replies))).toEqual([[[1, 2]], [[1, 2]], [undefined]]);
+    expect(it0.replyLabels).toEqual({ 1: 'a as Model A, b as Model B: A (a)', 2: 'b as Model A, a as Model B: B (a)' });
+    expect(JSON.stringify(replyData)).not.toContain(KEY);
+    // The run logged before replies were recorded: no reply data, so the page keeps its "not stored" note.
+    expect(item.replies).toBeUndefined();
+    expect(item.judgments.flat(2).every((j) => j.replies === undefined)).toBe(true);
+  });
 });

@@ -17,6 +17,12 @@ export interface BrowserJudgment {
   repeat: number;
   /** Batched judgments: index into the item's `orders`, the slot order of the call (rebuilds its prompt). */
   order?: number;
+  /**
+   * The judge's raw replies behind this judgment, as indices into the item's `replies`: a single judge's reply to
+   * this model's call, a batched call's one reply (shared by the item's models), or each pairwise comparison the
+   * model was in. Absent for runs logged before judgekit recorded replies.
+   */
+  replies?: number[];
 }
 
 export interface BrowserItem {
@@ -38,6 +44,10 @@ export interface BrowserItem {
   orders: number[][];
   /** `judgments[judge][model]`: every repeat's judgment. */
   judgments: BrowserJudgment[][][];
+  /** Raw judge replies, each once (a batched reply or a pairwise comparison's is referenced by several judgments). */
+  replies?: string[];
+  /** Labels of pairwise replies by index into `replies`: who was shown as Model A and B, and the verdict. */
+  replyLabels?: Record<number, string>;
 }
 
 export interface BrowserData {
@@ -107,9 +117,27 @@ export function itemBrowserData(run: LoadedRun, analysis: RunAnalysis, categorie
       const parts = formatSingleJudgePrompt({ prompt: source.prompt, output: source.output, response: ANSWER_MARK }, wording).split(ANSWER_MARK);
       if (parts.length === 2) item.single[wording] = parts as [string, string];
     }
+    // Each raw reply travels once per item; the judgments refer to it by index.
+    const replyIndex = (text: string): number => (item.replies ??= []).push(scrubSecrets(text)) - 1;
+    const batchedReply = typeof record.reply === 'string' ? replyIndex(record.reply) : undefined;
+    const comparisonReplies = (record.comparisons ?? []).map((c) => {
+      if (typeof c.reply !== 'string') return undefined;
+      const r = replyIndex(c.reply);
+      (item.replyLabels ??= {})[r] = `${c.a} as Model A, ${c.b} as Model B: ${c.winner === null ? 'no verdict' : c.winner === 'tie' ? 'tie' : `${c.winner} (${c.winner === 'A' ? c.a : c.b})`}`;
+      return r;
+    });
+    const repliesOf = (s: (typeof record.scores)[number]): number[] => {
+      if (typeof s.reply === 'string') return [replyIndex(s.reply)];
+      if (batchedReply !== undefined) return [batchedReply];
+      return (record.comparisons ?? []).flatMap((c, k) => {
+        const r = comparisonReplies[k];
+        return r !== undefined && (c.a === s.model || c.b === s.model) ? [r] : [];
+      });
+    };
     for (const s of record.scores) {
       const m = modelIndex.get(s.model);
       if (m === undefined) continue;
+      const replies = repliesOf(s);
       item.judgments[j]![m]!.push({
         score: s.score,
         comments: s.comments ? scrubSecrets(s.comments) : '',
@@ -119,6 +147,7 @@ export function itemBrowserData(run: LoadedRun, analysis: RunAnalysis, categorie
         position: s.position ?? 0,
         repeat: record.repeat,
         ...(order !== undefined ? { order } : {}),
+        ...(replies.length > 0 ? { replies } : {}),
       });
     }
   }
@@ -227,8 +256,9 @@ export const ITEM_BROWSER_SCRIPT = `
     d.appendChild(el('h5', '', 'Judge prompt' + (judge.mode === 'single' ? ' (rebuilt from items.json, ' + judge.wording + ' wording)' : ' (rebuilt from items.json in the recorded slot order)')));
     var prompt = promptFor(item, judge, s, m);
     d.appendChild(el('pre', 'judge-prompt', prompt === null ? 'not rebuilt for ' + judge.mode + ' judges' : prompt));
-    d.appendChild(el('h5', '', 'Reply as recorded in judgments.jsonl'));
-    d.appendChild(el('pre', '', 'score: ' + (s.score === null ? 'none' : s.score) + (s.comments ? '\\ncomments: ' + s.comments : '') + (s.failure ? '\\nfailure: ' + s.failure : '') + (s.lenient ? '\\nread only by the lenient parser' : '') + '\\n(the reply text itself is not stored in judgments.jsonl; it is in the judge cache)'));
+    if (s.replies) s.replies.forEach(function(r){ var label = item.replyLabels && item.replyLabels[r]; d.appendChild(el('h5', '', 'Raw reply' + (label ? ' (' + label + ')' : ''))); d.appendChild(el('pre', 'judge-reply', item.replies[r])); });
+    d.appendChild(el('h5', '', s.replies ? 'As read into judgments.jsonl' : 'Reply as recorded in judgments.jsonl'));
+    d.appendChild(el('pre', '', 'score: ' + (s.score === null ? 'none' : s.score) + (s.comments ? '\\ncomments: ' + s.comments : '') + (s.failure ? '\\nfailure: ' + s.failure : '') + (s.lenient ? '\\nread only by the lenient parser' : '') + (s.replies ? '' : '\\n(the reply text itself is not stored in judgments.jsonl of this run, logged before judgekit recorded replies; it is in the judge cache)')));
     return d;
   }
   function show(i, scroll){

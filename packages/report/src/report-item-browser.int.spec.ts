@@ -160,6 +160,26 @@ describe.skipIf(!hasChromium)(`the item browser and layout of report.html in hea
     expect(errors).toEqual([]);
   });
 
+  it("shows each judgment's raw judge reply from judgments.jsonl: the batched call's one reply and each single call's", async () => {
+    const run = await loadRunDirectory(dir);
+    const batched = run.judgments.find((r) => r.judge === 'batched' && r.repeat === 1 && r.index === 9)!;
+    const single = run.judgments.find((r) => r.judge === 'single' && r.repeat === 0 && r.index === 9)!;
+    const batchedReply = batched.reply as string;
+    const singleReply = single.scores.find((s) => s.model === 'small')!.reply as string;
+    // The simulator's batched reply is JSON with a comment per slot; a single reply is the bare number.
+    expect(batchedReply).toContain('"Model 1"');
+    expect(singleReply).toMatch(/^\d+$|^The response is decent\.$/);
+    const page = await open(1280, '#item-9');
+    const details = page.locator('#item-view .answer[data-model="small"] details.judgment');
+    expect(await details.count()).toBe(4); // batched r0, r1, then single r0, r1
+    const replies = await details.evaluateAll((nodes) => nodes.map((n) => [...n.querySelectorAll('pre.judge-reply')].map((pre) => pre.textContent)));
+    expect(replies[1]).toEqual([batchedReply]);
+    expect(replies[2]).toEqual([singleReply]);
+    expect(await details.evaluateAll((nodes) => nodes.filter((n) => (n.textContent ?? '').includes('not stored')).length)).toBe(0);
+    await page.close();
+    expect(errors).toEqual([]);
+  });
+
   it('keeps every heatmap column label inside its chart', async () => {
     const page = await open(1280);
     const boxes = await page.$$eval('#heatmap svg.chart', (svgs) =>

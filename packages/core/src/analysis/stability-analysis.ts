@@ -28,8 +28,11 @@ export interface JudgeStabilityAnalysis {
   autoRepeats?: AutoRepeatsRecord;
 }
 
-/** `verdicts[repeat][item][ordered pair]` of a pairwise judge's records, or undefined when it has none. */
-function pairwiseVerdictGrid(records: readonly JudgmentRecord[], items: readonly number[]): Array<Array<Array<string | null>>> | undefined {
+/**
+ * `verdicts[repeat][item][ordered pair]` of a pairwise judge's records (the winning model's name, `tie`, or null for
+ * no verdict), or undefined when it has none. Also what a judge run's results.json `verdictFlips` is computed from.
+ */
+export function pairwiseVerdictGrid(records: readonly JudgmentRecord[], items: readonly number[]): Array<Array<Array<string | null>>> | undefined {
   const withComparisons = records.filter((r) => r.comparisons && r.comparisons.length > 0);
   if (withComparisons.length === 0) return undefined;
   const repeats = [...new Set(withComparisons.map((r) => r.repeat))].sort((a, b) => a - b);

@@ -33,6 +33,12 @@ export interface ModelScore {
    * (G-Eval style), beside the sampled `score`; or why there is none (e.g. the score took two tokens).
    */
   distribution?: ScoreDistribution;
+  /**
+   * Single judges: the judge's raw reply text to this model's call (its last attempt), secrets scrubbed when the
+   * runner logs it. Batched judges put their one reply per call on the item (`JudgeItemResult.reply`) instead.
+   * Not part of any input fingerprint or cache key.
+   */
+  reply?: string;
 }
 
 /** Probabilities over score values read from token log-probabilities. */
@@ -58,6 +64,8 @@ export interface PairwiseComparison {
   comments?: string;
   failure?: string;
   lenient?: true;
+  /** The judge's raw reply text to this comparison's call (its last attempt). */
+  reply?: string;
 }
 
 export interface JudgeItemResult {
@@ -66,6 +74,8 @@ export interface JudgeItemResult {
   scores: ModelScore[];
   /** Pairwise judges: every comparison made for the item, both orders of each pair; `scores` are then win shares. */
   comparisons?: PairwiseComparison[];
+  /** Batched judges: the raw reply text of the item's one call (its last attempt); single and pairwise judges keep theirs per score or comparison. */
+  reply?: string;
   /** Calls that went to the network (cache hits are not counted). */
   calls: number;
   cachedCalls: number;

@@ -129,6 +129,12 @@ export interface RunResults {
     batch?: BatchSpendSummary;
     /** Flip rate between repeats (2 or more repeats); absent with one. */
     stability?: FlipRate;
+    /**
+     * Pairwise judges with 2 or more repeats: how often the verdict (winner or tie) on the same ordered pair of the
+     * same item changes between repeats, from the logged `comparisons`, with a bootstrap CI over items. (`stability`
+     * is computed on the win shares.) Absent in older runs.
+     */
+    verdictFlips?: Pick<FlipRate, 'repeats' | 'items' | 'comparisons' | 'flipRate' | 'flipRateCi95'>;
     /** `--repeats auto`: why it stopped, how many items each repeat judged, where the pairs stood. */
     autoRepeats?: AutoRepeatsRecord;
   }>;

@@ -8,6 +8,7 @@ import { pathExists } from '../util/path-exists.js';
 import { formatLoss } from '../protocol/loss/loss-protocol.js';
 import { formatCi95 } from '../analysis/format-ci.js';
 import { formatStudyStabilityMarkdown } from '../protocol/judging/judge-stability.js';
+import { formatPairwiseMarkdown } from '../analysis/pairwise-results.js';
 
 async function readLosses(store: RunStore): Promise<RunLosses> {
   const file = store.file('loss');
@@ -49,7 +50,14 @@ export async function mergeStudyResults(store: RunStore, modelNames: readonly st
   const pairwise = Object.assign({}, ...perJudge.map(({ results: judged }) => judged.pairwise ?? {})) as NonNullable<RunResults['pairwise']>;
   if (Object.keys(pairwise).length > 0) results.pairwise = pairwise;
   await writeJsonAtomic(store.file('results'), results);
-  await writeFileAtomic(store.file('resultsMarkdown'), formatStudyTable(results) + formatStudyStabilityMarkdown(results));
+  // Each pairwise judge's Bradley-Terry table, as its own results.md has it, in the judges' order.
+  const pairwiseTables = results.judges
+    .flatMap((judge) => {
+      const table = pairwise[judge.name];
+      return table ? [formatPairwiseMarkdown(judge.name, table)] : [];
+    })
+    .join('');
+  await writeFileAtomic(store.file('resultsMarkdown'), formatStudyTable(results) + formatStudyStabilityMarkdown(results) + pairwiseTables);
   await writeFileAtomic(store.file('resultsCsv'), formatStudyCsv(results));
   return results;
 }

@@ -80,7 +80,8 @@ export async function writeSimulatedRun(options: SimulatedRunOptions): Promise<v
             record.tokenUsage.prompt += reply.usage.prompt;
             record.tokenUsage.completion += reply.usage.completion;
             const parsed = parseScoreReply(reply.text);
-            const score: ModelScore = 'score' in parsed ? { model: model.name, score: parsed.score } : { model: model.name, score: null, failure: parsed.error };
+            // The raw reply is recorded as the judge runner records it (scrubbed there; the simulator's hold no secrets).
+            const score: ModelScore = 'score' in parsed ? { model: model.name, score: parsed.score, reply: reply.text } : { model: model.name, score: null, failure: parsed.error, reply: reply.text };
             record.scores.push(score);
           }
         } else {
@@ -89,6 +90,7 @@ export async function writeSimulatedRun(options: SimulatedRunOptions): Promise<v
           record.calls = 1;
           record.attempts = 1;
           record.tokenUsage = { ...reply.usage };
+          record.reply = reply.text;
           const parsed = parseBatchedReply(reply.text, order.length);
           record.scores = order.map((m, slot) => {
             const model = items.models[m]?.name ?? '';

@@ -22,9 +22,14 @@ export interface JudgeQuestion<T> {
 /** The counters of a JudgeItemResult that every attempt adds to. */
 export type JudgeCallTotals = Pick<JudgeItemResult, 'attempts' | 'calls' | 'cachedCalls' | 'tokenUsage'>;
 
-/** The parsed value, or the failure (a failed call's reason starts with its ChatError kind, e.g. `timeout:`). */
-export async function askJudgeModel<T>(question: JudgeQuestion<T>, totals: JudgeCallTotals): Promise<{ value: T } | { failure: string }> {
+/**
+ * The parsed value, or the failure (a failed call's reason starts with its ChatError kind, e.g. `timeout:`); with
+ * the raw text of the last reply received (`reply`), so the run can record what the judge said. A failed call has
+ * no reply.
+ */
+export async function askJudgeModel<T>(question: JudgeQuestion<T>, totals: JudgeCallTotals): Promise<{ value: T; reply: string } | { failure: string; reply?: string }> {
   let failure = 'no attempt made';
+  let reply: string | undefined;
   for (let attempt = 0; attempt <= question.retries; attempt++) {
     const outcome = await question.calls.complete(question.provider, question.request, { repeat: question.repeat, attempt });
     totals.attempts++;
@@ -33,9 +38,10 @@ export async function askJudgeModel<T>(question: JudgeQuestion<T>, totals: Judge
     totals.tokenUsage.prompt += outcome.tokenUsage.prompt;
     totals.tokenUsage.completion += outcome.tokenUsage.completion;
     if (outcome.error) return { failure: `${outcome.error.kind}: ${outcome.error.message}` };
-    const parsed = question.parse(outcome.output ?? '', outcome.logprobs);
-    if ('value' in parsed) return parsed;
+    reply = outcome.output ?? '';
+    const parsed = question.parse(reply, outcome.logprobs);
+    if ('value' in parsed) return { value: parsed.value, reply };
     failure = `${parsed.error} (after ${attempt + 1} attempt${attempt === 0 ? '' : 's'})`;
   }
-  return { failure };
+  return reply === undefined ? { failure } : { failure, reply };
 }

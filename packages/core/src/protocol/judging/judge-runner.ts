@@ -14,6 +14,7 @@ import { judgmentKey, type JudgmentInputs, type JudgmentRecord, type RunItems, t
 import { sweepStaleTemporaries, writeFileAtomic, writeJsonAtomic } from '../../util/atomic-write.js';
 import { canonicalHash, canonicalJson, sha256Hex } from '../../util/canonical-hash.js';
 import { mapConcurrent } from '../../util/concurrency.js';
+import { scrubSecrets } from '../../util/scrub-secrets.js';
 import { packageVersion } from '../../util/package-version.js';
 import { Progress } from '../../util/progress.js';
 import { callCacheKey, type CallStats, type JudgeCallRunner } from './judge-call-runner.js';
@@ -23,7 +24,7 @@ import { annotateRecords, formatResultsCsv, formatResultsMarkdown, scoreGrid, su
 import type { AggregateRule } from './score-aggregate.js';
 import { summarizePairwise } from './pairwise-run-summary.js';
 import { AUTO_STOP_EXPLANATIONS, autoRepeatsSettings, autoRoundStatus, decideAutoRound, type AutoRepeatsOptions, type AutoRepeatsRecord, type AutoRepeatsSettings, type AutoRoundStatus, type AutoStopReason } from './auto-repeats.js';
-import { expectedScores, formatStabilityMarkdown, judgeStability } from './judge-stability.js';
+import { expectedScores, formatStabilityMarkdown, judgeStability, pairwiseVerdictFlips } from './judge-stability.js';
 
 export interface JudgeRunOptions {
   answers: readonly ModelAnswers[];
@@ -411,6 +412,21 @@ function judgmentTotals(records: Iterable<JudgmentRecord>): { calls: number; cac
   return totals;
 }
 
+/** The judge's own text (raw replies, comments, failure reasons that quote a reply) with secrets scrubbed, as every output is. */
+function scrubJudgeTexts<T extends { reply?: string; comments?: string; failure?: string }>(entry: T): T {
+  const out = { ...entry };
+  for (const field of ['reply', 'comments', 'failure'] as const) {
+    const text = out[field];
+    if (typeof text === 'string') out[field] = scrubSecrets(text) as T[typeof field];
+  }
+  return out;
+}
+
+/**
+ * One line of judgments.jsonl. The raw replies (per score for single judges, per comparison for pairwise ones, one
+ * per item for batched ones) are recorded for the report's item browser; like everything else recorded, they are not
+ * in `inputs`, so they never make a judgment stale.
+ */
 function judgmentRecord(run: PreparedRun, judge: Judge, repeat: number, index: number, result: JudgeItemResult): JudgmentRecord {
   return {
     judge: run.judgeName,
@@ -419,8 +435,9 @@ function judgmentRecord(run: PreparedRun, judge: Judge, repeat: number, index: n
     model: judge.description.model,
     index,
     repeat,
-    scores: result.scores,
-    ...(result.comparisons ? { comparisons: result.comparisons } : {}),
+    scores: result.scores.map(scrubJudgeTexts),
+    ...(result.comparisons ? { comparisons: result.comparisons.map(scrubJudgeTexts) } : {}),
+    ...(result.reply !== undefined ? { reply: scrubSecrets(result.reply) } : {}),
     calls: result.calls,
     cachedCalls: result.cachedCalls,
     tokenUsage: result.tokenUsage,
@@ -605,6 +622,8 @@ export class JudgeRunner {
     const rows: ResultsRow[] = options.answers.map((model, m) => ({ name: model.name, ...summarizeModel(cellsOf(m), aggregate, seed) }));
     const lenientScores = grid.flat(2).filter((cell) => cell?.lenient === true).length;
     const stability = judgeStability(grid, seed);
+    // Pairwise judges: verdict flips between repeats, from the comparisons themselves.
+    const verdictFlips = pairwiseVerdictFlips([...state.done.values()], run.items.map((item) => item.index), seed);
     const expected = expectedScores(grid, seed);
     const repeatsUsed = run.auto ? (judged?.auto?.itemsPerRepeat.length ?? 0) : run.repeats;
     const autoRecord: AutoRepeatsRecord | undefined =
@@ -635,6 +654,7 @@ export class JudgeRunner {
           repeats: repeatsUsed,
           lenientScores,
           ...(stability ? { stability } : {}),
+          ...(verdictFlips ? { verdictFlips } : {}),
           ...(autoRecord ? { autoRepeats: autoRecord } : {}),
         },
       ],
@@ -645,6 +665,7 @@ export class JudgeRunner {
     const heading = `Judge \`${run.judgeName}\`: ${judge.mode}${who}; ${run.items.length} items; ${run.auto ? `repeats auto (${repeatsUsed} used, at most ${run.auto.max})` : `${run.repeats} repeat${run.repeats === 1 ? '' : 's'}`}; aggregate ${aggregate}${lenientScores > 0 ? `; ${lenientScores} score${lenientScores === 1 ? '' : 's'} read from replies only the lenient parser accepts` : ''}${state.done.size < expectedJudgments ? `; INCOMPLETE: ${state.done.size}/${expectedJudgments} judgments` : ''}`;
     const extra = formatStabilityMarkdown({
       ...(stability ? { stability } : {}),
+      ...(verdictFlips ? { verdictFlips } : {}),
       ...(autoRecord ? { autoRepeats: autoRecord } : {}),
       expected: rows.map((row, m) => ({ name: row.name, sampled: row.score, expected: expected[m] })),
     });

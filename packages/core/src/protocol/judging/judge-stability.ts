@@ -1,9 +1,12 @@
 // What a judge run adds to results.json and results.md about stability and score distributions: the flip rate
 // between its repeats (analysis/flip-rate.ts) and, for logprob judges, each model's mean expected score.
 import { bootstrapMeanCI } from '../../analysis/bootstrap.js';
-import { flipRate, type FlipRate } from '../../analysis/flip-rate.js';
+import { flipRate, verdictFlipRate, type FlipRate } from '../../analysis/flip-rate.js';
+import { pairwiseVerdictGrid } from '../../analysis/stability-analysis.js';
 import { formatCi95 } from '../../analysis/format-ci.js';
-import type { ExpectedScoreSummary, RunResults } from '../../run/run-directory.js';
+import type { ExpectedScoreSummary, JudgmentRecord, RunResults } from '../../run/run-directory.js';
+
+export type VerdictFlips = NonNullable<RunResults['judges'][number]['verdictFlips']>;
 import { AUTO_STOP_EXPLANATIONS, type AutoRepeatsRecord } from './auto-repeats.js';
 import type { ScoreGrid } from './judge-results.js';
 
@@ -25,6 +28,18 @@ export function repeatItemModel(grid: ScoreGrid): number[][][] {
 export function judgeStability(grid: ScoreGrid, seed: number | string): FlipRate | undefined {
   const result = flipRate(repeatItemModel(grid), { seed: `${String(seed)}/flip` });
   return result.repeats < 2 || result.comparisons === 0 ? undefined : result;
+}
+
+/**
+ * A pairwise judge's verdict flips between repeats: the share of (item, ordered pair, pair of repeats) whose verdict
+ * (winner or tie) differs, among those with a verdict in both, with a bootstrap CI over items (flip-rate.ts). Undefined
+ * without comparisons, with fewer than 2 repeats, or when no ordered pair has a verdict in two repeats.
+ */
+export function pairwiseVerdictFlips(records: readonly JudgmentRecord[], items: readonly number[], seed: number | string): VerdictFlips | undefined {
+  const grid = pairwiseVerdictGrid(records, items);
+  if (!grid || grid.length < 2) return undefined;
+  const result = verdictFlipRate(grid, { seed: `${String(seed)}/verdict-flip` });
+  return result.comparisons === 0 ? undefined : result;
 }
 
 /**
@@ -58,9 +73,9 @@ function pctCi(ci: readonly [number, number]): string {
 }
 
 /** The results.md lines on stability, expected scores and why auto repeats stopped (empty when there is none). */
-export function formatStabilityMarkdown(parts: { stability?: FlipRate; autoRepeats?: AutoRepeatsRecord; expected?: Array<{ name: string; sampled: number; expected: ExpectedScoreSummary | undefined }> }): string {
+export function formatStabilityMarkdown(parts: { stability?: FlipRate; verdictFlips?: VerdictFlips; autoRepeats?: AutoRepeatsRecord; expected?: Array<{ name: string; sampled: number; expected: ExpectedScoreSummary | undefined }> }): string {
   const lines: string[] = [];
-  const { stability, autoRepeats, expected } = parts;
+  const { stability, verdictFlips, autoRepeats, expected } = parts;
   if (stability) {
     lines.push(
       '',
@@ -68,6 +83,9 @@ export function formatStabilityMarkdown(parts: { stability?: FlipRate; autoRepea
         `mean absolute change ${stability.meanAbsChange.toFixed(2)} ${formatCi95(stability.meanAbsChangeCi95)} points; ` +
         `model order changes on ${pct(stability.rankChangeRate)} ${pctCi(stability.rankChangeRateCi95)} of items.`,
     );
+  }
+  if (verdictFlips) {
+    lines.push('', `Pairwise verdict flips between repeats (${verdictFlips.repeats} repeats, ${verdictFlips.items} items): ${pct(verdictFlips.flipRate)} ${pctCi(verdictFlips.flipRateCi95)} of ${verdictFlips.comparisons} verdict comparisons (the same ordered pair of the same item, two repeats).`);
   }
   if (autoRepeats) {
     lines.push('', `Repeats auto: stopped after ${autoRepeats.repeats} repeats (${autoRepeats.judgments} judgments; items per repeat ${autoRepeats.itemsPerRepeat.join(', ')}) because ${AUTO_STOP_EXPLANATIONS[autoRepeats.stopped]}.`);
@@ -87,10 +105,12 @@ export function formatStudyStabilityMarkdown(results: RunResults): string {
   const lines: string[] = [];
   for (const judge of results.judges) {
     const s = judge.stability;
+    const v = judge.verdictFlips;
     const auto = judge.autoRepeats;
-    if (!s && !auto) continue;
+    if (!s && !v && !auto) continue;
     const parts: string[] = [];
     if (s) parts.push(`flip rate ${pct(s.flipRate)} ${pctCi(s.flipRateCi95)} between ${s.repeats} repeats, mean absolute change ${s.meanAbsChange.toFixed(2)} points, model order changes on ${pct(s.rankChangeRate)} of items`);
+    if (v) parts.push(`pairwise verdict flips ${pct(v.flipRate)} ${pctCi(v.flipRateCi95)} of ${v.comparisons} verdict comparisons`);
     if (auto) parts.push(`repeats auto stopped after ${auto.repeats} repeats because ${AUTO_STOP_EXPLANATIONS[auto.stopped]}`);
     lines.push(`- ${judge.name.replace(/\|/g, '\\|')}: ${parts.join('; ')}.`);
   }

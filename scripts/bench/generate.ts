@@ -97,7 +97,7 @@ export default async function generateBench(args: string[]): Promise<void> {
       : `
 Against the weights (${fmt(weightsGib, 2)} GiB in F32; target below 2 x): judgekit's generation process peaks at ${ofWeights(single.peakRssMb)} for one
 ${prompts[0]!.length}-token prompt and 8 new tokens (the big bench's workload; load included), and at ${ofWeights(ours.peakRssMb)} for the
-split above (${batchSize}-row batches, whose KV cache at ${Math.max(...lengths) + tokens} positions is part of it); transformers.js at ${ofWeights(theirs.peakRssMb)}.
+split above (${batchSize}-row batches, whose KV cache of ${Math.max(...lengths) + tokens} positions, ${fmt((model.kvBytesPerToken * batchSize * (Math.max(...lengths) + tokens)) / 2 ** 30, 2)} GiB, is part of it); transformers.js at ${ofWeights(theirs.peakRssMb)}.
 `;
   const sameModel =
     choice === '124m'

@@ -1,6 +1,9 @@
-// The throughput benchmarks' `--model` choice (scripts/bench/lib/bench-model-option.ts) and what the Llama shape is
-// built from (scripts/bench/lib/bench-model.ts): its FLOP count and its synthetic 49,152-entry tokenizer.json. The
-// benchmarks themselves are not run here (the Llama shape writes 0.5 GB).
+// The throughput benchmarks' `--model` choice (scripts/bench/lib/bench-model-option.ts), what the Llama shape is
+// built from (scripts/bench/lib/bench-model.ts): its FLOP count and its synthetic 49,152-entry tokenizer.json, and the
+// bench cases' peak-memory figure (scripts/bench/lib/peak-rss.ts). The benchmarks themselves are not run here (the
+// Llama shape writes 0.5 GB).
+import { spawnSync } from 'node:child_process';
+import { resolve } from 'node:path';
 import { Tokenizer } from '@huggingface/tokenizers';
 import { describe, expect, it } from 'vitest';
 import { benchModelOption, benchSection, SMOLLM_135M_SHAPE } from '../../../scripts/bench/lib/bench-model-option.ts';
@@ -61,5 +64,24 @@ describe("the benchmarks' SmolLM-135M-shaped Llama", () => {
     expect(Math.max(...encoded)).toBeLessThan(SMOLLM_135M_SHAPE.vocabSize);
     expect(tokenizer.decode(encoded, { skip_special_tokens: false })).toBe(text);
     expect(tokenizer.encode('<|endoftext|>').ids).toEqual([0]);
+  });
+});
+
+describe("a bench case's peak RSS", () => {
+  it('is the child process\'s own high-water mark, not the size of the process that spawned it', () => {
+    // The spawning process holds 400 MB more than a fresh Node process needs; a child that only starts Node and
+    // reads its figure stays far below that (maxRSS from getrusage would start at the parent's size).
+    const ballast = new Float64Array(50_000_000).fill(1);
+    const module = resolve(import.meta.dirname, '../../../scripts/bench/lib/peak-rss.ts');
+    const child = spawnSync(process.execPath, ['--import', 'tsx/esm', '--input-type=module', '-e', `import { peakRssMb } from ${JSON.stringify(module)}; console.log(peakRssMb());`], {
+      encoding: 'utf8',
+      cwd: resolve(import.meta.dirname, '../../..'),
+    });
+    expect(child.status, child.stderr).toBe(0);
+    expect(ballast[49_999_999]).toBe(1);
+    const childPeak = Number(child.stdout.trim());
+    expect(childPeak).toBeGreaterThan(10);
+    expect(childPeak).toBeLessThan(300);
+    expect(process.memoryUsage().rss / 2 ** 20).toBeGreaterThan(400);
   });
 });

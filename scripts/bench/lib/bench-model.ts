@@ -25,6 +25,8 @@ export interface ChosenBenchModel extends BenchModel {
   family: 'gpt2' | 'llama';
   vocab: number;
   embDim: number;
+  /** Bytes the KV cache holds per token of one row: keys and values of every layer, float32. */
+  kvBytesPerToken: number;
   /** Ends documents and stops generation. */
   endOfText: number;
   /** For captions: the shape, parameter count and where the weights come from. */
@@ -144,6 +146,7 @@ async function buildSmollmShape(log: (line: string) => void): Promise<ChosenBenc
     parameters,
     vocab: s.vocabSize,
     embDim: s.embDim,
+    kvBytesPerToken: 2 * s.nLayers * s.nKvHeads * s.headDim * 4,
     endOfText: 0,
     description:
       `a Llama shape of SmolLM-135M's size (${s.nLayers} layers, hidden ${s.embDim}, ${s.nHeads} heads, ${s.nKvHeads} KV heads, SwiGLU ${s.intermediateSize}, vocab ${s.vocabSize}, ` +
@@ -168,6 +171,7 @@ export async function ensureBenchModel(name: BenchModelName, log: (line: string)
     family: 'gpt2',
     vocab: GPT2_SMALL.vocabSize,
     embDim: GPT2_SMALL.embDim,
+    kvBytesPerToken: 2 * GPT2_SMALL.nLayers * GPT2_SMALL.embDim * 4,
     endOfText: 50256,
     description: `GPT-2 small's shape (768 dim, 12 layers, 12 heads, vocab 50257, context 1024, tied head, ${fmt(model.parameters / 1e6, 1)}M\nparameters) with seeded random weights, built by the bench under \`.bench/\``,
     forwardFlops: (batch, seq) => gpt2ForwardFlops(GPT2_SMALL, batch, seq),

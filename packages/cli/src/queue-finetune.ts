@@ -20,6 +20,7 @@ import {
   type ModelUnitHandler,
 } from '@judgekit/queue';
 import type { FinetuneResult } from '@judgekit/backends';
+import { checkSharedCheckpoint, sharedCheckpoint } from './queue-shared-checkpoint.js';
 
 /** Where the coordinator leaves the records for the workers: `<run dir>/queue/records-<sha256>.json`. */
 export const QUEUE_RECORDS_DIR = 'queue';
@@ -61,8 +62,7 @@ export async function finetuneUnit(options: QueueFinetuneOptions): Promise<Finet
   return {
     kind: 'finetune',
     version: FINETUNE_UNIT_VERSION,
-    checkpoint: await sharedFile(options.checkpoint),
-    ...(options.configPath ? { config: await sharedFile(options.configPath) } : {}),
+    ...(await sharedCheckpoint(options.checkpoint, options.configPath).then(({ model, ...rest }) => ({ checkpoint: model, ...rest }))),
     records: await sharedFile(await recordsFile(options.outDir, options.records)),
     outDir: options.outDir,
     ...(options.name !== undefined ? { name: options.name } : {}),
@@ -116,20 +116,22 @@ export function finetuneUnitHandler(): ModelUnitHandler {
     const unit = raw as FinetuneUnitData;
     if (unit.version !== FINETUNE_UNIT_VERSION) throw new UnrecoverableError(`unit ${jobId} is a finetune unit of version ${unit.version}; this worker makes version ${FINETUNE_UNIT_VERSION} (update judgekit on every machine).`);
     const started = performance.now();
-    await checkSharedFile(unit.checkpoint, 'checkpoint', worker, jobId);
-    if (unit.config) await checkSharedFile(unit.config, 'model config', worker, jobId);
-    await checkSharedFile(unit.records, 'dataset', worker, jobId);
-    const records = JSON.parse(await readFile(unit.records.path, 'utf8')) as AlpacaRecord[];
+    // By path, or downloaded by URL into this worker's cache: the paths to open may not be the coordinator's.
+    const { modelPath, configPath } = await checkSharedCheckpoint({ ...unit, model: unit.checkpoint }, worker, jobId);
+    const recordsPath = await checkSharedFile(unit.records, 'dataset', worker, jobId);
+    const records = JSON.parse(await readFile(recordsPath, 'utf8')) as AlpacaRecord[];
     const { finetune } = await import('@judgekit/backends');
     const { parseDevice } = await import('@judgekit/core');
     try {
       const result = await finetune({
-        checkpoint: unit.checkpoint.path,
-        ...(unit.config ? { configPath: unit.config.path } : {}),
+        checkpoint: modelPath,
+        ...(configPath ? { configPath } : {}),
         records,
         ...(unit.split ? { split: unit.split } : {}),
         outDir: unit.outDir,
-        ...(unit.name !== undefined ? { name: unit.name } : {}),
+        // A checkpoint downloaded by URL lies in <cache>/queue-files/<sha256>/: name the model from the coordinator's
+        // path, as finetune does (its file stem, or its folder's name for model.safetensors).
+        ...(unit.name !== undefined ? { name: unit.name } : modelPath !== unit.checkpoint.path ? { name: defaultModelName(unit.checkpoint.path) } : {}),
         recipe: unit.recipe as never,
         ...(unit.template !== undefined ? { template: unit.template as never } : {}),
         device: parseDevice(unit.device),

@@ -1,9 +1,7 @@
 // `judgekit judge --queue redis://...`: the command becomes a coordinator. Its JudgeRunner is the in-process one
 // (same judgments log, results and run.json); only the judge's items are made by `judgekit worker` processes.
-import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { JudgeCallRunner, JudgeRunner, scrubSecrets, type JudgeRunOptions, type JudgeRunSummary, type JudgeSettings } from '@judgekit/core';
-import { displayQueueUrl, JudgeQueueCoordinator, unitCallStats } from '@judgekit/queue';
+import { displayQueueUrl, JudgeQueueCoordinator, sharedFile, unitCallStats } from '@judgekit/queue';
 import type { CliIo } from './cli-command.js';
 
 export interface QueueJudgeOptions {
@@ -21,7 +19,8 @@ export interface QueueJudgeOptions {
 }
 
 export async function runJudgeOnQueue(runOptions: JudgeRunOptions, options: QueueJudgeOptions, io: CliIo): Promise<JudgeRunSummary> {
-  const answerFiles = await Promise.all(options.answerFiles.map(async (path) => ({ path, sha256: createHash('sha256').update(await readFile(path)).digest('hex') })));
+  // Checksums, and URLs where the coordinator serves them (JUDGEKIT_SHARED_FILES_URL).
+  const answerFiles = await Promise.all(options.answerFiles.map((path) => sharedFile(path)));
   const { dryRun: _dryRun, ...settings } = options.settings;
   // The workers' calls, as each unit reports them: JudgeRunner writes them to spend.jsonl (once per unit id, should a
   // unit be read back again) and run.json's session totals as if they were its own.

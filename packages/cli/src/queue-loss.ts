@@ -5,6 +5,7 @@
 import { aggregateTestLoss, JudgekitError, Progress, type LikelihoodModel, type TestLossResult, type TokenSource } from '@judgekit/core';
 import { checkSharedFile, LOSS_UNIT_VERSION, lossUnitJobId, ModelQueueCoordinator, sharedFile, UnrecoverableError, type LossUnitData, type LossUnitResult, type ModelUnitHandler } from '@judgekit/queue';
 import type { CliIo } from './cli-command.js';
+import { checkSharedCheckpoint, sharedCheckpoint } from './queue-shared-checkpoint.js';
 
 export interface QueueLossOptions {
   url: string;
@@ -25,8 +26,7 @@ export async function runLossOnQueue(options: QueueLossOptions, io: CliIo): Prom
   const base: Omit<LossUnitData, 'fromBatch' | 'toBatch'> = {
     kind: 'loss',
     version: LOSS_UNIT_VERSION,
-    model: await sharedFile(options.modelPath),
-    ...(options.configPath ? { config: await sharedFile(options.configPath) } : {}),
+    ...(await sharedCheckpoint(options.modelPath, options.configPath)),
     data: await sharedFile(options.dataPath),
     ...(options.format ? { format: options.format } : {}),
     settings: options.settings,
@@ -90,17 +90,17 @@ export function lossUnitHandler(): { handler: ModelUnitHandler; dispose(): Promi
     const unit = raw as LossUnitData;
     if (unit.version !== LOSS_UNIT_VERSION) throw new UnrecoverableError(`unit ${jobId} is a loss unit of version ${unit.version}; this worker makes version ${LOSS_UNIT_VERSION} (update judgekit on every machine).`);
     const started = performance.now();
-    await checkSharedFile(unit.model, 'checkpoint', worker, jobId);
-    if (unit.config) await checkSharedFile(unit.config, 'model config', worker, jobId);
-    await checkSharedFile(unit.data, 'data file', worker, jobId);
+    // By path, or downloaded by URL into this worker's cache: the paths to open may not be the coordinator's.
+    const { modelPath, configPath } = await checkSharedCheckpoint(unit, worker, jobId);
+    const dataPath = await checkSharedFile(unit.data, 'data file', worker, jobId);
     const { parseDevice, createGpt2LikelihoodModel, openTokenSource } = await import('@judgekit/backends');
     const { planTestLoss, scorePlannedBatch } = await import('@judgekit/core');
-    const key = JSON.stringify([unit.model, unit.config ?? null, unit.data, unit.format ?? null, unit.device, unit.threads ?? null]);
+    const key = JSON.stringify([modelPath, unit.model.sha256, configPath ?? null, unit.config?.sha256 ?? null, unit.companions ?? [], dataPath, unit.data.sha256, unit.format ?? null, unit.device, unit.threads ?? null]);
     if (open?.key !== key) {
       await dispose();
       // The model opens first: text data is tokenized with its own tokenizer (GPT-2's, or a Llama checkpoint's).
-      const model = await createGpt2LikelihoodModel(unit.model.path, { device: parseDevice(unit.device), ...(unit.threads ? { threads: unit.threads } : {}), ...(unit.config ? { configPath: unit.config.path } : {}) });
-      const source = await openTokenSource(unit.data.path, { ...(unit.format ? { format: unit.format as 'text' } : {}), tokenizer: model.tokenizer }).catch(async (error: unknown) => {
+      const model = await createGpt2LikelihoodModel(modelPath, { device: parseDevice(unit.device), ...(unit.threads ? { threads: unit.threads } : {}), ...(configPath ? { configPath } : {}) });
+      const source = await openTokenSource(dataPath, { ...(unit.format ? { format: unit.format as 'text' } : {}), tokenizer: model.tokenizer }).catch(async (error: unknown) => {
         await model.dispose();
         throw error;
       });

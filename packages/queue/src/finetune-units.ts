@@ -4,9 +4,10 @@
 // (its worker died, or it was read back after a coordinator restart) continues after the last epoch the resume state
 // committed, or finds result.json and trains nothing.
 import { canonicalHash } from '@judgekit/core';
-import type { SharedFile } from './shared-files.js';
+import { companionsKey, type SharedFile } from './shared-files.js';
 
-export const FINETUNE_UNIT_VERSION = 1;
+// 2: the checkpoint's companions (config and tokenizer beside it), and files by URL.
+export const FINETUNE_UNIT_VERSION = 2;
 
 export interface FinetuneUnitData {
   kind: 'finetune';
@@ -14,6 +15,8 @@ export interface FinetuneUnitData {
   /** The base checkpoint (and its config, when given) by path and SHA-256. */
   checkpoint: SharedFile;
   config?: SharedFile;
+  /** Files beside the checkpoint that it is read with (its config, a Llama tokenizer.json ...). */
+  companions?: SharedFile[];
   /** The Alpaca records as one JSON array (the coordinator writes it into the run directory), by path and SHA-256. */
   records: SharedFile;
   /** The run directory: the worker writes `<outDir>/finetune/<name>/`. */
@@ -54,5 +57,5 @@ export interface FinetuneUnitResult {
  */
 export function finetuneUnitJobId(unit: FinetuneUnitData): string {
   const { threads: _threads, checkMemory: _checkMemory, ...rest } = unit;
-  return `finetune-${canonicalHash({ ...rest, checkpoint: rest.checkpoint.sha256, config: rest.config?.sha256 ?? null, records: rest.records.sha256 }).slice(0, 40)}`;
+  return `finetune-${canonicalHash({ ...rest, checkpoint: rest.checkpoint.sha256, config: rest.config?.sha256 ?? null, companions: companionsKey(rest.companions), records: rest.records.sha256 }).slice(0, 40)}`;
 }

@@ -3,14 +3,17 @@
 // and the coordinator decodes, extracts and logs them with the in-process code. A `generate-info` unit opens the
 // model on a worker and says what the coordinator's answers depend on (context length, end-of-text token).
 import { canonicalHash, type GenerationOptions } from '@judgekit/core';
-import type { SharedFile } from './shared-files.js';
+import { companionsKey, type SharedFile } from './shared-files.js';
 
-export const GENERATE_UNIT_VERSION = 1;
+// 2: the checkpoint's companions (config and tokenizer beside it), and files by URL.
+export const GENERATE_UNIT_VERSION = 2;
 
 /** The model as `judgekit generate` opens it. */
 export interface GenerateModelSpec {
   model: SharedFile;
   config?: SharedFile;
+  /** Files beside the checkpoint that it is read with (its config, a Llama tokenizer.json ...). */
+  companions?: SharedFile[];
   device: string;
   threads?: number;
   /** Prompts per forward pass (the model's default batch size). */
@@ -50,7 +53,7 @@ export interface GenerateUnitResult {
 }
 
 function specKey(spec: GenerateModelSpec): unknown {
-  return { model: spec.model.sha256, config: spec.config?.sha256 ?? null, device: spec.device, batchSize: spec.batchSize };
+  return { model: spec.model.sha256, config: spec.config?.sha256 ?? null, companions: companionsKey(spec.companions), device: spec.device, batchSize: spec.batchSize };
 }
 
 export function generateInfoJobId(unit: GenerateInfoUnitData): string {

@@ -1,6 +1,7 @@
 // The unit protocol of `judgekit judge --queue`: what a unit of judging is (a judge's settings, the answer files by
 // path and checksum, one repeat and a range of items), its deterministic job id, and the items' judge inputs.
 import { canonicalHash, formatAlpacaPrompt, type JudgeItemInput, type JudgeItemResult, type JudgeSettings, type ModelAnswers } from '@judgekit/core';
+import type { SharedFile } from './shared-files.js';
 import type { UnitSpend } from './unit-spend.js';
 
 export const JUDGE_UNIT_VERSION = 1;
@@ -26,8 +27,8 @@ export interface JudgeUnitData {
   judge: JudgeSpec;
   /** Alpaca prompt template name the models were given. */
   template: string;
-  /** Answer files, read by path on the worker and checked against these checksums. */
-  answerFiles: Array<{ path: string; sha256: string }>;
+  /** Answer files, read by path (or downloaded by URL) on the worker and checked against these checksums. */
+  answerFiles: SharedFile[];
   /** Model names in order, as the coordinator loaded them from the answer files. */
   models: string[];
   repeat: number;

@@ -2,9 +2,10 @@
 // and end on batch boundaries, so each batch holds the same windows as in-process and the coordinator adds the
 // batches' NLL sums and token counts in the same order: the result is the in-process one, bit for bit.
 import { canonicalHash } from '@judgekit/core';
-import type { SharedFile } from './shared-files.js';
+import { companionsKey, type SharedFile } from './shared-files.js';
 
-export const LOSS_UNIT_VERSION = 1;
+// 2: the checkpoint's companions (config and tokenizer beside it), and files by URL.
+export const LOSS_UNIT_VERSION = 2;
 
 export interface LossUnitData {
   kind: 'loss';
@@ -12,6 +13,8 @@ export interface LossUnitData {
   /** The checkpoint (and its config, when given) by path and SHA-256. */
   model: SharedFile;
   config?: SharedFile;
+  /** Files beside the checkpoint that it is read with (its config, a Llama tokenizer.json ...). */
+  companions?: SharedFile[];
   data: SharedFile;
   /** `--format`, when given. */
   format?: string;
@@ -39,5 +42,5 @@ export interface LossUnitResult {
 /** Content job id: the files' checksums, the protocol flags and the batch range (the device too: results may differ by device). */
 export function lossUnitJobId(unit: LossUnitData): string {
   const { threads: _threads, ...rest } = unit;
-  return `loss-${canonicalHash({ ...rest, model: rest.model.sha256, config: rest.config?.sha256 ?? null, data: rest.data.sha256 }).slice(0, 40)}`;
+  return `loss-${canonicalHash({ ...rest, model: rest.model.sha256, config: rest.config?.sha256 ?? null, companions: companionsKey(rest.companions), data: rest.data.sha256 }).slice(0, 40)}`;
 }

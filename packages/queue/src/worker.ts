@@ -2,13 +2,12 @@
 // in-process (the caller builds the judge from the unit's settings), returning the judgments to the coordinator.
 // Delivery is at least once: a unit whose worker dies goes back to the queue (BullMQ's stalled-job check) and the
 // next worker answers its finished calls from the shared request cache, so nothing is paid for twice.
-import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import { canonicalHash, loadAnswerFiles, mapConcurrent, type Judge, type JudgeCallRunner, type ModelAnswers } from '@judgekit/core';
 import { assertRedisReachable, JUDGE_QUEUE, queueTimings, redisConnection, type QueueTimings } from './connection.js';
 import { JUDGE_UNIT_VERSION, judgeItemInput, type JudgeSpec, type JudgeUnitData, type JudgeUnitResult } from './judge-units.js';
+import { checkSharedFile } from './shared-files.js';
 import { UnitSpendMeter } from './unit-spend.js';
 
 export interface BuiltJudge {
@@ -36,10 +35,6 @@ export interface JudgeWorkerHandle {
   close(): Promise<void>;
 }
 
-async function fileSha256(path: string): Promise<string> {
-  return createHash('sha256').update(await readFile(path)).digest('hex');
-}
-
 export async function startJudgeWorker(options: JudgeWorkerOptions): Promise<JudgeWorkerHandle> {
   await assertRedisReachable(options.url);
   const id = `${hostname()} pid ${process.pid}`;
@@ -54,23 +49,10 @@ export async function startJudgeWorker(options: JudgeWorkerOptions): Promise<Jud
     let answers = answerSets.get(key);
     if (!answers) {
       answers = (async () => {
-        for (const file of unit.answerFiles) {
-          let sha256: string;
-          try {
-            sha256 = await fileSha256(file.path);
-          } catch (error) {
-            const code = (error as NodeJS.ErrnoException).code;
-            throw new UnrecoverableError(
-              code === 'ENOENT'
-                ? `answer file ${file.path} is missing on worker ${id} (unit ${jobId}): workers read answer files by path, so every worker must see them at the same path (shared storage).`
-                : `cannot read answer file ${file.path} on worker ${id} (unit ${jobId}): ${(error as Error).message}`,
-            );
-          }
-          if (sha256 !== file.sha256) {
-            throw new UnrecoverableError(`answer file ${file.path} on worker ${id} is not the coordinator's (sha256 ${sha256.slice(0, 12)}... here, ${file.sha256.slice(0, 12)}... there; unit ${jobId}): give every machine the same files.`);
-          }
-        }
-        const loaded = await loadAnswerFiles(unit.answerFiles.map((file) => file.path));
+        // By path, or downloaded by URL into this worker's cache (the coordinator's JUDGEKIT_SHARED_FILES_URL).
+        const paths: string[] = [];
+        for (const file of unit.answerFiles) paths.push(await checkSharedFile(file, 'answer file', id, jobId));
+        const loaded = await loadAnswerFiles(paths);
         const names = loaded.map((model) => model.name);
         if (names.join('\n') !== unit.models.join('\n')) {
           throw new UnrecoverableError(`the answer files hold models ${names.join(', ')} on worker ${id}, but ${unit.models.join(', ')} for the coordinator (unit ${jobId}).`);

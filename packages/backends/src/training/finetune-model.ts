@@ -183,7 +183,7 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
       (recipe.stopping.kind === 'fixed' ? `${recipe.stopping.epochs} epochs` : `early stopping (max ${recipe.stopping.maxEpochs} epochs)`),
   );
   // What the run needs, said before the sessions are made, and refused when the machine does not have it (GPT-2
-  // large and XL on a 24 GiB machine): the weights, gradients and AdamW moments plus the activations of the longest
+  // XL on a 24 GiB machine): the weights, gradients and AdamW moments plus the activations of the longest
   // batch the run will see.
   let longest = 1;
   for (const example of [...train, ...validation]) longest = Math.max(longest, example.ids.length);
@@ -193,7 +193,9 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
     batchSize: recipe.batchSize,
     seq: Math.min(longest, recipe.maxLength ?? checkpoint.shape.contextLength),
     gradientAccumulation: recipe.gradientAccumulation,
-    earlyStopping: recipe.stopping.kind === 'early',
+    // Early stopping reads the best epoch back from the checkpoint written when it was accepted (see
+    // readAcceptedWeights below), so no second copy of the weights is held in memory.
+    earlyStopping: false,
   });
   const available = options.availableMemoryBytes ?? availableMemoryBytes();
   log(`memory: fine-tuning ${name} needs ${describeTrainingMemory(memory)}; ${formatGb(available)} available`);
@@ -218,6 +220,15 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
       ...(options.onStep ? { onStep: options.onStep } : {}),
       ...(options.progress !== undefined ? { progress: options.progress } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
+      // The last accepted epoch's weights are in paths.model (written below when it was accepted, and by the run
+      // being resumed): early stopping restores from there instead of keeping a copy in memory.
+      readAcceptedWeights: async (epoch) => {
+        const saved = await loadTrainingCheckpoint(paths.model, { configPath: paths.config });
+        if (saved.sourceMetadata.judgekit_epoch !== String(epoch)) {
+          throw new JudgekitError('run-store', `${paths.model} holds epoch ${saved.sourceMetadata.judgekit_epoch ?? '(none)'}, not the last accepted epoch ${epoch} that early stopping restores: run again with --fresh.`, { location: paths.model });
+        }
+        return saved.parameters;
+      },
       onEpochAccepted: async (report, live, finished) => {
         log(formatEpochReport(report));
         await epochLog.append(`epoch/${report.epoch}`, report);

@@ -65,7 +65,8 @@ async function createSession(model: Uint8Array, device: TrainingDevice, threads:
     return await ort.InferenceSession.create(model, {
       executionProviders: executionProviders(device),
       // Without the CPU arena, a step's activations go back to the system after each run: with it, the arena kept
-      // growing step after step (8.8 GB after two GPT-2-small steps at 8 x 256, against 7.2 GB peak without).
+      // growing step after step (8.8 GB after two GPT-2-small steps at 8 x 256, against 7.2 GB peak without; since the
+      // training graph's schedule change 6.4 GB held with it, 4.4 GB peak without: docs/training.md).
       enableCpuMemArena: false,
       graphOptimizationLevel: 'all',
       // Warnings only say that shape ops run on the CPU next to a GPU provider; keep logs readable.
@@ -73,7 +74,6 @@ async function createSession(model: Uint8Array, device: TrainingDevice, threads:
       // Stated rather than ONNX Runtime's default (0), which ran matmuls up to 2.8x slower on the 2-core machine.
       intraOpNumThreads: threads ?? defaultThreadCount(),
       interOpNumThreads: 1,
-      ...(process.env.JK_ORT_OPTS ? JSON.parse(process.env.JK_ORT_OPTS) : {}), // TEMP-EXPERIMENT
     });
   } catch (error) {
     const hint =

@@ -1,23 +1,25 @@
 // How much memory fine-tuning needs, said before it starts: the weights, their gradients, AdamW's two moments (all
 // F32 on the host), the activations one training step keeps for the batch shape, and the runtime itself. Compared
-// with what the machine has, so GPT-2 large and XL on a 24 GiB machine are refused up front with the figures, not
-// killed by the kernel an hour in.
+// with what the machine has, so a run that does not fit (GPT-2 XL on a 24 GiB machine) is refused up front with the
+// figures, not killed by the kernel an hour in.
 import { readFileSync } from 'node:fs';
 import { freemem } from 'node:os';
 import { JudgekitError } from '@judgekit/core';
 import type { ModelDimensions } from '../architectures/architecture.js';
 
 /**
- * Per layer and token, the floats a training step holds per unit of width (the forward values the backward pass
- * reads plus the backward pass's own temporaries), and per layer the [batch, heads, seq, seq] attention tensors
- * alive at once. Calibrated on the one measured case, GPT-2 small at 8 x 256 (7.08 GB peak RSS in
- * docs/benchmarks.md, bench:train): 24 x [tokens, width] and 4 x [batch, heads, seq, seq] per layer bring the
- * estimate to 7.0 GB there.
+ * Per layer and token, the floats a training step holds per unit of width, and per layer the [batch, heads, seq, seq]
+ * attention tensors, at its peak: the end of the forward pass, where every layer's values that the backward pass
+ * reads are alive. They are counted from ONNX Runtime's schedule of the GPT-2 graph (gpt2-train-graph.ts): per
+ * layer eight [tokens, width] tensors (the residual stream twice, both LayerNorm outputs, q, k, v, the attention
+ * output) and the c_fc output [tokens, 4 x width] = 12 x [tokens, width], and one attention map (the softmax).
+ * Measured on GPT-2 small at 8 x 256: 4.38 GB peak RSS (docs/benchmarks.md, bench:train; 4.49 GB in another run),
+ * estimate 4.4 GB; GPT-2 medium at 8 x 256: 10.57 GB, estimate 10.1 GB (docs/models.md).
  */
-const LAYER_FLOATS_PER_TOKEN_AND_WIDTH = 24;
-const ATTENTION_MAPS_PER_LAYER = 4;
-/** [tokens, vocab] tensors alive at once in the loss and its gradient (logits, softmax, their gradient, a temporary). */
-const VOCAB_TENSORS = 4;
+const LAYER_FLOATS_PER_TOKEN_AND_WIDTH = 12;
+const ATTENTION_MAPS_PER_LAYER = 1;
+/** [tokens, vocab] tensors alive at once at the peak: the logits and their log-softmax (then the log-softmax and the softmax gradient). */
+const VOCAB_TENSORS = 2;
 /** Node, ONNX Runtime, the graphs and the tokenizer. */
 const RUNTIME_BYTES = 350 * 2 ** 20;
 const F32 = 4;
@@ -32,7 +34,10 @@ export interface TrainingMemoryInput {
   seq: number;
   /** Micro-batches per step; above 1 a second set of gradients is kept. */
   gradientAccumulation?: number;
-  /** Early stopping keeps the best epoch's weights as another copy. */
+  /**
+   * Early stopping keeps the best epoch's weights as another copy (trainEpochs without `readAcceptedWeights`;
+   * finetune() reads them back from its checkpoint instead and passes false).
+   */
   earlyStopping?: boolean;
 }
 

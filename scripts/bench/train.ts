@@ -245,7 +245,7 @@ export default async function trainBench(args: string[]): Promise<void> {
   const hours = projected / 3600;
   log(`training: ${fmt(tokensPerSecond, 0)} tokens/s, ${fmt(flopRate)} GFLOP/s = ${fmt(100 * ratio, 0)}% of the MatMul ceiling (${fmt(result.ceilingGflops)} GFLOP/s)`);
   log(`per CPU second: ${fmt(cpuRate)} GFLOP/CPU-s = ${fmt(100 * cpuRatio, 0)}% of the MatMul ceiling's ${fmt(result.ceilingCpuGflops)}; load average ${result.loadAverage.map((l) => fmt(l)).join(' -> ')}`);
-  log(`projected book fine-tune (2 epochs): ${fmt(hours, 2)} h; peak RSS ${fmt(result.peakRssMb / 1024, 2)} GB`);
+  log(`projected book fine-tune (2 epochs): ${fmt(hours, 2)} h; peak RSS ${fmt(result.peakRssMb / 1024, 2)} GiB`);
   const markdown = `
 ### Instruction fine-tuning throughput${choice === '124m' ? '' : `, ${choice} shape`} (\`npm run bench -- train${choice === '124m' ? '' : ` --model=${choice}`}\`)
 
@@ -269,7 +269,7 @@ thread per CPU (stated: with ONNX Runtime's default threads the same 4 timed ste
 | load average (1 min) at start / end of the measurement | ${result.loadAverage.map((l) => fmt(l)).join(' / ')} on 2 cores |
 | evaluation forward, same batch | ${fmt(result.evalSeconds, 2)} s (${fmt(evalTokensPerSecond, 0)} tokens/s) |
 | checkpoint load / session creation | ${fmt(result.loadSeconds, 1)} s / ${fmt(result.sessionSeconds, 1)} s |
-| **peak RSS** (load, sessions, steps) | **${fmt(result.peakRssMb / 1024, 2)} GB**${choice === '124m' ? " (target < 5 GB; 7.08 GB before the training graph's schedule change)" : ''} |
+| **peak RSS** (load, sessions, steps) | **${fmt(result.peakRssMb / 1024, 2)} GiB** (${fmt((result.peakRssMb * 2 ** 20) / 1e9, 2)} GB)${choice === '124m' ? " (target < 5 GB; 7.08 GiB before the training graph's schedule change)" : ''} |
 | projected book fine-tune of ${choice === '124m' ? 'GPT-2 small' : `the ${choice} shape`}, 2 epochs + per-epoch validation | **${fmt(hours, 2)} h** (${book.epochs.map((t) => fmt(t, 0)).join(' + ')} padded training tokens in the two epochs' batches of ${book.items} items, token lengths from ${book.source}) |
 
 The machine is shared with other work; when its load average is above its 2 cores, wall-clock rates drift by 2x or

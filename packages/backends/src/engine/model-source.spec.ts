@@ -13,7 +13,7 @@ describe('openableModel', () => {
     const big = await openableModel(tiny.model, 'loss', undefined, 0);
     expect(typeof big.model).toBe('string');
     const path = big.model as string;
-    await access(`${path}.data`);
+    await access(`${path}_data`);
     const ort = await loadOrt();
     const session = await ort.InferenceSession.create(path);
     expect(session.outputNames).toEqual(['nll']);

@@ -13,10 +13,18 @@ import type { ModelDimensions } from '../architectures/architecture.js';
  * reads are alive. They are counted from ONNX Runtime's schedule of the GPT-2 graph (gpt2-train-graph.ts): per
  * layer eight [tokens, width] tensors (the residual stream twice, both LayerNorm outputs, q, k, v, the attention
  * output) and the c_fc output [tokens, 4 x width] = 12 x [tokens, width], and one attention map (the softmax).
- * Measured on GPT-2 small at 8 x 256: 4.38 GB peak RSS (docs/benchmarks.md, bench:train; 4.49 GB in another run),
+ * Measured on GPT-2 small at 8 x 256: 4.38 GiB = 4.70 GB peak RSS (docs/benchmarks.md, bench:train; 4.49 GiB in another run),
  * estimate 4.4 GB; GPT-2 medium at 8 x 256: 10.57 GB, estimate 10.1 GB (docs/models.md).
  */
 const LAYER_FLOATS_PER_TOKEN_AND_WIDTH = 12;
+/**
+ * A gated MLP (Llama's SwiGLU, shapes with an `intermediateSize`) keeps three [tokens, intermediate] tensors per
+ * layer instead of the c_fc output's 4 x width: the gate, its sigmoid and up (llama-train-graph.ts recomputes the rest
+ * in the backward pass), next to the same 8 x width of the attention part. Measured on the SmolLM-135M shape at 8 x 256:
+ * 6.31 GiB = 6.78 GB peak RSS (docs/benchmarks.md, bench:train-smollm-135m), estimate 6.2 GB (5.6 GB counted as GPT-2).
+ */
+const GATED_ATTENTION_FLOATS_PER_TOKEN_AND_WIDTH = 8;
+const GATED_MLP_TENSORS = 3;
 const ATTENTION_MAPS_PER_LAYER = 1;
 /** [tokens, vocab] tensors alive at once at the peak: the logits and their log-softmax (then the log-softmax and the softmax gradient). */
 const VOCAB_TENSORS = 2;
@@ -25,7 +33,8 @@ const RUNTIME_BYTES = 350 * 2 ** 20;
 const F32 = 4;
 
 export interface TrainingMemoryInput {
-  shape: ModelDimensions;
+  /** The model's dimensions; `intermediateSize` (a Llama config's) marks a gated MLP of that width. */
+  shape: ModelDimensions & { intermediateSize?: number };
   /** Trainable parameters (elements). */
   parameters: number;
   /** Rows per micro-batch. */
@@ -65,7 +74,12 @@ export function estimateTrainingMemory(input: TrainingMemoryInput): TrainingMemo
   const gradients = weights * ((input.gradientAccumulation ?? 1) > 1 ? 2 : 1);
   const optimizer = 2 * weights;
   const bestWeights = input.earlyStopping ? weights : 0;
-  const perLayer = LAYER_FLOATS_PER_TOKEN_AND_WIDTH * tokens * shape.embDim + ATTENTION_MAPS_PER_LAYER * batchSize * shape.nHeads * seq * seq;
+  const intermediate = shape.intermediateSize;
+  const floatsPerToken =
+    intermediate !== undefined
+      ? GATED_ATTENTION_FLOATS_PER_TOKEN_AND_WIDTH * shape.embDim + GATED_MLP_TENSORS * intermediate
+      : LAYER_FLOATS_PER_TOKEN_AND_WIDTH * shape.embDim;
+  const perLayer = floatsPerToken * tokens + ATTENTION_MAPS_PER_LAYER * batchSize * shape.nHeads * seq * seq;
   const activations = F32 * (shape.nLayers * perLayer + VOCAB_TENSORS * tokens * shape.vocabSize);
   const parts = { weights, gradients, optimizer, bestWeights, activations, runtime: RUNTIME_BYTES };
   const bytes = Object.values(parts).reduce((sum, part) => sum + part, 0);

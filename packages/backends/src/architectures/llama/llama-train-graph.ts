@@ -135,9 +135,7 @@ export function buildLlamaTrainGraph(config: LlamaConfig, options: LlamaTrainGra
     h2: string;
     gate: string;
     sig: string;
-    silu: string;
     up: string;
-    act: string;
   }
   const saved: LayerSaved[] = [];
   for (let i = 0; i < L; i++) {
@@ -159,7 +157,7 @@ export function buildLlamaTrainGraph(config: LlamaConfig, options: LlamaTrainGra
     const silu = g.mul(gate, sig);
     const act = g.mul(silu, up);
     x = g.add(x1, g.gemm(act, `${p}mlp.down_proj.weight`));
-    saved.push({ n1, h1, q, k, v, probs, y, n2, h2, gate, sig, silu, up, act });
+    saved.push({ n1, h1, q, k, v, probs, y, n2, h2, gate, sig, up });
   }
   const [hf, nf] = rmsNorm(x, 'norm.weight');
   const head = config.tiedHead ? EMBED : HEAD;
@@ -173,28 +171,48 @@ export function buildLlamaTrainGraph(config: LlamaConfig, options: LlamaTrainGra
   const logp = g.op('LogSoftmax', [logits], { axis: -1 });
   const picked = g.reshape(g.op('GatherElements', [logp, safeTargets], { axis: 1 }), [-1]);
   const count = g.reduceSum(validF, [0]);
-  const loss = g.div(g.op('Neg', [g.reduceSum(g.mul(picked, validF), [0])]), count);
-  g.output(loss, 'loss', OnnxDataType.FLOAT, []);
-  g.output(count, 'count', OnnxDataType.FLOAT, []);
-  if (!options.backward) return g;
+  const emitLoss = (): void => {
+    const loss = g.div(g.op('Neg', [g.reduceSum(g.mul(picked, validF), [0])]), count);
+    g.output(loss, 'loss', OnnxDataType.FLOAT, []);
+    g.output(count, 'count', OnnxDataType.FLOAT, []);
+  };
+  if (!options.backward) {
+    emitLoss();
+    return g;
+  }
 
   // ---- backward ----
-  const grads = new Map<string, string>();
-  const colSum = (dy: string): string => g.reduceSum(dy, [0]);
+  // Scheduled as the GPT-2 graph is (see the comment there): ONNX Runtime walks depth-first from the leaf nodes,
+  // the leaf added last first, so the leaves (the loss, the head rows, every gradient output) are added at the end
+  // in the reverse of the order they should run in: the loss (its gather before the softmax gradient's Exp, which
+  // then frees the [N, V] log-probabilities), the head, then each layer's weight gradients from the last layer
+  // down, so a layer's saved tensors are released as soon as its gradients are out instead of at the end of the
+  // whole backward pass. Same nodes, same arithmetic: only the order changes.
+  const leaves: Array<() => void> = [emitLoss];
+  const grads = new Map<string, () => string>();
+  const setGrad = (name: string, value: () => string): void => {
+    if (grads.has(name)) throw new Error(`internal: two gradients built for ${name}`);
+    grads.set(name, value);
+    if (!llamaGraphHasGradient(config, name)) return;
+    const spec = specs.find((candidate) => candidate.name === name);
+    if (!spec) throw new Error(`internal: gradient built for ${name}, which is not a parameter`);
+    leaves.push(() => g.output(value(), gradientName(name), OnnxDataType.FLOAT, spec.shape));
+  };
+  const colSum = (dy: string) => (): string => g.reduceSum(dy, [0]);
 
   // d loss / d logits = (softmax - onehot(target)) * valid / count; as in the GPT-2 graph only the softmax part is
   // formed [N, V], and the one-hot part goes to [N, C] rows: -w_i * head[t_i] here, -w_i * hf_i into head row t_i
   // on the host (completeLlamaEmbeddingGradients).
   const rowWeight = g.op('Unsqueeze', [g.div(validF, count), g.int64([1])]);
   const dSoftmax = g.mul(g.op('Exp', [logp]), rowWeight);
-  const dHead = g.gemm(dSoftmax, hf, 1, 0);
+  setGrad(head, () => g.gemm(dSoftmax, hf, 1, 0));
+  leaves.push(() => g.output(g.op('Neg', [g.mul(hf, rowWeight)]), LLAMA_HEAD_ROWS_GRAD, OnnxDataType.FLOAT, ['N', C]));
   const targetRows = g.op('Gather', [head, g.reshape(safeTargets, [-1])], { axis: 0 });
   let dx = g.sub(g.gemm(dSoftmax, head, 0, 0), g.mul(targetRows, rowWeight));
-  g.output(g.op('Neg', [g.mul(hf, rowWeight)]), LLAMA_HEAD_ROWS_GRAD, OnnxDataType.FLOAT, ['N', C]);
 
   // y = w * x * r with r = (mean(x^2) + eps)^-1/2: dw = sum(dy * xhat), dx = r * (dxhat - xhat * mean(dxhat * xhat)).
   const rmsNormBackward = (s: RmsSaved, dy: string, weightName: string): string => {
-    grads.set(weightName, colSum(g.mul(dy, s.xhat)));
+    setGrad(weightName, () => g.reduceSum(g.mul(dy, s.xhat), [0]));
     const dxhat = g.mul(dy, s.weight);
     const meanDX = g.op('ReduceMean', [g.mul(dxhat, s.xhat)], { axes: [-1], keepdims: 1 });
     return g.mul(g.sub(dxhat, g.mul(s.xhat, meanDX)), s.inv);
@@ -205,20 +223,28 @@ export function buildLlamaTrainGraph(config: LlamaConfig, options: LlamaTrainGra
     const p = `layers.${i}.`;
     const a = `${p}self_attn.`;
     const s = saved[i] as LayerSaved;
-    // SwiGLU MLP: act = silu(gate) * up; silu'(z) = sig(z) * (1 + z * (1 - sig(z))).
-    grads.set(`${p}mlp.down_proj.weight`, g.gemm(s.act, dx, 1, 0));
+    // SwiGLU MLP: act = silu(gate) * up; silu'(z) = sig(z) * (1 + z * (1 - sig(z))). Of its [N, I] tensors the
+    // gate, its sigmoid and up are kept from the forward pass; silu and act are computed again here (two [N, I]
+    // tensors fewer per layer held until this point), with their Mul operands commuted so that ONNX Runtime's
+    // common-subexpression elimination does not merge them back into the forward nodes (a float product is the
+    // same either way round, so the bits are unchanged).
+    const silu = g.mul(s.sig, s.gate);
+    const act = g.mul(s.up, silu);
+    const dOut = dx;
+    setGrad(`${p}mlp.down_proj.weight`, () => g.gemm(act, dOut, 1, 0));
     const dAct = g.gemm(dx, `${p}mlp.down_proj.weight`, 0, 1);
-    const dUp = g.mul(dAct, s.silu);
+    const dUp = g.mul(dAct, silu);
     const siluDeriv = g.mul(s.sig, g.add(g.float(1), g.mul(s.gate, g.sub(g.float(1), s.sig))));
     const dGate = g.mul(g.mul(dAct, s.up), siluDeriv);
-    grads.set(`${p}mlp.gate_proj.weight`, g.gemm(s.h2, dGate, 1, 0));
-    grads.set(`${p}mlp.up_proj.weight`, g.gemm(s.h2, dUp, 1, 0));
+    setGrad(`${p}mlp.gate_proj.weight`, () => g.gemm(s.h2, dGate, 1, 0));
+    setGrad(`${p}mlp.up_proj.weight`, () => g.gemm(s.h2, dUp, 1, 0));
     const dH2 = g.add(g.gemm(dGate, `${p}mlp.gate_proj.weight`, 0, 1), g.gemm(dUp, `${p}mlp.up_proj.weight`, 0, 1));
     dx = g.add(dx, rmsNormBackward(s.n2, dH2, `${p}post_attention_layernorm.weight`));
 
     // Attention output projection.
-    grads.set(`${a}o_proj.weight`, g.gemm(s.y, dx, 1, 0));
-    if (bias) grads.set(`${a}o_proj.bias`, colSum(dx));
+    const dAttnOut = dx;
+    setGrad(`${a}o_proj.weight`, () => g.gemm(s.y, dAttnOut, 1, 0));
+    if (bias) setGrad(`${a}o_proj.bias`, colSum(dAttnOut));
     const dAttn = toHeads(g.gemm(dx, `${a}o_proj.weight`, 0, 1), btQ);
     // Softmax attention; K and V gradients are summed over each KV head's group of query heads.
     const dProbs = g.matmul(dAttn, g.transpose(s.v, [0, 1, 2, 4, 3]));
@@ -231,8 +257,8 @@ export function buildLlamaTrainGraph(config: LlamaConfig, options: LlamaTrainGra
     const dVFlat = fromHeads(dV, KV * D);
     let dH1 = '';
     for (const [proj, d] of [['q_proj', dQ], ['k_proj', dK], ['v_proj', dVFlat]] as const) {
-      grads.set(`${a}${proj}.weight`, g.gemm(s.h1, d, 1, 0));
-      if (bias) grads.set(`${a}${proj}.bias`, colSum(d));
+      setGrad(`${a}${proj}.weight`, () => g.gemm(s.h1, d, 1, 0));
+      if (bias) setGrad(`${a}${proj}.bias`, colSum(d));
       const back = g.gemm(d, `${a}${proj}.weight`, 0, 1);
       dH1 = dH1 ? g.add(dH1, back) : back;
     }
@@ -240,13 +266,11 @@ export function buildLlamaTrainGraph(config: LlamaConfig, options: LlamaTrainGra
   }
 
   // Token rows are scattered into the embedding gradient on the host: a few MB instead of a [V, C] scatter here.
-  g.output(dx, LLAMA_TOKEN_ROWS_GRAD, OnnxDataType.FLOAT, ['N', C]);
-  grads.set(config.tiedHead ? EMBED : HEAD, dHead);
+  const tokenRows = dx;
+  leaves.push(() => g.output(tokenRows, LLAMA_TOKEN_ROWS_GRAD, OnnxDataType.FLOAT, ['N', C]));
   for (const spec of specs) {
-    if (!llamaGraphHasGradient(config, spec.name)) continue;
-    const grad = grads.get(spec.name);
-    if (!grad) throw new Error(`internal: no gradient built for ${spec.name}`);
-    g.output(grad, gradientName(spec.name), OnnxDataType.FLOAT, spec.shape);
+    if (llamaGraphHasGradient(config, spec.name) && !grads.has(spec.name)) throw new Error(`internal: no gradient built for ${spec.name}`);
   }
+  for (const leaf of leaves.reverse()) leaf();
   return g;
 }

@@ -1,10 +1,15 @@
-// `npm run bench -- big [--model=124m|medium|large|xl] [--layers=N] [--windows=N] [--seq=N] [--new-tokens=N] [--numpy]`:
+// `npm run bench -- big [--model=124m|medium|large|xl] [--layers=N] [--windows=N] [--seq=N] [--new-tokens=N] [--numpy]
+// [--finetune[=STEPS]]`:
 // GPT-2 at every size. Writes a GPT-2-shaped checkpoint (vocab 50257, context 1024, F32, Hugging Face naming, tied
 // head; large by default: 36 layers, 1280 dim, 20 heads, 3.1 GB; xl: 48 layers, 1600 dim, 25 heads, 6.2 GB) with
 // seeded random weights to a temp dir, then, each in its own process: its test loss with `judgekit loss` on the CPU
 // under /usr/bin/time -v (wall time, peak RSS), greedy generation of a few tokens through the decoder session (load
 // and generation time, tokens/s, peak RSS), and, for large or with --numpy, the NumPy reference loss
 // (scripts/verify/numpy_gpt2_loss.py, which reads the file itself; float64, so it needs 2x the weights' memory).
+// --finetune[=STEPS] (default 2) also runs `judgekit finetune` under /usr/bin/time -v: one fixed epoch of STEPS AdamW
+// steps at 8 x 256 (a synthetic Alpaca set whose rows all reach 256 tokens), so its peak RSS stands beside the
+// memory estimate the command logs first; a size whose estimate is over what the machine has is refused, as a user
+// would see it, and that refusal is what the section records.
 // Deletes the files. With the full number of layers the figures go to docs/benchmarks.md (section bench:big for
 // large, bench:big-<model> for the others); --layers=N (fewer) proves the path quickly and writes nothing.
 import { spawn } from 'node:child_process';
@@ -118,24 +123,38 @@ export async function writeCheckpoint(path: string, specs: Spec[], seed: number)
 
 interface Measured {
   stdout: string;
+  stderr: string;
   wallSeconds: number;
   peakRssMb: number;
 }
 
 /** Run a command under /usr/bin/time -v: its stdout, wall time and peak RSS. */
-async function timed(command: string, args: string[]): Promise<Measured> {
+async function timed(command: string, args: string[], echo = false): Promise<Measured> {
   const child = spawn('/usr/bin/time', ['-v', command, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CI: '1' } });
   let stdout = '';
   let stderr = '';
+  let pending = '';
+  let echoDone = false;
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+    if (!echo) return;
+    // Echo the command's own log lines as they complete, not /usr/bin/time's report (from "Command being timed" on).
+    pending += chunk.toString();
+    const lines = pending.split('\n');
+    pending = lines.pop() ?? '';
+    for (const line of lines) {
+      if (line.startsWith('\tCommand being timed')) echoDone = true;
+      if (!echoDone && line) process.stderr.write(`    ${line}\n`);
+    }
+  });
   const code = await new Promise<number>((done) => child.on('close', (c) => done(c ?? 1)));
   if (code !== 0) throw new Error(`${command} ${args.join(' ')} failed (exit ${code}):\n${stderr.slice(-4000)}`);
   const rss = /Maximum resident set size \(kbytes\): (\d+)/.exec(stderr);
   const wall = /Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): ([\d:.]+)/.exec(stderr);
   if (!rss || !wall) throw new Error(`/usr/bin/time -v printed no figures:\n${stderr.slice(-2000)}`);
   const wallSeconds = wall[1]!.split(':').reduce((total, part) => total * 60 + Number(part), 0);
-  return { stdout, wallSeconds, peakRssMb: Number(rss[1]) / 1024 };
+  return { stdout, stderr, wallSeconds, peakRssMb: Number(rss[1]) / 1024 };
 }
 
 function option(args: string[], name: string, fallback: number): number {
@@ -170,6 +189,8 @@ export default async function bigBench(args: string[] = []): Promise<void> {
   const seq = option(args, 'seq', 256);
   const newTokens = option(args, 'new-tokens', 8);
   const numpy = args.includes('--numpy') || size === 'large';
+  const finetuneArg = args.find((a) => a === '--finetune' || a.startsWith('--finetune='));
+  const finetuneSteps = finetuneArg === undefined ? undefined : finetuneArg === '--finetune' ? 2 : option(args, 'finetune', 2);
   const machine = await machineLine();
   const dir = await mkdtemp(join(tmpdir(), 'judgekit-bench-big-'));
   try {
@@ -217,6 +238,8 @@ export default async function bigBench(args: string[] = []): Promise<void> {
       reference = { result: theirsResult, measured: theirs };
     }
 
+    const tuned = finetuneSteps === undefined ? undefined : await finetuneRun(dir, checkpoint, `gpt2-${size}`, finetuneSteps, log);
+
     if (layers !== shape.layers) {
       log(`--layers=${layers}: a shortened model, so docs/benchmarks.md is left alone.`);
       return;
@@ -230,6 +253,13 @@ export default async function bigBench(args: string[] = []): Promise<void> {
     if (reference) {
       rows.push(`| NumPy reference loss (\`scripts/verify/numpy_gpt2_loss.py\`, float64) | loss ${reference.result.loss.toFixed(6)} | ${fmt(reference.measured.wallSeconds)} s | ${gib(reference.measured.peakRssMb)} GiB | ${ratio(reference.measured.peakRssMb)} |`);
     }
+    if (tuned?.kind === 'ran') {
+      rows.push(
+        `| judgekit fine-tuning (\`judgekit finetune\`, ${tuned.steps} AdamW steps at 8 x 256, fixed epoch; logged estimate ${tuned.estimate}) | validation loss ${tuned.validationLoss} | ${fmt(tuned.measured.wallSeconds)} s${tuned.epochSeconds === undefined ? '' : ` (the steps and validation ${tuned.epochSeconds} s)`} | ${gib(tuned.measured.peakRssMb)} GiB (${fmt((tuned.measured.peakRssMb * 2 ** 20) / 1e9, 2)} GB) | ${ratio(tuned.measured.peakRssMb)} |`,
+      );
+    } else if (tuned?.kind === 'refused') {
+      rows.push(`| judgekit fine-tuning (\`judgekit finetune\`, 8 x 256) | refused before loading: "${tuned.message}" | ${fmt(tuned.wallSeconds)} s | - | - |`);
+    }
     const difference = reference ? Math.abs(oursResult.loss - reference.result.loss) : undefined;
     const section = size === 'large' ? 'big' : `big-${size}`;
     await writeBenchSection(
@@ -240,7 +270,7 @@ export default async function bigBench(args: string[] = []): Promise<void> {
 ${shape.heads} heads, vocab ${shape.vocab}, context ${shape.context}, tied head; ${(written.parameters / 1e6).toFixed(1)}M parameters) with seeded random weights, F32
 safetensors in Hugging Face naming: ${(written.bytes / 2 ** 30).toFixed(2)} GiB (${(written.bytes / 1e9).toFixed(2)} GB; the F32 weights ${fmt(weightGib, 2)} GiB). Test loss on ${windows} window(s) of ${seq} random tokens
 (batch 1) and greedy generation, each in its own process (\`/usr/bin/time -v\` for the loss, the process's own maximum RSS for
-generation, both including the load); the files are deleted afterwards.
+generation, both including the load)${tuned ? `, and fine-tuning in its own process under \`/usr/bin/time -v\` (\`--finetune=${finetuneSteps}\`: a synthetic Alpaca set of ${finetuneRecords(finetuneSteps!)} records whose rows all reach the 256-token cap, split 85/10/5, one fixed epoch; load, the steps, validation and writing the fine-tuned checkpoint included)` : ''}; the files are deleted afterwards.
 
 | | result | wall time (load included) | peak RSS | peak RSS / F32 weights |
 | --- | --- | --- | --- | --- |
@@ -251,4 +281,46 @@ ${difference === undefined ? '' : `\nAbsolute loss difference ${difference.toExp
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/** The fewest records whose 85% training split gives exactly `steps` full batches of 8 (the trainer drops a partial batch). */
+export function finetuneRecords(steps: number): number {
+  for (let n = 1; ; n++) if (Math.floor(Math.floor(0.85 * n) / 8) === steps) return n;
+}
+
+type FinetuneOutcome =
+  | { kind: 'ran'; steps: number; estimate: string; validationLoss: string; epochSeconds: number | undefined; measured: Measured }
+  | { kind: 'refused'; message: string; wallSeconds: number };
+
+/** `judgekit finetune` on the bench checkpoint: `steps` steps at 8 x 256 under /usr/bin/time -v, or the refusal. */
+async function finetuneRun(dir: string, checkpoint: string, name: string, steps: number, log: (line: string) => void): Promise<FinetuneOutcome> {
+  // Each output runs well past 256 tokens, so every row of every batch is cut to the cap: batches are exactly 8 x 256.
+  const words = 'the model reads a long answer about rivers and mountains and writes it again with care'.split(' ');
+  const records = Array.from({ length: finetuneRecords(steps) }, (_, i) => ({
+    instruction: `Describe item ${i + 1} in detail.`,
+    input: '',
+    output: Array.from({ length: 320 }, (_, j) => words[(i + j) % words.length]).join(' '),
+  }));
+  const dataset = join(dir, 'finetune-data.json');
+  await writeFile(dataset, JSON.stringify(records));
+  const cli = [resolve('packages/cli/src/bin-source.ts'), 'finetune', checkpoint, '--dataset', dataset, '--out', join(dir, 'finetune-run'), '--name', name, '--epochs', '1', '--batch-size', '8', '--max-length', '256'];
+  log(`judgekit finetune (CPU, ${records.length} records: ${steps} steps at 8 x 256, one epoch) ...`);
+  const started = performance.now();
+  let measured: Measured;
+  try {
+    measured = await timed(process.execPath, ['--conditions=@judgekit/source', '--import', 'tsx/esm', ...cli], true);
+  } catch (error) {
+    const text = String((error as Error).message);
+    const refusal = /fine-tuning \S+ needs about [^\n]*? but this machine has [\d.]+ GB available/.exec(text);
+    if (!refusal) throw error;
+    log(`refused: ${refusal[0]}`);
+    return { kind: 'refused', message: refusal[0].trim(), wallSeconds: (performance.now() - started) / 1000 };
+  }
+  const estimate = /memory: fine-tuning \S+ needs about ([\d.]+ GB)/.exec(measured.stderr)?.[1];
+  if (!estimate) throw new Error(`judgekit finetune logged no memory estimate:\n${measured.stderr.slice(-2000)}`);
+  const validationLoss = /validation loss ([\d.]+)/.exec(measured.stdout)?.[1] ?? '?';
+  const epochSeconds = /epoch 1: .*, (\d+) steps, (\d+)s/.exec(measured.stderr);
+  if (epochSeconds) log(`the epoch (${epochSeconds[1]} steps and validation): ${epochSeconds[2]} s`);
+  log(`finetune: ${fmt(measured.wallSeconds)} s wall, peak RSS ${fmt(measured.peakRssMb / 1024, 2)} GiB (${fmt((measured.peakRssMb * 2 ** 20) / 1e9, 2)} GB); estimate ${estimate}; validation loss ${validationLoss}`);
+  return { kind: 'ran', steps, estimate, validationLoss, epochSeconds: epochSeconds ? Number(epochSeconds[2]) : undefined, measured };
 }

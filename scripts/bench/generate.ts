@@ -1,4 +1,4 @@
-// `npm run bench -- generate [--model=124m|smollm-135m]`: judgekit's batched, KV-cached greedy generation against
+// `npm run bench -- generate [--model=124m|medium|smollm-135m]`: judgekit's batched, KV-cached greedy generation against
 // transformers.js `generate` one prompt at a time, on the same model as the loss bench (GPT-2 small's shape, or with
 // --model=smollm-135m the Llama shape) and the book dataset's test prompts; checks that the greedy completions are
 // identical.

@@ -1,5 +1,5 @@
-// `npm run bench -- loss [--model=124m|smollm-135m]`: judgekit's loss graph on a GPT-2-small-shaped model (or, with
-// --model=smollm-135m, a Llama shape of SmolLM-135M's size; seeded random weights either way) against (a) the same
+// `npm run bench -- loss [--model=124m|medium|smollm-135m]`: judgekit's loss graph on a GPT-2-small-shaped model (or
+// GPT-2 medium's with --model=medium, or with --model=smollm-135m a Llama shape of SmolLM-135M's size; seeded random weights either way) against (a) the same
 // model's full-logits decoder through transformers.js with cross-entropy in JS and (b) ONNX Runtime's own
 // large-MatMul rate on this machine (the ceiling). Each case runs in its own process (time and peak RSS).
 import { runCase } from './lib/bench-child.ts';

@@ -17,10 +17,11 @@ describe('the benchmarks --model option', () => {
     expect(benchModelOption(['loss', '--model=smollm-135m', 'train'])).toBe('smollm-135m');
     expect(benchModelOption(['loss', '--model', 'smollm-135m', 'generate'])).toBe('smollm-135m');
     expect(benchModelOption(['--model=124m'])).toBe('124m');
+    expect(benchModelOption(['loss', '--model', 'medium'])).toBe('medium');
   });
 
   it('refuses an unknown shape naming the choices, and points the larger GPT-2 sizes to the big benchmark', () => {
-    expect(() => benchModelOption(['--model=llama-7b'])).toThrow('--model for loss, generate and train must be one of 124m, smollm-135m; got "llama-7b"');
+    expect(() => benchModelOption(['--model=llama-7b'])).toThrow('--model for loss, generate and train must be one of 124m, medium, smollm-135m; got "llama-7b"');
     expect(() => benchModelOption(['--model', 'xl'])).toThrow('(GPT-2 xl is `npm run bench -- big --model=xl`)');
     expect(() => benchModelOption(['loss', '--model'])).toThrow('got ""');
   });
@@ -28,6 +29,7 @@ describe('the benchmarks --model option', () => {
   it("writes 124m's figures to the benchmark's own section and another shape's to a section named after it", () => {
     expect(benchSection('loss', '124m')).toBe('loss');
     expect(benchSection('generate', 'smollm-135m')).toBe('generate-smollm-135m');
+    expect(benchSection('loss', 'medium')).toBe('loss-medium');
   });
 });
 

@@ -1,11 +1,11 @@
 // The `--model` choice of `npm run bench -- loss generate train`: which model shape the throughput benchmarks run
-// (seeded random weights either way). `124m`, the default, is GPT-2 small's shape, built once under .bench/;
-// `smollm-135m` is a Llama shape of about 135M parameters (SmolLM-135M's), written to a temp dir and deleted when the
-// bench process exits. The GPT-2 sizes above 124m are `npm run bench -- big --model=medium|large|xl`. Written as
+// (seeded random weights either way). `124m`, the default, is GPT-2 small's shape, built once under .bench/, and
+// `medium` GPT-2 medium's (355M), likewise; `smollm-135m` is a Llama shape of about 135M parameters (SmolLM-135M's), written to a temp dir and deleted when the
+// bench process exits. The GPT-2 sizes above medium (and medium's peak memory) are `npm run bench -- big --model=large|xl`. Written as
 // `--model=smollm-135m` or `--model smollm-135m` (scripts/bench.ts skips the value when it reads benchmark names).
 // No heavy imports here: the option's unit test reads this file.
 
-export const BENCH_MODELS = ['124m', 'smollm-135m'] as const;
+export const BENCH_MODELS = ['124m', 'medium', 'smollm-135m'] as const;
 export type BenchModelName = (typeof BENCH_MODELS)[number];
 
 /** SmolLM-135M's shape (its config.json): 30 layers, hidden 576, 9 heads, 3 KV heads, SwiGLU 1536, vocab 49,152, tied head. */
@@ -30,7 +30,7 @@ export function benchModelOption(args: readonly string[]): BenchModelName {
   const raw = at >= 0 ? (args[at + 1] ?? '') : args.find((a) => a.startsWith('--model='))?.slice('--model='.length);
   const name = raw ?? '124m';
   if (!(BENCH_MODELS as readonly string[]).includes(name)) {
-    const bigHint = ['medium', 'large', 'xl'].includes(name) ? ` (GPT-2 ${name} is \`npm run bench -- big --model=${name}\`)` : '';
+    const bigHint = ['large', 'xl'].includes(name) ? ` (GPT-2 ${name} is \`npm run bench -- big --model=${name}\`)` : '';
     throw new Error(`--model for loss, generate and train must be one of ${BENCH_MODELS.join(', ')}; got "${name}"${bigHint}`);
   }
   return name as BenchModelName;

@@ -18,7 +18,7 @@ import { fmt } from './bench-doc.ts';
 import { gpt2ForwardFlops } from './flops.ts';
 import { type BenchModelName, SMOLLM_135M_SHAPE } from './bench-model-option.ts';
 import { buildGpt2TokenizerJson } from './gpt2-tokenizer-json.ts';
-import { ensureGpt2SmallModel, GPT2_SMALL, type BenchModel } from './gpt2-small-model.ts';
+import { ensureGpt2SmallModel, GPT2_MEDIUM, GPT2_SMALL, type BenchModel } from './gpt2-small-model.ts';
 
 export interface ChosenBenchModel extends BenchModel {
   name: BenchModelName;
@@ -163,18 +163,20 @@ async function buildSmollmShape(log: (line: string) => void): Promise<ChosenBenc
 /** The model `name` stands for, built on first use (the Llama shape once per process). */
 export async function ensureBenchModel(name: BenchModelName, log: (line: string) => void = () => {}): Promise<ChosenBenchModel> {
   if (name === 'smollm-135m') return (llama ??= buildSmollmShape(log));
-  const model = await ensureGpt2SmallModel(log);
+  const model = await ensureGpt2SmallModel(log, name);
+  const shape = name === 'medium' ? GPT2_MEDIUM : GPT2_SMALL;
+  const label = name === 'medium' ? 'GPT-2 medium' : 'GPT-2 small';
   const { encodeGpt2 } = await import('@judgekit/backends/tokenizer');
   return {
     ...model,
     name,
     family: 'gpt2',
-    vocab: GPT2_SMALL.vocabSize,
-    embDim: GPT2_SMALL.embDim,
-    kvBytesPerToken: 2 * GPT2_SMALL.nLayers * GPT2_SMALL.embDim * 4,
+    vocab: shape.vocabSize,
+    embDim: shape.embDim,
+    kvBytesPerToken: 2 * shape.nLayers * shape.embDim * 4,
     endOfText: 50256,
-    description: `GPT-2 small's shape (768 dim, 12 layers, 12 heads, vocab 50257, context 1024, tied head, ${fmt(model.parameters / 1e6, 1)}M\nparameters) with seeded random weights, built by the bench under \`.bench/\``,
-    forwardFlops: (batch, seq) => gpt2ForwardFlops(GPT2_SMALL, batch, seq),
+    description: `${label}'s shape (${shape.embDim} dim, ${shape.nLayers} layers, ${shape.nHeads} heads, vocab 50257, context 1024, tied head, ${fmt(model.parameters / 1e6, 1)}M\nparameters) with seeded random weights, built by the bench under \`.bench/\``,
+    forwardFlops: (batch, seq) => gpt2ForwardFlops(shape, batch, seq),
     flopsFormula: 'tokens x (24 L C^2 + 2 V C + 4 L T C): block matmuls, output head, and QK^T/PV over the full T x T\nsquare as the graph computes it',
     encode: async (texts) => texts.map((text) => encodeGpt2(text, { allowEndOfText: true })),
     peerClass: 'GPT2LMHeadModel',

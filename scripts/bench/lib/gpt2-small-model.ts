@@ -1,5 +1,6 @@
 // The benchmark model: GPT-2 small's shape (768 dim, 12 layers, 12 heads, vocab 50257, context 1024, tied head,
-// 124M parameters) with seeded random weights, written once under .bench/ (git-ignored): a safetensors checkpoint
+// 124M parameters), or medium's (1024 dim, 24 layers, 16 heads, 355M), with seeded random weights, written once
+// under .bench/ (git-ignored): a safetensors checkpoint
 // with config.json for judgekit, and a transformers.js model folder (config.json, tokenizer.json,
 // tokenizer_config.json, onnx/model.onnx = judgekit's full-logits decoder graph) for the peer.
 import { existsSync } from 'node:fs';
@@ -12,6 +13,9 @@ import { buildGpt2TokenizerJson } from './gpt2-tokenizer-json.ts';
 
 export const BENCH_ROOT = resolve('.bench');
 export const GPT2_SMALL = { vocabSize: 50257, contextLength: 1024, embDim: 768, nLayers: 12, nHeads: 12, qkvBias: true, tiedHead: true } as const;
+export const GPT2_MEDIUM = { ...GPT2_SMALL, embDim: 1024, nLayers: 24, nHeads: 16 } as const;
+const SIZES = { '124m': { shape: GPT2_SMALL, id: 'gpt2-small-random' }, medium: { shape: GPT2_MEDIUM, id: 'gpt2-medium-random' } } as const;
+export type Gpt2BenchSize = keyof typeof SIZES;
 
 export interface BenchModel {
   checkpointPath: string;
@@ -27,16 +31,16 @@ export function gpt2Parameters(c: { vocabSize: number; contextLength: number; em
   return c.vocabSize * C + c.contextLength * C + c.nLayers * perLayer + 2 * C + (c.tiedHead ? 0 : c.vocabSize * C);
 }
 
-export async function ensureGpt2SmallModel(log: (line: string) => void = () => {}): Promise<BenchModel> {
-  const dir = join(BENCH_ROOT, 'gpt2-small-random');
+export async function ensureGpt2SmallModel(log: (line: string) => void = () => {}, size: Gpt2BenchSize = '124m'): Promise<BenchModel> {
+  const { shape, id: transformersId } = SIZES[size];
+  const dir = join(BENCH_ROOT, transformersId);
   const checkpointPath = join(dir, 'model.safetensors');
   const transformersRoot = join(BENCH_ROOT, 'transformers');
-  const transformersId = 'gpt2-small-random';
   const hfDir = join(transformersRoot, transformersId);
   if (!existsSync(checkpointPath)) {
-    log('building the GPT-2-small-shaped model with seeded random weights (once) ...');
+    log(`building the GPT-2-${size === '124m' ? 'small' : size}-shaped model with seeded random weights (once) ...`);
     await mkdir(dir, { recursive: true });
-    await createTinyGpt2({ ...GPT2_SMALL, seed: 124, naming: 'hf', dir, name: 'model', scale: 0.02 });
+    await createTinyGpt2({ ...shape, seed: size === '124m' ? 124 : 355, naming: 'hf', dir, name: 'model', scale: 0.02 });
   }
   if (!existsSync(join(hfDir, 'onnx', 'model.onnx'))) {
     log('writing the transformers.js model folder (once) ...');
@@ -46,12 +50,12 @@ export async function ensureGpt2SmallModel(log: (line: string) => void = () => {
     const config = {
       model_type: 'gpt2',
       architectures: ['GPT2LMHeadModel'],
-      vocab_size: GPT2_SMALL.vocabSize,
-      n_positions: GPT2_SMALL.contextLength,
-      n_ctx: GPT2_SMALL.contextLength,
-      n_embd: GPT2_SMALL.embDim,
-      n_layer: GPT2_SMALL.nLayers,
-      n_head: GPT2_SMALL.nHeads,
+      vocab_size: shape.vocabSize,
+      n_positions: shape.contextLength,
+      n_ctx: shape.contextLength,
+      n_embd: shape.embDim,
+      n_layer: shape.nLayers,
+      n_head: shape.nHeads,
       bos_token_id: 50256,
       eos_token_id: 50256,
       tie_word_embeddings: true,
@@ -80,5 +84,5 @@ export async function ensureGpt2SmallModel(log: (line: string) => void = () => {
       ),
     );
   }
-  return { checkpointPath, transformersRoot, transformersId, parameters: gpt2Parameters(GPT2_SMALL) };
+  return { checkpointPath, transformersRoot, transformersId, parameters: gpt2Parameters(shape) };
 }

@@ -1,5 +1,5 @@
-// The fine-tuning memory estimate: its parts follow the parameter count and the batch shape, it matches the one
-// measured case, and it tells the GPT-2 sizes that fit a 24 GiB machine from those that do not.
+// The fine-tuning memory estimate: its parts follow the parameter count and the batch shape, it covers the
+// measured peaks, and it tells the GPT-2 sizes that fit a 24 GiB machine from those that do not.
 import { describe, expect, it } from 'vitest';
 import { JudgekitError } from '@judgekit/core';
 import { parameterSpecs } from '../architectures/gpt2/gpt2-parameters.js';
@@ -38,27 +38,36 @@ describe('estimateTrainingMemory', () => {
     expect(at(1, 1)).toBeGreaterThan(0);
   });
 
-  it('comes within 10% of the measured 4.38 GiB (4.70 GB) peak of fine-tuning GPT-2 small at 8 x 256 (docs/benchmarks.md, bench:train)', () => {
-    const estimate = estimateTrainingMemory({ shape: GPT2.small, parameters: parametersOf(GPT2.small), batchSize: 8, seq: 256 });
-    const measured = 4.38 * 2 ** 30;
-    expect(Math.abs(estimate.bytes - measured) / measured).toBeLessThan(0.1);
-  });
+  // Peak RSS measured at 8 x 256 (docs/benchmarks.md): bench:train, bench:big-medium, bench:big (judgekit finetune).
+  const MEASURED_GB = { small: 4.7, medium: 11.39, large: 22.61 } as const;
 
-  it("counts a gated MLP's gate, sigmoid and up per layer and comes within 10% of the measured 6.31 GiB peak of fine-tuning the SmolLM-135M-shaped Llama at 8 x 256 (docs/benchmarks.md, bench:train-smollm-135m)", () => {
+  for (const size of ['small', 'medium', 'large'] as const) {
+    it(`is at or above the measured ${MEASURED_GB[size]} GB peak of fine-tuning GPT-2 ${size} at 8 x 256, by at most 10%`, () => {
+      const estimate = estimateTrainingMemory({ shape: GPT2[size], parameters: parametersOf(GPT2[size]), batchSize: 8, seq: 256 });
+      const measured = MEASURED_GB[size] * 1e9;
+      expect(estimate.bytes).toBeGreaterThanOrEqual(measured);
+      expect(estimate.bytes / measured).toBeLessThan(1.1);
+      // Without the part measured beyond the itemised ones, the estimate would be below the measured peak.
+      expect(estimate.bytes - estimate.parts.unitemised).toBeLessThan(measured);
+    });
+  }
+
+  it("counts a gated MLP's gate, sigmoid and up per layer and is at or above the measured 6.31 GiB (6.78 GB) peak of fine-tuning the SmolLM-135M-shaped Llama at 8 x 256, by at most 10% (docs/benchmarks.md, bench:train-smollm-135m)", () => {
     // SmolLM-135M's shape as a Llama config carries it (intermediateSize 1536 = 2.67 x width); 134.5M parameters.
     const smollm = { vocabSize: 49152, contextLength: 2048, embDim: 576, nLayers: 30, nHeads: 9, nKvHeads: 3, intermediateSize: 1536 };
     const parameters = 49152 * 576 + 30 * (2 * 576 + 576 * 576 * 2 + 2 * 576 * 192 + 3 * 576 * 1536) + 576;
     expect(Math.round(parameters / 1e5) / 10).toBe(134.5);
     const estimate = estimateTrainingMemory({ shape: smollm, parameters, batchSize: 8, seq: 256 });
     const measured = 6.31 * 2 ** 30;
-    expect(Math.abs(estimate.bytes - measured) / measured).toBeLessThan(0.1);
+    expect(estimate.bytes).toBeGreaterThanOrEqual(measured);
+    expect(estimate.bytes / measured).toBeLessThan(1.1);
     // Without the intermediate width the same shape is counted as GPT-2's 4 x width MLP, 0.57 GB less.
     const asGpt2 = estimateTrainingMemory({ shape: { ...smollm, intermediateSize: undefined }, parameters, batchSize: 8, seq: 256 });
     expect(estimate.parts.activations - asGpt2.parts.activations).toBe(4 * 30 * 8 * 256 * (3 * 1536 - 4 * 576));
   });
 
-  it('fits GPT-2 small, medium and large at 8 x 256 in 24 GiB and refuses XL, naming the estimate and what is available', () => {
-    const fits = (size: keyof typeof GPT2) => estimateTrainingMemory({ shape: GPT2[size], parameters: parametersOf(GPT2[size]), batchSize: 8, seq: 256, earlyStopping: true });
+  it("fits GPT-2 small, medium and large at 8 x 256 in 24 GiB as finetune() runs them (the best epoch read back from its checkpoint, no copy kept) and refuses XL, naming the estimate and what is available", () => {
+    const fits = (size: keyof typeof GPT2) => estimateTrainingMemory({ shape: GPT2[size], parameters: parametersOf(GPT2[size]), batchSize: 8, seq: 256, earlyStopping: false });
     expect(() => assertTrainingMemoryFits(fits('small'), GIB_24, 'fine-tuning small')).not.toThrow();
     expect(() => assertTrainingMemoryFits(fits('medium'), GIB_24, 'fine-tuning medium')).not.toThrow();
     expect(() => assertTrainingMemoryFits(fits('large'), GIB_24, 'fine-tuning large')).not.toThrow();

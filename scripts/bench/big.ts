@@ -255,7 +255,7 @@ export default async function bigBench(args: string[] = []): Promise<void> {
     }
     if (tuned?.kind === 'ran') {
       rows.push(
-        `| judgekit fine-tuning (\`judgekit finetune\`, ${tuned.steps} AdamW steps at 8 x 256, fixed epoch; logged estimate ${tuned.estimate}) | validation loss ${tuned.validationLoss} | ${fmt(tuned.measured.wallSeconds)} s${tuned.epochSeconds === undefined ? '' : ` (the steps and validation ${tuned.epochSeconds} s)`} | ${gib(tuned.measured.peakRssMb)} GiB (${fmt((tuned.measured.peakRssMb * 2 ** 20) / 1e9, 2)} GB) | ${ratio(tuned.measured.peakRssMb)} |`,
+        `| judgekit fine-tuning (\`judgekit finetune\`, ${tuned.steps} AdamW steps at 8 x 256, fixed epoch; logged estimate ${tuned.estimate}) | validation loss ${tuned.validationLoss} | ${fmt(tuned.measured.wallSeconds)} s (the steps and validation ${tuned.epochSeconds} s) | ${gib(tuned.measured.peakRssMb)} GiB (${fmt((tuned.measured.peakRssMb * 2 ** 20) / 1e9, 2)} GB) | ${ratio(tuned.measured.peakRssMb)} |`,
       );
     } else if (tuned?.kind === 'refused') {
       rows.push(`| judgekit fine-tuning (\`judgekit finetune\`, 8 x 256) | refused before loading: "${tuned.message}" | ${fmt(tuned.wallSeconds)} s | - | - |`);
@@ -289,7 +289,7 @@ export function finetuneRecords(steps: number): number {
 }
 
 type FinetuneOutcome =
-  | { kind: 'ran'; steps: number; estimate: string; validationLoss: string; epochSeconds: number | undefined; measured: Measured }
+  | { kind: 'ran'; steps: number; estimate: string; validationLoss: string; epochSeconds: number; measured: Measured }
   | { kind: 'refused'; message: string; wallSeconds: number };
 
 /** `judgekit finetune` on the bench checkpoint: `steps` steps at 8 x 256 under /usr/bin/time -v, or the refusal. */
@@ -318,9 +318,14 @@ async function finetuneRun(dir: string, checkpoint: string, name: string, steps:
   }
   const estimate = /memory: fine-tuning \S+ needs about ([\d.]+ GB)/.exec(measured.stderr)?.[1];
   if (!estimate) throw new Error(`judgekit finetune logged no memory estimate:\n${measured.stderr.slice(-2000)}`);
-  const validationLoss = /validation loss ([\d.]+)/.exec(measured.stdout)?.[1] ?? '?';
-  const epochSeconds = /epoch 1: .*, (\d+) steps, (\d+)s/.exec(measured.stderr);
-  if (epochSeconds) log(`the epoch (${epochSeconds[1]} steps and validation): ${epochSeconds[2]} s`);
+  // The epoch's own record (epochs.jsonl, read as the run store reads it), not its log line: exact seconds and loss.
+  const { JsonlLog } = await import('@judgekit/core');
+  const { entries } = await new JsonlLog<{ validationLoss: number; steps: number; seconds: number }>(join(dir, 'finetune-run', 'finetune', name, 'epochs.jsonl')).read();
+  const epoch = entries.get('epoch/1');
+  if (!epoch) throw new Error(`judgekit finetune wrote no record of epoch 1 under ${dir}`);
+  const validationLoss = epoch.validationLoss.toFixed(4);
+  const epochSeconds = Math.round(epoch.seconds);
+  log(`the epoch (${epoch.steps} steps and validation): ${epochSeconds} s`);
   log(`finetune: ${fmt(measured.wallSeconds)} s wall, peak RSS ${fmt(measured.peakRssMb / 1024, 2)} GiB (${fmt((measured.peakRssMb * 2 ** 20) / 1e9, 2)} GB); estimate ${estimate}; validation loss ${validationLoss}`);
-  return { kind: 'ran', steps, estimate, validationLoss, epochSeconds: epochSeconds ? Number(epochSeconds[2]) : undefined, measured };
+  return { kind: 'ran', steps, estimate, validationLoss, epochSeconds, measured };
 }

@@ -18,7 +18,7 @@ import { fmt } from './bench-doc.ts';
 import { gpt2ForwardFlops } from './flops.ts';
 import { type BenchModelName, SMOLLM_135M_SHAPE } from './bench-model-option.ts';
 import { buildGpt2TokenizerJson } from './gpt2-tokenizer-json.ts';
-import { ensureGpt2SmallModel, GPT2_MEDIUM, GPT2_SMALL, type BenchModel } from './gpt2-small-model.ts';
+import { ensureGpt2SmallModel, GPT2_BENCH_SIZES, type BenchModel } from './gpt2-small-model.ts';
 
 export interface ChosenBenchModel extends BenchModel {
   name: BenchModelName;
@@ -164,8 +164,7 @@ async function buildSmollmShape(log: (line: string) => void): Promise<ChosenBenc
 export async function ensureBenchModel(name: BenchModelName, log: (line: string) => void = () => {}): Promise<ChosenBenchModel> {
   if (name === 'smollm-135m') return (llama ??= buildSmollmShape(log));
   const model = await ensureGpt2SmallModel(log, name);
-  const shape = name === 'medium' ? GPT2_MEDIUM : GPT2_SMALL;
-  const label = name === 'medium' ? 'GPT-2 medium' : 'GPT-2 small';
+  const { shape, label } = GPT2_BENCH_SIZES[name];
   const { encodeGpt2 } = await import('@judgekit/backends/tokenizer');
   return {
     ...model,

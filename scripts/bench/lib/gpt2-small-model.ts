@@ -14,8 +14,12 @@ import { buildGpt2TokenizerJson } from './gpt2-tokenizer-json.ts';
 export const BENCH_ROOT = resolve('.bench');
 export const GPT2_SMALL = { vocabSize: 50257, contextLength: 1024, embDim: 768, nLayers: 12, nHeads: 12, qkvBias: true, tiedHead: true } as const;
 export const GPT2_MEDIUM = { ...GPT2_SMALL, embDim: 1024, nLayers: 24, nHeads: 16 } as const;
-const SIZES = { '124m': { shape: GPT2_SMALL, id: 'gpt2-small-random' }, medium: { shape: GPT2_MEDIUM, id: 'gpt2-medium-random' } } as const;
-export type Gpt2BenchSize = keyof typeof SIZES;
+/** The GPT-2 shapes the throughput benches build: each one's dimensions, folder/model id and caption label. */
+export const GPT2_BENCH_SIZES = {
+  '124m': { shape: GPT2_SMALL, id: 'gpt2-small-random', label: 'GPT-2 small' },
+  medium: { shape: GPT2_MEDIUM, id: 'gpt2-medium-random', label: 'GPT-2 medium' },
+} as const;
+export type Gpt2BenchSize = keyof typeof GPT2_BENCH_SIZES;
 
 export interface BenchModel {
   checkpointPath: string;
@@ -32,13 +36,13 @@ export function gpt2Parameters(c: { vocabSize: number; contextLength: number; em
 }
 
 export async function ensureGpt2SmallModel(log: (line: string) => void = () => {}, size: Gpt2BenchSize = '124m'): Promise<BenchModel> {
-  const { shape, id: transformersId } = SIZES[size];
+  const { shape, id: transformersId, label } = GPT2_BENCH_SIZES[size];
   const dir = join(BENCH_ROOT, transformersId);
   const checkpointPath = join(dir, 'model.safetensors');
   const transformersRoot = join(BENCH_ROOT, 'transformers');
   const hfDir = join(transformersRoot, transformersId);
   if (!existsSync(checkpointPath)) {
-    log(`building the GPT-2-${size === '124m' ? 'small' : size}-shaped model with seeded random weights (once) ...`);
+    log(`building the ${label}-shaped model with seeded random weights (once) ...`);
     await mkdir(dir, { recursive: true });
     await createTinyGpt2({ ...shape, seed: size === '124m' ? 124 : 355, naming: 'hf', dir, name: 'model', scale: 0.02 });
   }

@@ -4,7 +4,7 @@
 const VALUE_OPTIONS = new Set(['--model']);
 const names = process.argv.slice(2).filter((arg, i, all) => !arg.startsWith('-') && !VALUE_OPTIONS.has(all[i - 1] ?? ''));
 if (names.length === 0) {
-  console.error('Usage: npm run bench -- <judge|loss|generate|train|big|greedy-equality|ratelimit|scale|scale-batch> [...]');
+  console.error('Usage: npm run bench -- <judge|loss|generate|decode-steps|train|big|greedy-equality|ratelimit|scale|scale-batch> [...]');
   process.exit(2);
 }
 for (const name of names) {

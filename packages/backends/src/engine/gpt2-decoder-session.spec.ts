@@ -168,6 +168,56 @@ describe('Gpt2DecoderSession slot cache', () => {
     expect(past.pastLength).toBe(ids.length);
   });
 
+  it('reads only a stride of slots that runs 32 ahead, re-strided in the reserved storage as it fills, over padded rows', async () => {
+    const tiny = await createTinyGpt2({ seed: 29, naming: 'hf', qkvBias: true, tiedHead: true, contextLength: 96 });
+    const session = await createGpt2DecoderSession(tiny.model, { device: 'cpu', cache: 'slots' });
+    sessions.push(session);
+    const V = tiny.config.vocabSize;
+    // Two rows, the second left-padded by 2; 70 more tokens each, so the stride is outgrown twice.
+    const rows = [
+      [5, 1, 90, 33],
+      [7, 12],
+    ];
+    const width = 4;
+    const pads = [0, 2];
+    const inputIds = Int32Array.from([5, 1, 90, 33, 0, 0, 7, 12]);
+    const positionIds = Int32Array.from([0, 1, 2, 3, 0, 0, 0, 1]);
+    const prefillMask = Int32Array.from([1, 1, 1, 1, 0, 0, 1, 1]);
+    const first = await session.step({ inputIds, positionIds, attentionMask: prefillMask, batch: 2, seq: width, past: null, reserve: 80 });
+    type Slots = KvCache & { capacity: number; buffers: Float32Array[] };
+    let past = first.present as Slots;
+    const storage = past.buffers[0]!.buffer;
+    expect(past.capacity).toBe(width + 32);
+    const capacities = [past.capacity];
+    for (let t = width; t < 76; t++) {
+      const next = rows.map((row, b) => (row.length * 31 + t * 7 + b) % V);
+      const mask = new Int32Array(2 * (t + 1));
+      for (let b = 0; b < 2; b++) mask.fill(1, b * (t + 1) + pads[b]!, (b + 1) * (t + 1));
+      const step = await session.step({
+        inputIds: Int32Array.from(next),
+        positionIds: Int32Array.from(pads.map((pad) => t - pad)),
+        attentionMask: mask,
+        batch: 2,
+        seq: 1,
+        past,
+        extendInPlace: true,
+      });
+      rows.forEach((row, b) => row.push(next[b]!));
+      if (t % 9 === 0 || t === 75) {
+        rows.forEach((row, b) => {
+          const ref = referenceLogits(tiny.model, row);
+          expect(maxAbsDiff(step.logits.subarray(b * V, (b + 1) * V), ref[row.length - 1]!)).toBeLessThan(1e-4);
+        });
+      }
+      past = step.present as Slots;
+      // Every growth happens in the storage reserved by the prefill: nothing is allocated.
+      expect(past.buffers[0]!.buffer).toBe(storage);
+      if (past.capacity !== capacities[capacities.length - 1]) capacities.push(past.capacity);
+    }
+    // 36 slots, outgrown at 37 tokens (37 + 32 = 69), then at 70 (the reserve of 80 caps it).
+    expect(capacities).toEqual([36, 69, 80]);
+  });
+
   it('without extendInPlace, past stays usable: two continuations from one cache', async () => {
     const tiny = await createTinyGpt2({ seed: 17, naming: 'book', qkvBias: false, tiedHead: false });
     const session = await createGpt2DecoderSession(tiny.model, { device: 'cpu', cache: 'slots' });

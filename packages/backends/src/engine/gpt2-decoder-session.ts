@@ -112,7 +112,11 @@ export async function foreignModelConfig(
   return { architecture, config: architecture.foreignConfig(found, fromFile, path) };
 }
 
-/** A KV cache in slot buffers: per layer key and value, each [batch, heads, capacity, head_dim], first `pastLength` slots filled. */
+/**
+ * A KV cache in slot buffers: per layer key and value, each [batch, heads, capacity, head_dim], first `pastLength`
+ * slots filled. Each step reads all `capacity` slots (the unused ones masked), so the capacity grows with the
+ * sequence, SLOT_GROWTH slots ahead, inside storage reserved once for the whole generation (`room` slots per row).
+ */
 class SlotKvCache implements KvCache {
   private state: 'live' | 'disposed' | 'extended' = 'live';
 
@@ -122,7 +126,15 @@ class SlotKvCache implements KvCache {
     readonly owner: OrtDecoderSession,
     readonly capacity: number,
     readonly buffers: readonly Float32Array[],
+    /** Floats per slot of one row: heads x head_dim. */
+    private readonly slotWidth: number,
   ) {}
+
+  /** Slots per row the storage behind the buffers holds (the buffers are views from its start). */
+  get room(): number {
+    const buffer = this.buffers[0]!;
+    return Math.floor(buffer.buffer.byteLength / 4 / (this.batch * this.slotWidth));
+  }
 
   dispose(): void {
     if (this.state !== 'live') return;
@@ -255,16 +267,22 @@ class OrtDecoderSession implements Gpt2DecoderSession {
     }
     const out = await this.session.run(feeds);
     const logits = await this.lastLogits(out, batch);
-    // Where the extended cache lives: past's own buffers when the caller gave them up and they have room.
+    // Where the extended cache lives: past's own buffers when the caller gave them up and they have room, at their
+    // stride or (when the stride is full but the storage behind it is not) re-strided in place; else new buffers.
     let capacity: number;
     let buffers: readonly Float32Array[];
     if (past && args.extendInPlace && past.capacity >= total) {
       capacity = past.capacity;
       buffers = past.buffers;
       past.markExtended();
+    } else if (past && args.extendInPlace && past.room >= total) {
+      capacity = Math.min(past.room, total + SLOT_GROWTH);
+      buffers = past.buffers.map((buffer) => restride(buffer, batch * H, past.capacity, capacity, pastLength * D, D));
+      past.markExtended();
     } else {
-      capacity = Math.min(this.config.contextLength, Math.max(total, args.reserve ?? total, past ? Math.ceil(past.capacity * 1.5) : 0));
-      buffers = this.slotBuffers(batch * H * capacity * D);
+      const room = Math.min(this.config.contextLength, Math.max(total, args.reserve ?? total, past ? Math.ceil(past.capacity * 1.5) : 0));
+      capacity = Math.min(room, total + SLOT_GROWTH);
+      buffers = this.slotBuffers(batch * H * capacity * D, batch * H * room * D);
       if (past) {
         for (let i = 0; i < 2 * nLayers; i++) copyRows(past.buffers[i]!, past.capacity, buffers[i]!, capacity, batch * H, 0, pastLength * D, D);
         if (args.extendInPlace) past.dispose();
@@ -276,7 +294,7 @@ class OrtDecoderSession implements Gpt2DecoderSession {
       if (!fresh) throw new JudgekitError('model', `the slot decoder graph has no ${name} output.`);
       copyRows(fresh.data as Float32Array, seq, buffers[i]!, capacity, batch * H, pastLength, seq * D, D);
     }
-    return { logits, present: new SlotKvCache(total, batch, this, capacity, buffers) };
+    return { logits, present: new SlotKvCache(total, batch, this, capacity, buffers, H * D) };
   }
 
   /** The cache with only `rows` kept (ascending): rows move down in place, so nothing is allocated. */
@@ -302,17 +320,21 @@ class OrtDecoderSession implements Gpt2DecoderSession {
       this,
       cache.capacity,
       cache.buffers.map((buffer) => buffer.subarray(0, rows.length * block)),
+      this.kvHeads * this.headDim,
     );
   }
 
-  /** Zeroed slot buffers of `length` floats each: recycled ones when big enough (unused slots must hold finite values). */
-  private slotBuffers(length: number): Float32Array[] {
+  /**
+   * Zeroed slot buffers of `length` floats each, views from the start of storage of at least `storage` floats:
+   * recycled storage when big enough (unused slots must hold finite values).
+   */
+  private slotBuffers(length: number, storage: number): Float32Array[] {
     const spare = this.spare;
-    if (spare && spare[0]!.length >= length) {
+    if (spare && spare[0]!.length >= storage) {
       this.spare = null;
       return spare.map((buffer) => buffer.subarray(0, length).fill(0));
     }
-    return Array.from({ length: 2 * this.config.nLayers }, () => new Float32Array(length));
+    return Array.from({ length: 2 * this.config.nLayers }, () => new Float32Array(storage).subarray(0, length));
   }
 
   recycle(buffers: readonly Float32Array[]): void {
@@ -342,13 +364,39 @@ class OrtDecoderSession implements Gpt2DecoderSession {
 }
 
 /**
+ * Slots a slot cache's stride runs ahead of its filled length. Each step reads every slot of the stride (attention
+ * over masked slots is memory traffic, not free: `npm run bench -- decode-steps`), and each growth moves the L
+ * filled slots once. G slots ahead, a step reads G/2 masked slots on average and every G steps L slots move, so the
+ * traffic is least near G = 2 sqrt(L): about 27 for the study's answers (L about 180 on average).
+ */
+const SLOT_GROWTH = 32;
+
+/**
+ * `buffer` holds `rows` runs of `from` slots of `slotWidth` floats, the first `filled` floats of each run in use; the
+ * same rows at a stride of `to` (> from) slots in the same storage, moved last row first so nothing is overwritten
+ * before it moves, the slots past `filled` zeroed.
+ */
+function restride(buffer: Float32Array, rows: number, from: number, to: number, filled: number, slotWidth: number): Float32Array {
+  const view = new Float32Array(buffer.buffer, buffer.byteOffset, rows * to * slotWidth);
+  for (let r = rows - 1; r >= 0; r--) {
+    const target = r * to * slotWidth;
+    view.copyWithin(target, r * from * slotWidth, r * from * slotWidth + filled);
+    view.fill(0, target + filled, target + to * slotWidth);
+  }
+  return view;
+}
+
+/**
  * Copy `rows` runs of `count` floats: run r goes from `source` at r * sourceSlots * rowWidth to `target` at
  * (r * targetSlots + targetSlot) * rowWidth (rows are (batch, head) pairs; a slot is one position's head_dim floats).
  */
 function copyRows(source: Float32Array, sourceSlots: number, target: Float32Array, targetSlots: number, rows: number, targetSlot: number, count: number, rowWidth: number): void {
   for (let r = 0; r < rows; r++) {
     const from = r * sourceSlots * rowWidth;
-    target.set(source.subarray(from, from + count), (r * targetSlots + targetSlot) * rowWidth);
+    const to = (r * targetSlots + targetSlot) * rowWidth;
+    // A decode step's run is one slot (64 floats for GPT-2): a plain loop, without a view object per run.
+    if (count <= 256) for (let k = 0; k < count; k++) target[to + k] = source[from + k]!;
+    else target.set(source.subarray(from, from + count), to);
   }
 }
 

@@ -29,15 +29,19 @@ function tokenStream(count: number, seed = 1, vocab = 50257): Int32Array {
 }
 
 /**
- * ORT's own large-MatMul rate: a one-node graph [m, k] x [k, n] with the weight as an initializer, run under
- * ORT's default thread settings and under judgekit's (one intra-op thread per CPU); the faster counts.
+ * ORT's own large-MatMul rate: a graph [m, k] x [k, n] with the weight as an initializer, run under ORT's default
+ * thread settings and under judgekit's (one intra-op thread per CPU); the faster counts. Only the product's first
+ * element leaves the graph (a Slice): returning the whole [m, n] product would time its copy into fresh JavaScript
+ * memory too, whose first-touch page faults cost this VM more than the MatMul (118 against 319 GFLOP/s for
+ * [6144, 1024] x [1024, 4096] on 2026-12-06), and the loss and training graphs return no such tensor.
  */
 async function matmulCeiling(m: number, k: number, n: number, runs: number): Promise<{ gflops: number; gflopPerCpuSecond: number; seconds: number[]; byThreads: { ortDefault: number; perCpu: number } }> {
   const ort = await loadOrt();
   const b = new OnnxGraphBuilder('matmul', 17);
   const a = b.input('a', OnnxDataType.FLOAT, [m, k]);
   const w = b.floatInitializer('w', [k, n], Float32Array.from({ length: k * n }, (_, i) => ((i * 2654435761) % 1000) / 1000 - 0.5));
-  b.output(b.op('MatMul', [a, w]), 'y', OnnxDataType.FLOAT, [m, n]);
+  const corner = b.op('Slice', [b.op('MatMul', [a, w]), b.int64Constant([0, 0], 'starts'), b.int64Constant([1, 1], 'ends')]);
+  b.output(corner, 'y', OnnxDataType.FLOAT, [1, 1]);
   const input = new ort.Tensor('float32', Float32Array.from({ length: m * k }, (_, i) => ((i * 40503) % 997) / 997 - 0.5), [m, k]);
   const seconds: number[] = [];
   let bestPerCpu = 0;

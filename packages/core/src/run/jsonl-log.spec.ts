@@ -16,6 +16,20 @@ describe('JsonlLog', () => {
     ]);
   });
 
+  it('appends several records in one write, in order, behind earlier appends', async () => {
+    const path = join(await mkdtemp(join(tmpdir(), 'jsonl-')), 'log.jsonl');
+    const log = new JsonlLog<number>(path);
+    await Promise.all([log.append('a', 1), log.appendAll([['b', 2], ['c', 3]]), log.append('b', 4)]);
+    expect((await readFile(path, 'utf8')).split('\n').filter(Boolean).map((line) => (JSON.parse(line) as { key: string }).key)).toEqual(['a', 'b', 'c', 'b']);
+    const { entries, problems } = await log.read();
+    expect(problems).toEqual([]);
+    expect([...entries]).toEqual([
+      ['a', 1],
+      ['b', 4],
+      ['c', 3],
+    ]);
+  });
+
   it('reports a torn last line and an edited line, and keeps the good ones', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'jsonl-'));
     const path = join(dir, 'log.jsonl');

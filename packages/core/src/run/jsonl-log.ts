@@ -78,7 +78,15 @@ export class JsonlLog<T> {
   }
 
   append(key: string, value: T): Promise<void> {
-    const line = encodeLogLine(key, value);
+    return this.appendAll([[key, value]]);
+  }
+
+  /**
+   * Several records in one write call, so that a process killed between records cannot log some of them without
+   * the others: records that belong together, such as one batch's answers, are logged together.
+   */
+  appendAll(entries: readonly (readonly [key: string, value: T])[]): Promise<void> {
+    const line = entries.map(([key, value]) => encodeLogLine(key, value)).join('');
     const write = this.#queue.then(async () => {
       if (!this.#ensuredNewline) {
         await mkdir(dirname(this.path), { recursive: true });

@@ -185,7 +185,9 @@ export async function generateAnswers(options: GenerateAnswersOptions): Promise<
       chunk.map((index) => promptIds[index] as number[]),
       { ...generation, batchSize },
     );
-    await Promise.all(
+    // One write for the chunk's answers: a run killed between two answers' writes would log half a chunk, and its
+    // rerun would cut the rest into other chunks (a queue reattaches units finished while it was down by their ids).
+    await log.appendAll(
       chunk.map((index, b) => {
         const record = records[index] as AlpacaRecord;
         const completion = completions[b] ?? [];
@@ -197,7 +199,7 @@ export async function generateAnswers(options: GenerateAnswersOptions): Promise<
           model_response: extractAnswerText(full, prompts[index] as string, template.responseHeader),
         };
         answers[index] = answer;
-        return log.append(String(index), { ...answer, settings, completionTokens: completion.length, ...(options.modelId !== undefined ? { model: options.modelId } : {}) });
+        return [String(index), { ...answer, settings, completionTokens: completion.length, ...(options.modelId !== undefined ? { model: options.modelId } : {}) }] as const;
       }),
     );
     progress.tick(chunk.length);

@@ -35,7 +35,8 @@ export default async function decodeSteps(args: string[]): Promise<void> {
   const H = config.nHeads;
   const D = config.embDim / H;
   const int64 = (n: number, f: (i: number) => number, dims: number[]) => new ort.Tensor('int64', BigInt64Array.from({ length: n }, (_, i) => BigInt(f(i))), dims);
-  // Rows in random order of strides, so that drift in the machine's speed does not read as a trend.
+  // Every case twice, forward then backward, the better median counting: drift in the machine's speed over the run
+  // then does not read as a trend over the strides.
   const cases = batches.flatMap((batch) => strides.map((stride) => ({ batch, stride })));
   const measured = new Map<string, number>();
   for (const round of [0, 1]) {
@@ -61,7 +62,7 @@ export default async function decodeSteps(args: string[]): Promise<void> {
         if (s >= 2) times.push(performance.now() - start);
       }
       const key = `${batch}:${stride}`;
-      measured.set(key, [...(measured.has(key) ? [measured.get(key)!] : []), median(times)].reduce((a, b) => Math.min(a, b)));
+      measured.set(key, Math.min(measured.get(key) ?? Infinity, median(times)));
       console.log(`  batch ${batch}, stride ${stride}: median ${fmt(median(times))} ms`);
     }
   }

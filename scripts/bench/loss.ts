@@ -52,8 +52,8 @@ export default async function lossBench(args: string[] = []): Promise<void> {
   const peerArg = args.find((a) => a.startsWith('--peer-threads='));
   const peerThreads = peerArg ? Number(peerArg.slice('--peer-threads='.length)) : undefined;
   if (peerThreads !== undefined && (!Number.isInteger(peerThreads) || peerThreads < 1)) throw new Error('--peer-threads must be a positive integer');
-  const CEILING = ceilingShapes(model.embDim, model.vocab);
-  const ceilingBefore = await runCase<CeilingRun>('matmul-ceiling', CEILING, log);
+  const ceilingCase = ceilingShapes(model.embDim, model.vocab);
+  const ceilingBefore = await runCase<CeilingRun>('matmul-ceiling', ceilingCase, log);
   const judgekit = await runCase<{
     loadSeconds: number;
     afterLoad: { rssMb: number; peakRssMb: number };
@@ -64,7 +64,7 @@ export default async function lossBench(args: string[] = []): Promise<void> {
     { checkpointPath: model.checkpointPath, shapes: SHAPES, repeats: REPEATS, vocab: model.vocab },
     log,
   );
-  const ceilingAfter = await runCase<CeilingRun>('matmul-ceiling', CEILING, log);
+  const ceilingAfter = await runCase<CeilingRun>('matmul-ceiling', ceilingCase, log);
   const best = (run: CeilingRun, key: 'gflops' | 'ortDefault' | 'perCpu') => Math.max(...run.byShape.map((r) => r[key]));
   const matmul = {
     gflops: Math.max(best(ceilingBefore, 'gflops'), best(ceilingAfter, 'gflops')),
@@ -72,7 +72,7 @@ export default async function lossBench(args: string[] = []): Promise<void> {
     after: best(ceilingAfter, 'gflops'),
     ortDefault: Math.max(best(ceilingBefore, 'ortDefault'), best(ceilingAfter, 'ortDefault')),
     perCpu: Math.max(best(ceilingBefore, 'perCpu'), best(ceilingAfter, 'perCpu')),
-    byShape: CEILING.shapes.map((shape, i) => ({ shape, gflops: Math.max(ceilingBefore.byShape[i]!.gflops, ceilingAfter.byShape[i]!.gflops) })),
+    byShape: ceilingCase.shapes.map((shape, i) => ({ shape, gflops: Math.max(ceilingBefore.byShape[i]!.gflops, ceilingAfter.byShape[i]!.gflops) })),
   };
   const peer = await runCase<{ loadSeconds: number; results: LossRun[]; peakRssMb: number }>(
     'loss-transformers',
@@ -169,7 +169,7 @@ CPU execution provider; judgekit states one intra-op thread per CPU, transformer
 
 FLOPs per forward = ${model.flopsFormula} (${fmt(model.forwardFlops(1, 1024) / 1024 / 1e6, 0)} MFLOP per token at T = 1024). Ceiling: ONNX Runtime's own
 MatMul at its best over three large shapes (graphs of one MatMul, weight as an initializer, only the product's first element
-returned so that copying the product out is not timed; best of ${CEILING.runs} runs, in a process of
+returned so that copying the product out is not timed; best of ${ceilingCase.runs} runs, in a process of
 its own before and after the loss runs, each under both thread settings: ${matmul.byShape.map((r) => `[${r.shape[0]}, ${r.shape[1]}] x [${r.shape[1]}, ${r.shape[2]}] ${fmt(r.gflops)}`).join(', ')} GFLOP/s;
 before ${fmt(matmul.before)}, after ${fmt(matmul.after)}; the highest is used):
 **${fmt(ceiling)} GFLOP/s**. Each engine gets one untimed 1x64 warm-up run first.

@@ -115,7 +115,7 @@ export async function foreignModelConfig(
 /**
  * A KV cache in slot buffers: per layer key and value, each [batch, heads, capacity, head_dim], first `pastLength`
  * slots filled. Each step reads all `capacity` slots (the unused ones masked), so the capacity grows with the
- * sequence, SLOT_GROWTH slots ahead, inside storage reserved once for the whole generation (`room` slots per row).
+ * sequence, SLOT_GROWTH slots ahead, inside storage reserved once for the whole generation (see `roomOf`).
  */
 class SlotKvCache implements KvCache {
   private state: 'live' | 'disposed' | 'extended' = 'live';
@@ -126,15 +126,7 @@ class SlotKvCache implements KvCache {
     readonly owner: OrtDecoderSession,
     readonly capacity: number,
     readonly buffers: readonly Float32Array[],
-    /** Floats per slot of one row: heads x head_dim. */
-    private readonly slotWidth: number,
   ) {}
-
-  /** Slots per row the storage behind the buffers holds (the buffers are views from its start). */
-  get room(): number {
-    const buffer = this.buffers[0]!;
-    return Math.floor(buffer.buffer.byteLength / 4 / (this.batch * this.slotWidth));
-  }
 
   dispose(): void {
     if (this.state !== 'live') return;
@@ -275,8 +267,8 @@ class OrtDecoderSession implements Gpt2DecoderSession {
       capacity = past.capacity;
       buffers = past.buffers;
       past.markExtended();
-    } else if (past && args.extendInPlace && past.room >= total) {
-      capacity = Math.min(past.room, total + SLOT_GROWTH);
+    } else if (past && args.extendInPlace && this.roomOf(past) >= total) {
+      capacity = Math.min(this.roomOf(past), total + SLOT_GROWTH);
       buffers = past.buffers.map((buffer) => restride(buffer, batch * H, past.capacity, capacity, pastLength * D, D));
       past.markExtended();
     } else {
@@ -294,7 +286,7 @@ class OrtDecoderSession implements Gpt2DecoderSession {
       if (!fresh) throw new JudgekitError('model', `the slot decoder graph has no ${name} output.`);
       copyRows(fresh.data as Float32Array, seq, buffers[i]!, capacity, batch * H, pastLength, seq * D, D);
     }
-    return { logits, present: new SlotKvCache(total, batch, this, capacity, buffers, H * D) };
+    return { logits, present: new SlotKvCache(total, batch, this, capacity, buffers) };
   }
 
   /** The cache with only `rows` kept (ascending): rows move down in place, so nothing is allocated. */
@@ -320,8 +312,12 @@ class OrtDecoderSession implements Gpt2DecoderSession {
       this,
       cache.capacity,
       cache.buffers.map((buffer) => buffer.subarray(0, rows.length * block)),
-      this.kvHeads * this.headDim,
     );
+  }
+
+  /** Slots per row the storage behind a slot cache's buffers holds (the buffers are views from its start). */
+  private roomOf(cache: SlotKvCache): number {
+    return Math.floor(cache.buffers[0]!.buffer.byteLength / 4 / (cache.batch * this.kvHeads * this.headDim));
   }
 
   /**

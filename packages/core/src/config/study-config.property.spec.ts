@@ -57,9 +57,11 @@ const brokenConfig = fc.tuple(validConfig, fc.nat(), fc.jsonValue({ maxDepth: 2 
   const target = objects[pick % objects.length] as Record<string, unknown>;
   const keys = Object.keys(target);
   const key = keys.length > 0 && pick % 3 !== 0 ? (keys[pick % keys.length] as string) : newKey;
-  target[key] = replacement;
-  // Through JSON, as a config file arrives: a new numeric key on an array (e.g. "1" on []) would otherwise leave a
-  // hole, which no parsed JSON has (JSON text turns it into null).
+  // A new entry of an array goes at its end: a random string key there could be "length" (a RangeError for most
+  // replacements, not a broken config) or a huge index.
+  if (Array.isArray(target) && key === newKey) (target as unknown[]).push(replacement);
+  else target[key] = replacement;
+  // Through JSON, as a config file arrives.
   return JSON.parse(JSON.stringify(copy)) as unknown;
 });
 

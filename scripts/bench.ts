@@ -7,6 +7,9 @@ if (names.length === 0) {
   console.error('Usage: npm run bench -- <judge|loss|generate|decode-steps|train|big|greedy-equality|ratelimit|scale|scale-batch> [...]');
   process.exit(2);
 }
+// A --model that one of the named benchmarks does not take is refused before any of them runs.
+const { benchModelOption } = await import('./bench/lib/bench-model-option.ts');
+for (const name of names) if (name === 'loss' || name === 'generate' || name === 'train') benchModelOption(process.argv.slice(2), name);
 for (const name of names) {
   if (!/^[a-z0-9-]+$/.test(name)) throw new Error(`Bad benchmark name "${name}".`);
   const module = (await import(`./bench/${name}.ts`)) as { default: (args: string[]) => Promise<void> };

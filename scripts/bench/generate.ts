@@ -40,7 +40,7 @@ export default async function generateBench(args: string[]): Promise<void> {
   const peerThreads = args.some((a) => a.startsWith('--peer-threads=')) ? option(args, 'peer-threads', 1) : undefined;
   const log = (line: string) => console.log(`  ${line}`);
   const machine = await machineLine();
-  const choice = benchModelOption(args);
+  const choice = benchModelOption(args, 'generate');
   const model = await ensureBenchModel(choice, log);
   // The prompts in the model's own tokenizer (GPT-2's ids as benchPrompts gives them, for the default model).
   const allIds = choice === '124m' ? all.ids : await model.encode(all.texts);

@@ -226,7 +226,7 @@ export default async function trainBench(args: string[]): Promise<void> {
   const params = { batch: option('batch', 8), seq: option('seq', 256), steps: option('steps', 4) };
   const machine = await machineLine();
   // --model=smollm-135m: the Llama shape (bench-model-option.ts); its own section in docs/benchmarks.md.
-  const choice = benchModelOption(args);
+  const choice = benchModelOption(args, 'train');
   const model = await ensureBenchModel(choice, log);
   const book = await bookEpochTokens();
   const projectionSeq = Math.max(1, Math.round((book.epochs[0] as number) / (Math.floor(book.items / 8) * 8)));

@@ -18,11 +18,15 @@ describe('the benchmarks --model option', () => {
     expect(benchModelOption(['loss', '--model', 'smollm-135m', 'generate'])).toBe('smollm-135m');
     expect(benchModelOption(['--model=124m'])).toBe('124m');
     expect(benchModelOption(['loss', '--model', 'medium'])).toBe('medium');
+    expect(benchModelOption(['loss', '--model=xl'], 'loss')).toBe('xl');
+    expect(benchModelOption(['loss', '--model', 'large'])).toBe('large');
   });
 
-  it('refuses an unknown shape naming the choices, and points the larger GPT-2 sizes to the big benchmark', () => {
-    expect(() => benchModelOption(['--model=llama-7b'])).toThrow('--model for loss, generate and train must be one of 124m, medium, smollm-135m; got "llama-7b"');
-    expect(() => benchModelOption(['--model', 'xl'])).toThrow('(GPT-2 xl is `npm run bench -- big --model=xl`)');
+  it('refuses an unknown shape naming the choices, and points generation and training at the larger GPT-2 sizes to the big benchmark', () => {
+    expect(() => benchModelOption(['--model=llama-7b'])).toThrow('--model for loss must be one of 124m, medium, smollm-135m, large, xl; got "llama-7b"');
+    expect(() => benchModelOption(['--model=llama-7b'], 'train')).toThrow('--model for train must be one of 124m, medium, smollm-135m; got "llama-7b"');
+    expect(() => benchModelOption(['--model', 'xl'], 'generate')).toThrow("(GPT-2 xl's generation is `npm run bench -- big --model=xl`)");
+    expect(() => benchModelOption(['--model=large'], 'train')).toThrow("(GPT-2 large's fine-tuning is `npm run bench -- big --model=large --finetune`)");
     expect(() => benchModelOption(['loss', '--model'])).toThrow('got ""');
   });
 

@@ -11,6 +11,7 @@ import { OnnxDataType, OnnxGraphBuilder } from '../../../packages/backends/src/o
 import { generateTokens } from '../../../packages/backends/src/generation/batched-generation.ts';
 import { matmulFlops } from './flops.ts';
 import { peakRssMb } from './peak-rss.ts';
+import { splitMatmuls, type ProfileNodeEvent } from './profile-matmuls.ts';
 
 const say = (line: string) => console.log(`LOG ${line}`);
 /** CPU seconds (user + system, all threads) this process used since `since`. */
@@ -79,13 +80,7 @@ async function fastestOf(repeats: number, work: () => Promise<number>): Promise<
   return { ...best, runs };
 }
 
-interface ProfileEvent {
-  cat: string;
-  name: string;
-  ts: number;
-  dur: number;
-  args?: { op_name?: string };
-}
+type ProfileEvent = ProfileNodeEvent;
 
 /** The ORT profile written into `dir`: its events, and kernel time per op type from `from` (microseconds) on. */
 async function readOpProfile(dir: string, from: (events: ProfileEvent[]) => number) {
@@ -115,6 +110,14 @@ const cases: Record<string, (params: Record<string, unknown>) => Promise<unknown
   async 'write-smollm-135m'(params) {
     const { writeSmollmShape } = await import('./bench-model.ts');
     return writeSmollmShape((params as { dir: string }).dir);
+  },
+
+  /** A GPT-2 bench size's transformers.js folder (gpt2-small-model.ts), written here so the bench process never holds the weights. */
+  async 'write-gpt2-peer-folder'(params) {
+    const { writeGpt2PeerFolder } = await import('./gpt2-small-model.ts');
+    const { checkpointPath, hfDir, size } = params as { checkpointPath: string; hfDir: string; size: '124m' | 'medium' | 'large' | 'xl' };
+    await writeGpt2PeerFolder(checkpointPath, hfDir, size);
+    return {};
   },
 
   /** The ceiling: ORT's best MatMul rate over a few large shapes, in a process of its own. */
@@ -309,15 +312,24 @@ const cases: Record<string, (params: Record<string, unknown>) => Promise<unknown
       session.endProfiling();
       await session.release();
       // The last (second) run only.
-      const { kernelMs, ops } = await readOpProfile(dir, (events) => Math.max(...events.filter((e) => e.name === 'model_run').map((e) => e.ts)));
-      return { seconds, kernelMs, ops };
+      const { events, start, kernelMs, ops } = await readOpProfile(dir, (events) => Math.max(...events.filter((e) => e.name === 'model_run').map((e) => e.ts)));
+      return { seconds, kernelMs, ops, split: splitMatmuls(events, start) };
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
   },
 
   async 'loss-transformers'(params) {
-    const { root, id, shapes, maxLogitElements, repeats, threads, vocab } = params as { root: string; id: string; shapes: Shape[]; maxLogitElements: number; repeats: number; threads?: number; vocab?: number };
+    const { root, id, shapes, maxLogitElements, repeats, threads, vocab, externalData } = params as {
+      root: string;
+      id: string;
+      shapes: Shape[];
+      maxLogitElements: number;
+      repeats: number;
+      threads?: number;
+      vocab?: number;
+      externalData?: boolean;
+    };
     const { AutoModelForCausalLM, env, Tensor } = await import('@huggingface/transformers');
     env.allowRemoteModels = false;
     env.localModelPath = root;
@@ -325,6 +337,8 @@ const cases: Record<string, (params: Record<string, unknown>) => Promise<unknown
     const model = await AutoModelForCausalLM.from_pretrained(id, {
       dtype: 'fp32',
       device: 'cpu',
+      // Past 2 GiB the weights are in onnx/model.onnx_data, which transformers.js reads only when told.
+      ...(externalData ? { use_external_data_format: true } : {}),
       ...(threads ? { session_options: { intraOpNumThreads: threads, interOpNumThreads: 1 } } : {}),
     });
     const loadSeconds = (performance.now() - t) / 1000;

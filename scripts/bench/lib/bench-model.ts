@@ -25,6 +25,8 @@ export interface ChosenBenchModel extends BenchModel {
   family: 'gpt2' | 'llama';
   vocab: number;
   embDim: number;
+  /** Width of one attention head. */
+  headDim: number;
   /** Bytes the KV cache holds per token of one row: keys and values of every layer, float32. */
   kvBytesPerToken: number;
   /** Ends documents and stops generation. */
@@ -146,6 +148,7 @@ async function buildSmollmShape(log: (line: string) => void): Promise<ChosenBenc
     parameters,
     vocab: s.vocabSize,
     embDim: s.embDim,
+    headDim: s.headDim,
     kvBytesPerToken: 2 * s.nLayers * s.nKvHeads * s.headDim * 4,
     endOfText: 0,
     description:
@@ -172,6 +175,7 @@ export async function ensureBenchModel(name: BenchModelName, log: (line: string)
     family: 'gpt2',
     vocab: shape.vocabSize,
     embDim: shape.embDim,
+    headDim: shape.embDim / shape.nHeads,
     kvBytesPerToken: 2 * shape.nLayers * shape.embDim * 4,
     endOfText: 50256,
     description: `${label}'s shape (${shape.embDim} dim, ${shape.nLayers} layers, ${shape.nHeads} heads, vocab 50257, context 1024, tied head, ${fmt(model.parameters / 1e6, 1)}M\nparameters) with seeded random weights, built by the bench under \`.bench/\``,

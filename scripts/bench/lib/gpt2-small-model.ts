@@ -1,23 +1,33 @@
 // The benchmark model: GPT-2 small's shape (768 dim, 12 layers, 12 heads, vocab 50257, context 1024, tied head,
-// 124M parameters), or medium's (1024 dim, 24 layers, 16 heads, 355M), with seeded random weights, written once
-// under .bench/ (git-ignored): a safetensors checkpoint
-// with config.json for judgekit, and a transformers.js model folder (config.json, tokenizer.json,
-// tokenizer_config.json, onnx/model.onnx = judgekit's full-logits decoder graph) for the peer.
+// 124M parameters), or medium's (1024 dim, 24 layers, 16 heads, 355M), large's (1280 dim, 36 layers, 20 heads, 774M)
+// or XL's (1600 dim, 48 layers, 25 heads, 1.56B), with seeded random weights, written once under .bench/
+// (git-ignored): a safetensors checkpoint with config.json for judgekit, and a transformers.js model folder
+// (config.json, tokenizer.json, tokenizer_config.json, onnx/model.onnx = judgekit's full-logits decoder graph, its
+// weights in onnx/model.onnx_data from large on, past protobuf's 2 GiB) for the peer. Small and medium come from
+// createTinyGpt2 (normal(0, 0.02) matrices); large and XL from the big bench's streaming writer (one tensor in memory
+// at a time; matrices uniform with standard deviation 1/sqrt(fan-in)). The transformers.js folder is written by a
+// process of its own (the `write-gpt2-peer-folder` case), so the bench process never holds the weights.
 import { existsSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { createTinyGpt2 } from '../../../packages/backends/src/architectures/gpt2/create-tiny-gpt2.ts';
 import { loadGpt2Checkpoint } from '../../../packages/backends/src/architectures/gpt2/load-gpt2-checkpoint.ts';
 import { buildGpt2DecoderGraph } from '../../../packages/backends/src/architectures/gpt2/gpt2-graph.ts';
+import { GPT2_SHAPES, tensorSpecs, writeCheckpoint } from '../big.ts';
+import { runCase } from './bench-child.ts';
 import { buildGpt2TokenizerJson } from './gpt2-tokenizer-json.ts';
 
 export const BENCH_ROOT = resolve('.bench');
 export const GPT2_SMALL = { vocabSize: 50257, contextLength: 1024, embDim: 768, nLayers: 12, nHeads: 12, qkvBias: true, tiedHead: true } as const;
 export const GPT2_MEDIUM = { ...GPT2_SMALL, embDim: 1024, nLayers: 24, nHeads: 16 } as const;
-/** The GPT-2 shapes the throughput benches build: each one's dimensions, folder/model id and caption label. */
+export const GPT2_LARGE = { ...GPT2_SMALL, embDim: 1280, nLayers: 36, nHeads: 20 } as const;
+export const GPT2_XL = { ...GPT2_SMALL, embDim: 1600, nLayers: 48, nHeads: 25 } as const;
+/** The GPT-2 shapes the throughput benches build: each one's dimensions, folder/model id, caption label and seed. */
 export const GPT2_BENCH_SIZES = {
-  '124m': { shape: GPT2_SMALL, id: 'gpt2-small-random', label: 'GPT-2 small' },
-  medium: { shape: GPT2_MEDIUM, id: 'gpt2-medium-random', label: 'GPT-2 medium' },
+  '124m': { shape: GPT2_SMALL, id: 'gpt2-small-random', label: 'GPT-2 small', seed: 124 },
+  medium: { shape: GPT2_MEDIUM, id: 'gpt2-medium-random', label: 'GPT-2 medium', seed: 355 },
+  large: { shape: GPT2_LARGE, id: 'gpt2-large-random', label: 'GPT-2 large', seed: 774 },
+  xl: { shape: GPT2_XL, id: 'gpt2-xl-random', label: 'GPT-2 XL', seed: 1558 },
 } as const;
 export type Gpt2BenchSize = keyof typeof GPT2_BENCH_SIZES;
 
@@ -27,6 +37,8 @@ export interface BenchModel {
   transformersRoot: string;
   transformersId: string;
   parameters: number;
+  /** The peer's onnx/model.onnx keeps its weights in onnx/model.onnx_data (load with use_external_data_format). */
+  externalData?: boolean;
 }
 
 export function gpt2Parameters(c: { vocabSize: number; contextLength: number; embDim: number; nLayers: number; tiedHead: boolean }): number {
@@ -35,58 +47,85 @@ export function gpt2Parameters(c: { vocabSize: number; contextLength: number; em
   return c.vocabSize * C + c.contextLength * C + c.nLayers * perLayer + 2 * C + (c.tiedHead ? 0 : c.vocabSize * C);
 }
 
+/** Sizes whose F32 weights pass protobuf's 2 GiB: written by the streaming writer, their ONNX weights external. */
+const STREAMED: readonly Gpt2BenchSize[] = ['large', 'xl'];
+
 export async function ensureGpt2SmallModel(log: (line: string) => void = () => {}, size: Gpt2BenchSize = '124m'): Promise<BenchModel> {
-  const { shape, id: transformersId, label } = GPT2_BENCH_SIZES[size];
+  const { shape, id: transformersId, label, seed } = GPT2_BENCH_SIZES[size];
   const dir = join(BENCH_ROOT, transformersId);
   const checkpointPath = join(dir, 'model.safetensors');
   const transformersRoot = join(BENCH_ROOT, 'transformers');
   const hfDir = join(transformersRoot, transformersId);
+  const externalData = STREAMED.includes(size);
   if (!existsSync(checkpointPath)) {
     log(`building the ${label}-shaped model with seeded random weights (once) ...`);
     await mkdir(dir, { recursive: true });
-    await createTinyGpt2({ ...shape, seed: size === '124m' ? 124 : 355, naming: 'hf', dir, name: 'model', scale: 0.02 });
+    if (externalData) {
+      // Written under another name and renamed when whole, so an interrupted build is never taken for a finished one.
+      const partial = `${checkpointPath}.partial`;
+      await writeCheckpoint(partial, tensorSpecs(shape.nLayers, GPT2_SHAPES[size as 'large' | 'xl']), seed);
+      await writeFile(join(dir, 'config.json'), JSON.stringify(hfConfig(shape), null, 2));
+      await rename(partial, checkpointPath);
+    } else {
+      await createTinyGpt2({ ...shape, seed, naming: 'hf', dir, name: 'model', scale: 0.02 });
+    }
   }
-  if (!existsSync(join(hfDir, 'onnx', 'model.onnx'))) {
+  if (!existsSync(join(hfDir, 'tokenizer_config.json'))) {
     log('writing the transformers.js model folder (once) ...');
-    await mkdir(join(hfDir, 'onnx'), { recursive: true });
-    const loaded = await loadGpt2Checkpoint(checkpointPath);
-    await buildGpt2DecoderGraph(loaded).writeFile(join(hfDir, 'onnx', 'model.onnx'), { externalData: false });
-    const config = {
-      model_type: 'gpt2',
-      architectures: ['GPT2LMHeadModel'],
-      vocab_size: shape.vocabSize,
-      n_positions: shape.contextLength,
-      n_ctx: shape.contextLength,
-      n_embd: shape.embDim,
-      n_layer: shape.nLayers,
-      n_head: shape.nHeads,
-      bos_token_id: 50256,
-      eos_token_id: 50256,
-      tie_word_embeddings: true,
-      use_cache: true,
-      layer_norm_epsilon: 1e-5,
-      activation_function: 'gelu_new',
-    };
-    await writeFile(join(hfDir, 'config.json'), JSON.stringify(config, null, 2));
-    await writeFile(join(hfDir, 'generation_config.json'), JSON.stringify({ bos_token_id: 50256, eos_token_id: 50256 }, null, 2));
-    await writeFile(join(hfDir, 'tokenizer.json'), JSON.stringify(buildGpt2TokenizerJson()));
-    await writeFile(
-      join(hfDir, 'tokenizer_config.json'),
-      JSON.stringify(
-        {
-          tokenizer_class: 'GPT2Tokenizer',
-          model_max_length: 1024,
-          bos_token: '<|endoftext|>',
-          eos_token: '<|endoftext|>',
-          unk_token: '<|endoftext|>',
-          add_prefix_space: false,
-          add_bos_token: false,
-          clean_up_tokenization_spaces: false,
-        },
-        null,
-        2,
-      ),
-    );
+    await runCase('write-gpt2-peer-folder', { checkpointPath, hfDir, size }, log);
   }
-  return { checkpointPath, transformersRoot, transformersId, parameters: gpt2Parameters(shape) };
+  return { checkpointPath, transformersRoot, transformersId, parameters: gpt2Parameters(shape), ...(externalData ? { externalData: true } : {}) };
+}
+
+function hfConfig(shape: Gpt2BenchShape) {
+  return {
+    model_type: 'gpt2',
+    architectures: ['GPT2LMHeadModel'],
+    vocab_size: shape.vocabSize,
+    n_positions: shape.contextLength,
+    n_ctx: shape.contextLength,
+    n_embd: shape.embDim,
+    n_layer: shape.nLayers,
+    n_head: shape.nHeads,
+    bos_token_id: 50256,
+    eos_token_id: 50256,
+    tie_word_embeddings: true,
+    use_cache: true,
+    layer_norm_epsilon: 1e-5,
+    activation_function: 'gelu_new',
+  };
+}
+type Gpt2BenchShape = (typeof GPT2_BENCH_SIZES)[Gpt2BenchSize]['shape'];
+
+/**
+ * The peer's folder for `size` (the `write-gpt2-peer-folder` case, in a process of its own): judgekit's full-logits
+ * decoder graph as onnx/model.onnx (weights in model.onnx_data for the sizes past 2 GiB, the name transformers.js
+ * loads with `use_external_data_format`), config and tokenizer files. tokenizer_config.json comes last: it marks the
+ * folder complete.
+ */
+export async function writeGpt2PeerFolder(checkpointPath: string, hfDir: string, size: Gpt2BenchSize): Promise<void> {
+  const { shape } = GPT2_BENCH_SIZES[size];
+  await mkdir(join(hfDir, 'onnx'), { recursive: true });
+  const loaded = await loadGpt2Checkpoint(checkpointPath);
+  await buildGpt2DecoderGraph(loaded).writeFile(join(hfDir, 'onnx', 'model.onnx'), { externalData: STREAMED.includes(size) });
+  await writeFile(join(hfDir, 'config.json'), JSON.stringify(hfConfig(shape), null, 2));
+  await writeFile(join(hfDir, 'generation_config.json'), JSON.stringify({ bos_token_id: 50256, eos_token_id: 50256 }, null, 2));
+  await writeFile(join(hfDir, 'tokenizer.json'), JSON.stringify(buildGpt2TokenizerJson()));
+  await writeFile(
+    join(hfDir, 'tokenizer_config.json'),
+    JSON.stringify(
+      {
+        tokenizer_class: 'GPT2Tokenizer',
+        model_max_length: 1024,
+        bos_token: '<|endoftext|>',
+        eos_token: '<|endoftext|>',
+        unk_token: '<|endoftext|>',
+        add_prefix_space: false,
+        add_bos_token: false,
+        clean_up_tokenization_spaces: false,
+      },
+      null,
+      2,
+    ),
+  );
 }

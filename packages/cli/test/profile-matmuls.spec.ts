@@ -46,5 +46,13 @@ describe('the profile split of the loss benchmark', () => {
     expect(split.attention.gflop).toBeCloseTo((2 * 2 * 2 * 8 * 3 * 8) / 1e9, 15);
     expect(split.otherMs).toBeCloseTo(3);
     expect(split.totalMs).toBeCloseTo(11);
+    expect(split.fusedAttention).toEqual({ ms: 0, gflop: 0 });
+  });
+
+  it("counts a fused Attention node's QKV product and both attention products over the full square", () => {
+    const split = splitMatmuls([{ cat: 'Node', name: 'attn_kernel_time', ts: 0, dur: 2500, args: { op_name: 'Attention', input_type_shape: [{ float: [2, 16, 8] }] } }], 0);
+    expect(split.fusedAttention.ms).toBeCloseTo(2.5);
+    expect(split.fusedAttention.gflop).toBeCloseTo((2 * 2 * 16 * 8 * 24 + 4 * 2 * 16 * 16 * 8) / 1e9, 15);
+    expect(split.otherMs).toBe(0);
   });
 });

@@ -291,7 +291,8 @@ const cases: Record<string, (params: Record<string, unknown>) => Promise<unknown
     const ort = await loadOrt();
     const dir = await mkdtemp(join(tmpdir(), 'judgekit-profile-'));
     try {
-      const source = await openableModel(checkpointPath, 'loss');
+      // The graph judgekit's loss model runs on the CPU (createGpt2LikelihoodModel builds it for its device).
+      const source = await openableModel(checkpointPath, 'loss', undefined, undefined, { executionProvider: 'cpu' });
       const session = await ort.InferenceSession.create(source.model as Uint8Array, {
         ...sessionOptions({ device: 'cpu' }),
         enableProfiling: true,

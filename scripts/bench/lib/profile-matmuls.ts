@@ -23,6 +23,11 @@ export interface MatmulSplit {
   weights: ProductShare;
   /** Products whose both sides are per-head activations: QK^T and probabilities x V. */
   attention: ProductShare;
+  /**
+   * ONNX Runtime's fused `com.microsoft` Attention nodes: the QKV product, QK^T and probabilities x V over the full
+   * seq x seq square (its mask and softmax included in the time).
+   */
+  fusedAttention: ProductShare;
   /** Every other kernel (normalisation, softmax, activations, adds, copies). */
   otherMs: number;
   totalMs: number;
@@ -42,13 +47,19 @@ export function productFlops(a: readonly number[], b: readonly number[]): number
 
 /** The split of the kernel events at or after `start` (microseconds, the profile's own clock). */
 export function splitMatmuls(events: readonly ProfileNodeEvent[], start: number): MatmulSplit {
-  const split: MatmulSplit = { weights: { ms: 0, gflop: 0 }, attention: { ms: 0, gflop: 0 }, otherMs: 0, totalMs: 0 };
+  const split: MatmulSplit = { weights: { ms: 0, gflop: 0 }, attention: { ms: 0, gflop: 0 }, fusedAttention: { ms: 0, gflop: 0 }, otherMs: 0, totalMs: 0 };
   for (const e of events) {
     if (e.cat !== 'Node' || !e.name.endsWith('_kernel_time') || e.ts < start) continue;
     const ms = e.dur / 1000;
     split.totalMs += ms;
     const shapes = (e.args?.input_type_shape ?? []).map((s) => Object.values(s)[0] ?? []);
     const output = Object.values(e.args?.output_type_shape?.[0] ?? {})[0];
+    if (e.args?.op_name === 'Attention' && shapes[0]?.length === 3) {
+      const [batch, seq, width] = shapes[0] as [number, number, number];
+      split.fusedAttention.ms += ms;
+      split.fusedAttention.gflop += (2 * batch * seq * width * 3 * width + 4 * batch * seq * seq * width) / 1e9;
+      continue;
+    }
     if (!PRODUCTS.has(e.args?.op_name ?? '') || shapes.length === 0 || (shapes.length === 1 && !output)) {
       split.otherMs += ms;
       continue;

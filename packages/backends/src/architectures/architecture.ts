@@ -53,6 +53,16 @@ export interface LoadedModel<Config extends ModelDimensions = ModelDimensions> {
  */
 export type ModelGraphKind = 'decoder' | 'decoder-last' | 'decoder-slots' | 'loss';
 
+/** What a graph is built for, beyond its kind. Every option may be ignored: the default graph uses standard ONNX ops only. */
+export interface GraphBuildOptions {
+  /**
+   * The execution provider the session will run the graph on. `cpu` lets a family use ONNX Runtime's CPU contrib
+   * kernels where they are faster (GPT-2's loss graph: the fused `com.microsoft` Attention). Graphs written for other
+   * tools (`judgekit convert`) leave it out.
+   */
+  executionProvider?: 'cpu' | 'cuda' | 'webgpu';
+}
+
 export interface SpecialTokens {
   /** Ends each test-loss document and stops generation. */
   readonly endOfText: number;
@@ -120,7 +130,7 @@ export interface Architecture<Config extends ModelDimensions = ModelDimensions, 
   foreignConfig(found: ForeignDecoderShape, stated: StatedConfig<Config> | undefined, file: string): Config;
   /** Load a safetensors checkpoint in any of its namings; the config is `options.configPath` or found beside it. */
   loadCheckpoint(path: string, options?: { configPath?: string }): Promise<Loaded>;
-  buildGraph(model: Loaded, kind: ModelGraphKind): OnnxGraphBuilder;
+  buildGraph(model: Loaded, kind: ModelGraphKind, options?: GraphBuildOptions): OnnxGraphBuilder;
   readonly training: TrainingSupport<Config, Loaded>;
   /** The family's fixed special tokens; families whose ids come with each checkpoint implement `specialTokensFor`. */
   readonly specialTokens: SpecialTokens;

@@ -8,7 +8,7 @@ import { buildGpt2Graph } from '../architectures/gpt2/gpt2-graph.js';
 import { OnnxDataType, OnnxGraphBuilder } from '../onnx/graph-builder.js';
 import { createGpt2DecoderSession } from './gpt2-decoder-session.js';
 import { createGpt2LikelihoodModel, nllFromLogits, type Gpt2LikelihoodModel } from './gpt2-likelihood-model.js';
-import { deviceUnavailableReason } from './ort-runtime.js';
+import { deviceUnavailableReason, loadOrt, sessionOptions } from './ort-runtime.js';
 
 const webgpuReason = await deviceUnavailableReason('webgpu');
 
@@ -55,6 +55,36 @@ for (const { device, skip } of [{ device: 'cpu' as const, skip: null }, { device
     });
   });
 }
+
+describe('the loss graph for the CPU provider', () => {
+  it("uses ONNX Runtime's fused Attention kernel, while the graph for other providers and tools keeps standard ops, and both give the reference NLL", async () => {
+    const tiny = await createTinyGpt2({ seed: 23 });
+    const fused = buildGpt2Graph(tiny.model, 'loss', { executionProvider: 'cpu' });
+    const standard = buildGpt2Graph(tiny.model, 'loss');
+    expect(fused.opTypes().filter((op) => op === 'com.microsoft.Attention')).toHaveLength(tiny.config.nLayers);
+    expect(fused.opTypes()).not.toContain('Softmax');
+    expect(standard.opTypes().filter((op) => op.includes('.'))).toEqual([]);
+    expect(buildGpt2Graph(tiny.model, 'loss', { executionProvider: 'webgpu' }).opTypes()).toEqual(standard.opTypes());
+    const ort = await loadOrt();
+    const [B, T] = [rows.length, rows[0]!.length];
+    const feeds = {
+      input_ids: new ort.Tensor('int64', BigInt64Array.from(rows.flat(), BigInt), [B, T]),
+      targets: new ort.Tensor('int64', BigInt64Array.from(targetRows.flat(), BigInt), [B, T]),
+    };
+    for (const graph of [fused, standard]) {
+      const session = await ort.InferenceSession.create(graph.toBytes(), sessionOptions({ device: 'cpu' }));
+      const nll = (await session.run(feeds)).nll!.data as Float32Array;
+      await session.release();
+      rows.forEach((row, b) => {
+        const logits = referenceLogits(tiny.model, row);
+        targetRows[b]!.forEach((target, t) => {
+          if (target === -100) expect(nll[b * T + t]).toBe(0);
+          else expect(Math.abs(nll[b * T + t]! - referenceNll(logits[t]!, target))).toBeLessThan(1e-4);
+        });
+      });
+    }
+  });
+});
 
 describe('likelihood model paths', () => {
   it('splits large batches into row groups with the same result', async () => {

@@ -4,7 +4,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { extname, join } from 'node:path';
-import type { Architecture, LoadedModel, ModelDimensions, ModelGraphKind } from '../architectures/architecture.js';
+import type { Architecture, GraphBuildOptions, LoadedModel, ModelDimensions, ModelGraphKind } from '../architectures/architecture.js';
 import { architectureFor, defaultArchitecture, loadModelCheckpoint } from '../architectures/index.js';
 import type { OnnxGraphBuilder } from '../onnx/graph-builder.js';
 import { readOnnxMetadata } from '../onnx/onnx-metadata.js';
@@ -33,8 +33,14 @@ export function isOnnxPath(path: string): boolean {
   return extname(path).toLowerCase() === '.onnx';
 }
 
-/** Build (or locate) a graph of `kind` for a model. */
-export async function openableModel(model: LoadedModel | string, kind: ModelGraphKind, configPath?: string, inMemoryLimitBytes = IN_MEMORY_LIMIT_BYTES): Promise<OpenableModel> {
+/** Build (or locate) a graph of `kind` for a model; `graph` says what it is built for (an ONNX file is taken as it is). */
+export async function openableModel(
+  model: LoadedModel | string,
+  kind: ModelGraphKind,
+  configPath?: string,
+  inMemoryLimitBytes = IN_MEMORY_LIMIT_BYTES,
+  graph: GraphBuildOptions = {},
+): Promise<OpenableModel> {
   if (typeof model === 'string' && isOnnxPath(model)) {
     const meta = await readOnnxMetadata(model);
     const modelType = meta['judgekit.model_type'];
@@ -49,7 +55,7 @@ export async function openableModel(model: LoadedModel | string, kind: ModelGrap
   const architecture = architectureFor(loaded.modelType);
   const config = loaded.config;
   const path = typeof model === 'string' ? model : model.source.path;
-  let builder: OnnxGraphBuilder | undefined = architecture.buildGraph(loaded, kind);
+  let builder: OnnxGraphBuilder | undefined = architecture.buildGraph(loaded, kind, graph);
   if (builder.initializerBytes() <= inMemoryLimitBytes) {
     return { model: builder.toBytes(), architecture, path, config, kind, cleanup: async () => {} };
   }

@@ -193,6 +193,11 @@ export class OnnxGraphBuilder {
     return this.op('ReduceSum', [x, this.int64(axes)], { keepdims });
   }
 
+  /** The op types of the nodes added so far, `domain.OpType` for a custom domain's (what a graph relies on). */
+  opTypes(): string[] {
+    return this.nodes.map((n) => (n.domain ? `${n.domain}.${n.opType}` : n.opType));
+  }
+
   /** Total bytes of initializer data. */
   initializerBytes(): number {
     return this.initializers.reduce((sum, t) => sum + (t.raw?.byteLength ?? 0), 0);

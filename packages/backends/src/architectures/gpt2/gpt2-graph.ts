@@ -4,7 +4,7 @@
 // [batch, heads, seq, head_dim] MatMuls, the attention scale folded into the query weights, one attention bias
 // shared by all layers, and the output head applied as Gemm(transB) so a tied head shares the embedding matrix.
 import { OnnxDataType, OnnxGraphBuilder } from '../../onnx/graph-builder.js';
-import type { ModelGraphKind } from '../architecture.js';
+import type { GraphBuildOptions, ModelGraphKind } from '../architecture.js';
 import { newKeyName, newValueName, pastKeyName, pastValueName, presentKeyName, presentValueName } from '../decoder-io-names.js';
 import { GPT2_MODEL_TYPE, type Gpt2Config } from './gpt2-config.js';
 import type { Gpt2LayerWeights, Gpt2Weights, LoadedGpt2 } from './load-gpt2-checkpoint.js';
@@ -96,6 +96,12 @@ interface AttentionIo {
    * ([batch, 1, seq, seq]). The step's keys and values are graph outputs, never concatenated with the past.
    */
   slots?: { key: string; value: string; count: string; newKey: string; newValue: string; newBias: string };
+  /**
+   * Causal self-attention over the step's own tokens by ONNX Runtime's CPU contrib kernel (`com.microsoft`
+   * Attention, unidirectional): the QKV product, per-head scores, causal mask, softmax and the weighted sum in one
+   * node, with no [batch, heads, seq, seq] tensors between separate kernels and no head transposes. `bias` is unused.
+   */
+  fused?: boolean;
 }
 
 function block(t: Trunk, h: string, weights: Gpt2Weights, layer: number, io: AttentionIo): string {
@@ -107,6 +113,13 @@ function block(t: Trunk, h: string, weights: Gpt2Weights, layer: number, io: Att
   const p = `h.${layer}`;
   const x1 = layerNorm(t, h, w.ln1Scale, w.ln1Shift, `${p}.ln_1`);
   const qkvW = scaledQkv(w.qkvWeight, w.qkvBias, C, D);
+  if (io.fused) {
+    const weight = b.floatInitializer(`${p}.attn.qkv.weight`, [C, 3 * C], qkvW.weight);
+    const bias = b.floatInitializer(`${p}.attn.qkv.bias`, [3 * C], qkvW.bias ?? new Float32Array(3 * C));
+    // scale 1: 1/sqrt(head_dim) is already folded into the query columns.
+    const context = b.node('Attention', [x1, weight, bias], { attributes: { num_heads: H, unidirectional: 1, scale: { float: 1 } }, domain: 'com.microsoft', stem: `${p}.attn` })[0]!;
+    return mlpAndResidual(t, h, w, p, context);
+  }
   const qkv = linear(t, x1, qkvW.weight, qkvW.bias, [C, 3 * C], `${p}.attn.qkv`);
   const [q, k, v] = b.node('Split', [qkv, b.int64Constant([C, C, C], 'split')], { attributes: { axis: 2 }, outputs: 3, stem: `${p}.split` }) as [string, string, string];
   const heads = b.int64Constant([0, 0, H, D], 'heads_shape');
@@ -126,7 +139,7 @@ function block(t: Trunk, h: string, weights: Gpt2Weights, layer: number, io: Att
     const pastProbs = b.op('Slice', [probs, b.int64Constant([0], 'zero'), s.count, axis3]);
     const newProbs = b.op('Slice', [probs, s.count, b.int64Constant([2 ** 31 - 1], 'end'), axis3]);
     const mixed = b.op('Add', [b.op('MatMul', [pastProbs, s.value]), b.op('MatMul', [newProbs, v4])]);
-    return mlpAndResidual(t, h, w, p, mixed);
+    return mlpAndResidual(t, h, w, p, mergeHeads(t, mixed));
   }
   let kT: string;
   if (io.past) {
@@ -139,15 +152,19 @@ function block(t: Trunk, h: string, weights: Gpt2Weights, layer: number, io: Att
   }
   const scores = b.op('Add', [b.op('MatMul', [q4, kT], undefined, `${p}.scores`), io.bias]);
   const probs = b.op('Softmax', [scores], { axis: -1 }, `${p}.probs`);
-  return mlpAndResidual(t, h, w, p, b.op('MatMul', [probs, v4]));
+  return mlpAndResidual(t, h, w, p, mergeHeads(t, b.op('MatMul', [probs, v4])));
 }
 
-/** From the attention's per-head context [batch, heads, seq, head_dim] to the block's output. */
-function mlpAndResidual(t: Trunk, h: string, w: Gpt2LayerWeights, p: string, perHead: string): string {
+/** The attention's per-head context [batch, heads, seq, head_dim] as [batch, seq, heads x head_dim]. */
+function mergeHeads(t: Trunk, perHead: string): string {
+  const context = t.b.op('Transpose', [perHead], { perm: [0, 2, 1, 3] });
+  return t.b.op('Reshape', [context, t.b.int64Constant([0, 0, t.config.embDim], 'merge_shape')]);
+}
+
+/** From the attention's context [batch, seq, C] to the block's output. */
+function mlpAndResidual(t: Trunk, h: string, w: Gpt2LayerWeights, p: string, merged: string): string {
   const { b } = t;
   const C = t.config.embDim;
-  const context = b.op('Transpose', [perHead], { perm: [0, 2, 1, 3] });
-  const merged = b.op('Reshape', [context, b.int64Constant([0, 0, C], 'merge_shape')]);
   const attn = linear(t, merged, w.attnOutWeight, w.attnOutBias, [C, C], `${p}.attn.c_proj`);
   const h1 = b.op('Add', [h, attn], undefined, `${p}.resid1`);
   const x2 = layerNorm(t, h1, w.ln2Scale, w.ln2Shift, `${p}.ln_2`);
@@ -278,10 +295,13 @@ export function buildGpt2SlotDecoderGraph(model: LoadedGpt2): OnnxGraphBuilder {
 /**
  * The loss graph: inputs `input_ids` and `targets` (int64 [batch, seq], -100 = ignore); output `nll`
  * [batch, seq], the per-token negative log-likelihood in log-sum-exp form (no LogSoftmax, which ONNX Runtime's
- * WebGPU provider runs on the CPU). Ignored targets give 0. Positions are 0..seq-1, with no padding.
+ * WebGPU provider runs on the CPU). Ignored targets give 0. Positions are 0..seq-1, with no padding. Built for the
+ * CPU provider, its attention is ONNX Runtime's fused contrib kernel (see AttentionIo.fused); otherwise standard ops.
  */
-function buildGpt2LossGraph(model: LoadedGpt2): OnnxGraphBuilder {
+function buildGpt2LossGraph(model: LoadedGpt2, options: GraphBuildOptions = {}): OnnxGraphBuilder {
   const b = new OnnxGraphBuilder('gpt2_loss', 17);
+  const fused = options.executionProvider === 'cpu';
+  if (fused) b.useOpset('com.microsoft', 1);
   const config = model.config;
   const t: Trunk = { b, config, eps: model.layerNormEpsilon };
   metadata(b, model, 'loss');
@@ -294,7 +314,7 @@ function buildGpt2LossGraph(model: LoadedGpt2): OnnxGraphBuilder {
   let h = b.op('Add', [b.op('Gather', [wte, inputIds], { axis: 0 }, 'tok'), positions], undefined, 'embed');
   const seq2 = b.op('Concat', [seq, seq], { axis: 0 });
   const bias = b.op('Slice', [causal, b.int64Constant([0, 0], 'zeros2'), seq2, b.int64Constant([0, 1], 'axes01')], undefined, 'attn_bias');
-  for (let i = 0; i < config.nLayers; i++) h = block(t, h, model.weights, i, { bias });
+  for (let i = 0; i < config.nLayers; i++) h = block(t, h, model.weights, i, { bias, fused });
   const hf = layerNorm(t, h, model.weights.finalNormScale, model.weights.finalNormShift, 'ln_f');
   const logits = headLogits2d(t, hf, head); // [N, V]
   const flatTargets = b.op('Reshape', [targets, b.int64Constant([-1, 1], 'col_shape')]);
@@ -311,8 +331,8 @@ function buildGpt2LossGraph(model: LoadedGpt2): OnnxGraphBuilder {
   return b;
 }
 
-export function buildGpt2Graph(model: LoadedGpt2, kind: Gpt2GraphKind): OnnxGraphBuilder {
-  if (kind === 'loss') return buildGpt2LossGraph(model);
+export function buildGpt2Graph(model: LoadedGpt2, kind: Gpt2GraphKind, options: GraphBuildOptions = {}): OnnxGraphBuilder {
+  if (kind === 'loss') return buildGpt2LossGraph(model, options);
   if (kind === 'decoder-slots') return buildGpt2SlotDecoderGraph(model);
   return buildGpt2DecoderGraph(model, { lastLogitsOnly: kind === 'decoder-last' });
 }

@@ -17,7 +17,7 @@ import { runCase } from './bench-child.ts';
 import { fmt } from './bench-doc.ts';
 import { gpt2ForwardFlops } from './flops.ts';
 import { type BenchModelName, SMOLLM_135M_SHAPE } from './bench-model-option.ts';
-import { buildGpt2TokenizerJson } from './gpt2-tokenizer-json.ts';
+import { buildGpt2TokenizerJson, gpt2StyleTokenizerConfig } from './gpt2-tokenizer-json.ts';
 import { ensureGpt2SmallModel, GPT2_BENCH_SIZES, type BenchModel } from './gpt2-small-model.ts';
 
 export interface ChosenBenchModel extends BenchModel {
@@ -104,16 +104,7 @@ export async function writeSmollmShape(dir: string): Promise<{ parameters: numbe
   }
   const configJson = llamaConfigToJson(config);
   const tokenizerJson = JSON.stringify(smollmStyleTokenizerJson(config.vocabSize));
-  const tokenizerConfig = JSON.stringify({
-    tokenizer_class: 'GPT2Tokenizer',
-    model_max_length: config.contextLength,
-    bos_token: '<|endoftext|>',
-    eos_token: '<|endoftext|>',
-    unk_token: '<|endoftext|>',
-    add_prefix_space: false,
-    add_bos_token: false,
-    clean_up_tokenization_spaces: false,
-  });
+  const tokenizerConfig = JSON.stringify(gpt2StyleTokenizerConfig(config.contextLength));
   await writeFile(join(checkpointDir, 'config.json'), JSON.stringify(configJson, null, 2));
   await writeFile(join(checkpointDir, 'tokenizer.json'), tokenizerJson);
   await writeFile(join(checkpointDir, 'tokenizer_config.json'), tokenizerConfig);

@@ -15,7 +15,7 @@ import { loadGpt2Checkpoint } from '../../../packages/backends/src/architectures
 import { buildGpt2DecoderGraph } from '../../../packages/backends/src/architectures/gpt2/gpt2-graph.ts';
 import { GPT2_SHAPES, tensorSpecs, writeCheckpoint } from '../big.ts';
 import { runCase } from './bench-child.ts';
-import { buildGpt2TokenizerJson } from './gpt2-tokenizer-json.ts';
+import { buildGpt2TokenizerJson, gpt2StyleTokenizerConfig } from './gpt2-tokenizer-json.ts';
 
 export const BENCH_ROOT = resolve('.bench');
 export const GPT2_SMALL = { vocabSize: 50257, contextLength: 1024, embDim: 768, nLayers: 12, nHeads: 12, qkvBias: true, tiedHead: true } as const;
@@ -111,21 +111,5 @@ export async function writeGpt2PeerFolder(checkpointPath: string, hfDir: string,
   await writeFile(join(hfDir, 'config.json'), JSON.stringify(hfConfig(shape), null, 2));
   await writeFile(join(hfDir, 'generation_config.json'), JSON.stringify({ bos_token_id: 50256, eos_token_id: 50256 }, null, 2));
   await writeFile(join(hfDir, 'tokenizer.json'), JSON.stringify(buildGpt2TokenizerJson()));
-  await writeFile(
-    join(hfDir, 'tokenizer_config.json'),
-    JSON.stringify(
-      {
-        tokenizer_class: 'GPT2Tokenizer',
-        model_max_length: 1024,
-        bos_token: '<|endoftext|>',
-        eos_token: '<|endoftext|>',
-        unk_token: '<|endoftext|>',
-        add_prefix_space: false,
-        add_bos_token: false,
-        clean_up_tokenization_spaces: false,
-      },
-      null,
-      2,
-    ),
-  );
+  await writeFile(join(hfDir, 'tokenizer_config.json'), JSON.stringify(gpt2StyleTokenizerConfig(shape.contextLength), null, 2));
 }

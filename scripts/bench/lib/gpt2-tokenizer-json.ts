@@ -72,3 +72,20 @@ export function buildGpt2TokenizerJson(): Record<string, unknown> {
     },
   };
 }
+
+/**
+ * tokenizer_config.json for a byte-level BPE whose only special token is `<|endoftext|>` (BOS, EOS and unknown), no
+ * prefix space and no BOS added: the GPT-2 bench folders' and the Llama shape's (whose vocabulary is cut from GPT-2's).
+ */
+export function gpt2StyleTokenizerConfig(contextLength: number): Record<string, unknown> {
+  return {
+    tokenizer_class: 'GPT2Tokenizer',
+    model_max_length: contextLength,
+    bos_token: '<|endoftext|>',
+    eos_token: '<|endoftext|>',
+    unk_token: '<|endoftext|>',
+    add_prefix_space: false,
+    add_bos_token: false,
+    clean_up_tokenization_spaces: false,
+  };
+}

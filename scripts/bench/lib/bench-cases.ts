@@ -292,7 +292,7 @@ const cases: Record<string, (params: Record<string, unknown>) => Promise<unknown
     const dir = await mkdtemp(join(tmpdir(), 'judgekit-profile-'));
     try {
       // The graph judgekit's loss model runs on the CPU (createGpt2LikelihoodModel builds it for its device).
-      const source = await openableModel(checkpointPath, 'loss', undefined, undefined, { executionProvider: 'cpu' });
+      const source = await openableModel(checkpointPath, 'loss', { graph: { executionProvider: 'cpu' } });
       const session = await ort.InferenceSession.create(source.model as Uint8Array, {
         ...sessionOptions({ device: 'cpu' }),
         enableProfiling: true,

@@ -13,21 +13,22 @@ import { join, resolve } from 'node:path';
 import { createTinyGpt2 } from '../../../packages/backends/src/architectures/gpt2/create-tiny-gpt2.ts';
 import { loadGpt2Checkpoint } from '../../../packages/backends/src/architectures/gpt2/load-gpt2-checkpoint.ts';
 import { buildGpt2DecoderGraph } from '../../../packages/backends/src/architectures/gpt2/gpt2-graph.ts';
-import { GPT2_SHAPES, tensorSpecs, writeCheckpoint } from '../big.ts';
+import { GPT2_SHAPES, tensorSpecs, writeCheckpoint, type Gpt2Shape } from '../big.ts';
 import { runCase } from './bench-child.ts';
 import { buildGpt2TokenizerJson, gpt2StyleTokenizerConfig } from './gpt2-tokenizer-json.ts';
 
 export const BENCH_ROOT = resolve('.bench');
-export const GPT2_SMALL = { vocabSize: 50257, contextLength: 1024, embDim: 768, nLayers: 12, nHeads: 12, qkvBias: true, tiedHead: true } as const;
-export const GPT2_MEDIUM = { ...GPT2_SMALL, embDim: 1024, nLayers: 24, nHeads: 16 } as const;
-export const GPT2_LARGE = { ...GPT2_SMALL, embDim: 1280, nLayers: 36, nHeads: 20 } as const;
-export const GPT2_XL = { ...GPT2_SMALL, embDim: 1600, nLayers: 48, nHeads: 25 } as const;
+/** One of OpenAI's GPT-2 sizes (big.ts's table) as createTinyGpt2's options: QKV bias and a tied head, as OpenAI's. */
+function benchShape(s: Gpt2Shape) {
+  return { vocabSize: s.vocab, contextLength: s.context, embDim: s.emb, nLayers: s.layers, nHeads: s.heads, qkvBias: true, tiedHead: true } as const;
+}
+export const GPT2_SMALL = benchShape(GPT2_SHAPES['124m']);
 /** The GPT-2 shapes the throughput benches build: each one's dimensions, folder/model id, caption label and seed. */
 export const GPT2_BENCH_SIZES = {
   '124m': { shape: GPT2_SMALL, id: 'gpt2-small-random', label: 'GPT-2 small', seed: 124 },
-  medium: { shape: GPT2_MEDIUM, id: 'gpt2-medium-random', label: 'GPT-2 medium', seed: 355 },
-  large: { shape: GPT2_LARGE, id: 'gpt2-large-random', label: 'GPT-2 large', seed: 774 },
-  xl: { shape: GPT2_XL, id: 'gpt2-xl-random', label: 'GPT-2 XL', seed: 1558 },
+  medium: { shape: benchShape(GPT2_SHAPES.medium), id: 'gpt2-medium-random', label: 'GPT-2 medium', seed: 355 },
+  large: { shape: benchShape(GPT2_SHAPES.large), id: 'gpt2-large-random', label: 'GPT-2 large', seed: 774 },
+  xl: { shape: benchShape(GPT2_SHAPES.xl), id: 'gpt2-xl-random', label: 'GPT-2 XL', seed: 1558 },
 } as const;
 export type Gpt2BenchSize = keyof typeof GPT2_BENCH_SIZES;
 
@@ -63,7 +64,7 @@ export async function ensureGpt2SmallModel(log: (line: string) => void = () => {
     if (externalData) {
       // Written under another name and renamed when whole, so an interrupted build is never taken for a finished one.
       const partial = `${checkpointPath}.partial`;
-      await writeCheckpoint(partial, tensorSpecs(shape.nLayers, GPT2_SHAPES[size as 'large' | 'xl']), seed);
+      await writeCheckpoint(partial, tensorSpecs(shape.nLayers, GPT2_SHAPES[size]), seed);
       await writeFile(join(dir, 'config.json'), JSON.stringify(hfConfig(shape), null, 2));
       await rename(partial, checkpointPath);
     } else {

@@ -263,18 +263,19 @@ class OrtDecoderSession implements Gpt2DecoderSession {
     // stride or (when the stride is full but the storage behind it is not) re-strided in place; else new buffers.
     let capacity: number;
     let buffers: readonly Float32Array[];
+    const room = past && args.extendInPlace ? this.roomOf(past) : 0;
     if (past && args.extendInPlace && past.capacity >= total) {
       capacity = past.capacity;
       buffers = past.buffers;
       past.markExtended();
-    } else if (past && args.extendInPlace && this.roomOf(past) >= total) {
-      capacity = Math.min(this.roomOf(past), total + SLOT_GROWTH);
+    } else if (past && room >= total) {
+      capacity = Math.min(room, total + SLOT_GROWTH);
       buffers = past.buffers.map((buffer) => restride(buffer, batch * H, past.capacity, capacity, pastLength * D, D));
       past.markExtended();
     } else {
-      const room = Math.min(this.config.contextLength, Math.max(total, args.reserve ?? total, past ? Math.ceil(past.capacity * 1.5) : 0));
-      capacity = Math.min(room, total + SLOT_GROWTH);
-      buffers = this.slotBuffers(batch * H * capacity * D, batch * H * room * D);
+      const reserve = Math.min(this.config.contextLength, Math.max(total, args.reserve ?? total, past ? Math.ceil(past.capacity * 1.5) : 0));
+      capacity = Math.min(reserve, total + SLOT_GROWTH);
+      buffers = this.slotBuffers(batch * H * capacity * D, batch * H * reserve * D);
       if (past) {
         for (let i = 0; i < 2 * nLayers; i++) copyRows(past.buffers[i]!, past.capacity, buffers[i]!, capacity, batch * H, 0, pastLength * D, D);
         if (args.extendInPlace) past.dispose();
@@ -402,7 +403,7 @@ export async function createGpt2DecoderSession(model: LoadedModel | string, opti
   const ort = await loadOrt();
   const isOnnx = typeof model === 'string' && isOnnxPath(model);
   let slots = (options.cache ?? (device === 'cpu' ? 'slots' : 'concat')) === 'slots' && !isOnnx;
-  const source = await openableModel(model, slots ? 'decoder-slots' : 'decoder-last', options.configPath);
+  const source = await openableModel(model, slots ? 'decoder-slots' : 'decoder-last', options.configPath ? { configPath: options.configPath } : {});
   // An ONNX file is run with the interface it was built with.
   if (isOnnx) slots = source.kind === 'decoder-slots';
   const gpuOutputs: string[] = [];

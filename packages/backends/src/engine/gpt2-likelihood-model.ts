@@ -143,7 +143,7 @@ class LogitsLikelihoodModel extends SessionLikelihoodModel implements Gpt2Likeli
 export async function createGpt2LikelihoodModel(model: LoadedModel | string, options: LikelihoodModelOptions = {}): Promise<Gpt2LikelihoodModel> {
   const device = await resolveDevice(options.device ?? 'auto');
   const ort = await loadOrt();
-  const source = await openableModel(model, 'loss', options.configPath, undefined, { executionProvider: device });
+  const source = await openableModel(model, 'loss', { ...(options.configPath ? { configPath: options.configPath } : {}), graph: { executionProvider: device } });
   let session: Ort.InferenceSession;
   try {
     const settings = sessionOptions({ device, ...(options.threads ? { threads: options.threads } : {}) });

@@ -10,7 +10,7 @@ describe('openableModel', () => {
     const small = await openableModel(tiny.model, 'loss');
     expect(small.model).toBeInstanceOf(Uint8Array);
     expect(small.config).toEqual(tiny.config);
-    const big = await openableModel(tiny.model, 'loss', undefined, 0);
+    const big = await openableModel(tiny.model, 'loss', { inMemoryLimitBytes: 0 });
     expect(typeof big.model).toBe('string');
     const path = big.model as string;
     await access(`${path}_data`);

@@ -33,14 +33,18 @@ export function isOnnxPath(path: string): boolean {
   return extname(path).toLowerCase() === '.onnx';
 }
 
-/** Build (or locate) a graph of `kind` for a model; `graph` says what it is built for (an ONNX file is taken as it is). */
-export async function openableModel(
-  model: LoadedModel | string,
-  kind: ModelGraphKind,
-  configPath?: string,
-  inMemoryLimitBytes = IN_MEMORY_LIMIT_BYTES,
-  graph: GraphBuildOptions = {},
-): Promise<OpenableModel> {
+export interface OpenableModelOptions {
+  /** A config file for a checkpoint whose config is not beside it. */
+  configPath?: string;
+  /** Weight bytes above which the graph goes to ONNX Runtime as a file with external data. */
+  inMemoryLimitBytes?: number;
+  /** What the graph is built for (an ONNX file is taken as it is). */
+  graph?: GraphBuildOptions;
+}
+
+/** Build (or locate) a graph of `kind` for a model. */
+export async function openableModel(model: LoadedModel | string, kind: ModelGraphKind, options: OpenableModelOptions = {}): Promise<OpenableModel> {
+  const { configPath, inMemoryLimitBytes = IN_MEMORY_LIMIT_BYTES, graph = {} } = options;
   if (typeof model === 'string' && isOnnxPath(model)) {
     const meta = await readOnnxMetadata(model);
     const modelType = meta['judgekit.model_type'];

@@ -37,18 +37,21 @@ function metadata(b: OnnxGraphBuilder, model: LoadedGpt2, kind: Gpt2GraphKind): 
   b.setMetadata('judgekit.layer_norm_epsilon', String(model.layerNormEpsilon));
 }
 
-function embeddings(t: Trunk, weights: Gpt2Weights): { wte: string; wpe: string; head: string; causal: string } {
+function embeddings(t: Trunk, weights: Gpt2Weights): { wte: string; wpe: string; head: string } {
   const { b, config } = t;
   const C = config.embDim;
   const wte = b.floatInitializer('wte.weight', [config.vocabSize, C], weights.tokenEmbedding);
   const wpe = b.floatInitializer('wpe.weight', [config.contextLength, C], weights.positionEmbedding);
   const head = weights.head === weights.tokenEmbedding ? wte : b.floatInitializer('lm_head.weight', [config.vocabSize, C], weights.head);
-  // [ctx, ctx] causal bias, sliced per call: rows are query positions, columns key positions.
-  const n = config.contextLength;
-  const causalData = new Float32Array(n * n);
-  for (let i = 0; i < n; i++) causalData.fill(MASK_VALUE, i * n + i + 1, (i + 1) * n);
-  const causal = b.floatInitializer('causal_bias', [n, n], causalData);
-  return { wte, wpe, head, causal };
+  return { wte, wpe, head };
+}
+
+/** The [ctx, ctx] causal bias, sliced per call: rows are query positions, columns key positions. */
+function causalBias(t: Trunk): string {
+  const n = t.config.contextLength;
+  const data = new Float32Array(n * n);
+  for (let i = 0; i < n; i++) data.fill(MASK_VALUE, i * n + i + 1, (i + 1) * n);
+  return t.b.floatInitializer('causal_bias', [n, n], data);
 }
 
 function layerNorm(t: Trunk, x: string, scale: Float32Array, shift: Float32Array, name: string): string {
@@ -99,7 +102,8 @@ interface AttentionIo {
   /**
    * Causal self-attention over the step's own tokens by ONNX Runtime's CPU contrib kernel (`com.microsoft`
    * Attention, unidirectional): the QKV product, per-head scores, causal mask, softmax and the weighted sum in one
-   * node, with no [batch, heads, seq, seq] tensors between separate kernels and no head transposes. `bias` is unused.
+   * node, with no [batch, heads, seq, seq] tensors between separate kernels and no head transposes. `bias` is unused
+   * (the loss graph passes '').
    */
   fused?: boolean;
 }
@@ -201,7 +205,7 @@ function decoderInputs(t: Trunk, model: LoadedGpt2, maskDim: string, pastDim: st
   }
   const weights = embeddings(t, model.weights);
   const h = b.op('Add', [b.op('Gather', [weights.wte, inputIds], { axis: 0 }, 'tok'), b.op('Gather', [weights.wpe, positions], { axis: 0 }, 'pos')], undefined, 'embed');
-  return { inputIds, mask, pasts, h, head: weights.head, causal: weights.causal, H, D };
+  return { inputIds, mask, pasts, h, head: weights.head, causal: causalBias(t), H, D };
 }
 
 /**
@@ -307,13 +311,15 @@ function buildGpt2LossGraph(model: LoadedGpt2, options: GraphBuildOptions = {}):
   metadata(b, model, 'loss');
   const inputIds = b.input('input_ids', OnnxDataType.INT64, ['batch_size', 'sequence_length']);
   const targets = b.input('targets', OnnxDataType.INT64, ['batch_size', 'sequence_length']);
-  const { wte, wpe, head, causal } = embeddings(t, model.weights);
+  const { wte, wpe, head } = embeddings(t, model.weights);
   const seq = dim(b, inputIds, 1);
   const zero = b.int64Constant([0], 'zero');
   const positions = b.op('Slice', [wpe, zero, seq, zero], undefined, 'pos');
   let h = b.op('Add', [b.op('Gather', [wte, inputIds], { axis: 0 }, 'tok'), positions], undefined, 'embed');
-  const seq2 = b.op('Concat', [seq, seq], { axis: 0 });
-  const bias = b.op('Slice', [causal, b.int64Constant([0, 0], 'zeros2'), seq2, b.int64Constant([0, 1], 'axes01')], undefined, 'attn_bias');
+  // The fused kernel masks causally itself: the bias is for the standard graph only.
+  const bias = fused
+    ? ''
+    : b.op('Slice', [causalBias(t), b.int64Constant([0, 0], 'zeros2'), b.op('Concat', [seq, seq], { axis: 0 }), b.int64Constant([0, 1], 'axes01')], undefined, 'attn_bias');
   for (let i = 0; i < config.nLayers; i++) h = block(t, h, model.weights, i, { bias, fused });
   const hf = layerNorm(t, h, model.weights.finalNormScale, model.weights.finalNormShift, 'ln_f');
   const logits = headLogits2d(t, hf, head); // [N, V]
